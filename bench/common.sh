@@ -1,0 +1,21 @@
+# Shared by the bench scripts: build once, measure wall time and peak memory of one command.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/exercise-target}"
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/exercise"
+OUT="${BENCH_OUT:-bench/out}"
+mkdir -p "$OUT"
+
+# measure LABEL CMD...: runs CMD, records "seconds peak_MiB" in $SECS and $PEAK_MB, prints a line.
+measure() {
+  local label="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" > "$OUT/$label.log" 2>&1 || true
+  read -r SECS KB < <(tail -n 1 "$OUT/time.txt")
+  PEAK_MB=$((KB / 1024))
+  printf '%-44s %8.2f s  %6d MiB\n' "$label" "$SECS" "$PEAK_MB"
+}
+
+machine() {
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); date: $(date -u +%Y-%m-%d)"
+}

@@ -1,0 +1,38 @@
+//! Embeds every file under `sql/` into the binary, so the SQL files stay the single source of truth
+//! and adding a migration, a view or a dataset script needs no Rust change.
+use std::{env, fs, path::Path};
+
+fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .expect("read sql dir")
+        .map(|e| e.expect("dir entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect(&path, root, out);
+        } else if path.extension().is_some_and(|e| e == "sql") {
+            let rel = path.strip_prefix(root).expect("under sql/");
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+fn main() {
+    let root = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("manifest dir")).join("sql");
+    println!("cargo:rerun-if-changed=sql");
+    let mut files = Vec::new();
+    collect(&root, &root, &mut files);
+    let mut code = String::from("pub static SQL_FILES: &[(&str, &str)] = &[\n");
+    for rel in &files {
+        println!("cargo:rerun-if-changed=sql/{rel}");
+        let abs = root.join(rel);
+        code.push_str(&format!(
+            "    ({rel:?}, include_str!({:?})),\n",
+            abs.to_string_lossy()
+        ));
+    }
+    code.push_str("];\n");
+    let out = Path::new(&env::var("OUT_DIR").expect("out dir")).join("sql_files.rs");
+    fs::write(out, code).expect("write sql_files.rs");
+}

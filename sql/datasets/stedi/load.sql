@@ -1,0 +1,116 @@
+-- STEDI landing: staged JSON lines -> typed landing tables (+ rejects); exact duplicate records are
+-- dropped (within the run and against what landed before). The source is the folder a file is in.
+
+CREATE OR REPLACE TEMP TABLE stedi_files AS
+SELECT file_id, path,
+       CASE WHEN regexp_matches(path, '(^|[/\\])customers?[/\\]')      THEN 'customer'
+            WHEN regexp_matches(path, '(^|[/\\])accelerometer[/\\]')   THEN 'accelerometer'
+            WHEN regexp_matches(path, '(^|[/\\])step_trainer[/\\]')    THEN 'step_trainer'
+       END AS source
+FROM staged_files;
+
+CREATE OR REPLACE TEMP TABLE stedi_parsed AS
+SELECT l.file_id, l.line_no, f.source, l.defect,
+       l.defect IS NULL AND json_valid(l.raw)                                AS is_json,
+       CASE WHEN is_json THEN json_type(l.raw) END                           AS kind,
+       CASE WHEN kind = 'OBJECT' AND f.source = 'customer' THEN
+           json_extract_string(l.raw, ['$.customerName', '$.email', '$.phone', '$.birthDay', '$.serialNumber',
+               '$.registrationDate', '$.lastUpdateDate', '$.shareWithResearchAsOfDate',
+               '$.shareWithPublicAsOfDate', '$.shareWithFriendsAsOfDate'])
+            WHEN kind = 'OBJECT' AND f.source = 'accelerometer' THEN
+           json_extract_string(l.raw, ['$.user', '$.timestamp', '$.x', '$.y', '$.z'])
+            WHEN kind = 'OBJECT' AND f.source = 'step_trainer' THEN
+           json_extract_string(l.raw, ['$.sensorReadingTime', '$.serialNumber', '$.distanceFromObject'])
+       END AS v
+FROM staged_lines l JOIN stedi_files f USING (file_id);
+
+-- epoch milliseconds (a JSON number or string) to TIMESTAMP; NULL when it is not one
+CREATE OR REPLACE TEMP MACRO stedi_ms(t) AS epoch_ms(TRY_CAST(TRY_CAST(t AS DOUBLE) AS BIGINT));
+
+CREATE OR REPLACE TEMP TABLE stedi_typed AS
+SELECT file_id, line_no, source,
+       CASE
+           WHEN defect IS NOT NULL     THEN defect
+           WHEN NOT is_json            THEN 'malformed JSON'
+           WHEN kind <> 'OBJECT'       THEN 'not a JSON object'
+           WHEN source = 'customer' THEN CASE
+               WHEN v[2] IS NULL                                  THEN 'missing email'
+               WHEN v[7] IS NULL                                  THEN 'missing lastUpdateDate'
+               WHEN stedi_ms(v[7]) IS NULL                        THEN 'lastUpdateDate is not epoch milliseconds: ' || v[7]
+               WHEN v[6] IS NOT NULL AND stedi_ms(v[6]) IS NULL   THEN 'registrationDate is not epoch milliseconds: ' || v[6]
+               WHEN v[4] IS NOT NULL AND TRY_CAST(v[4] AS DATE) IS NULL THEN 'birthDay is not a date: ' || v[4]
+               WHEN v[8] IS NOT NULL AND stedi_ms(v[8]) IS NULL   THEN 'shareWithResearchAsOfDate is not epoch milliseconds: ' || v[8]
+               WHEN v[9] IS NOT NULL AND stedi_ms(v[9]) IS NULL   THEN 'shareWithPublicAsOfDate is not epoch milliseconds: ' || v[9]
+               WHEN v[10] IS NOT NULL AND stedi_ms(v[10]) IS NULL THEN 'shareWithFriendsAsOfDate is not epoch milliseconds: ' || v[10]
+           END
+           WHEN source = 'accelerometer' THEN CASE
+               WHEN v[1] IS NULL                                  THEN 'missing user'
+               WHEN stedi_ms(v[2]) IS NULL                        THEN 'timestamp is not epoch milliseconds: ' || coalesce(v[2], 'missing')
+               WHEN TRY_CAST(v[3] AS DOUBLE) IS NULL OR TRY_CAST(v[4] AS DOUBLE) IS NULL OR TRY_CAST(v[5] AS DOUBLE) IS NULL
+                                                                  THEN 'x, y and z must be numbers'
+           END
+           WHEN source = 'step_trainer' THEN CASE
+               WHEN stedi_ms(v[1]) IS NULL                        THEN 'sensorReadingTime is not epoch milliseconds: ' || coalesce(v[1], 'missing')
+               WHEN v[2] IS NULL                                  THEN 'missing serialNumber'
+               WHEN TRY_CAST(v[3] AS INTEGER) IS NULL             THEN 'distanceFromObject is not an integer: ' || coalesce(v[3], 'missing')
+           END
+       END AS reject_reason,
+       v
+FROM stedi_parsed;
+
+INSERT INTO stedi_landing.rejected
+SELECT t.file_id, f.path, t.line_no, s.raw, t.reject_reason, now()::TIMESTAMP
+FROM stedi_typed t
+JOIN staged_lines s USING (file_id, line_no)
+JOIN staged_files f USING (file_id)
+WHERE t.reject_reason IS NOT NULL;
+
+-- Each source: typed rows, first occurrence of each distinct record kept, and only if not landed before.
+CREATE OR REPLACE TEMP TABLE stedi_customer_new AS
+WITH typed AS (
+    SELECT v[1] AS customerName, v[2] AS email, v[3] AS phone, TRY_CAST(v[4] AS DATE) AS birthDay,
+           v[5] AS serialNumber, stedi_ms(v[6]) AS registrationDate, stedi_ms(v[7]) AS lastUpdateDate,
+           stedi_ms(v[8]) AS shareWithResearchAsOfDate, stedi_ms(v[9]) AS shareWithPublicAsOfDate,
+           stedi_ms(v[10]) AS shareWithFriendsAsOfDate, file_id, line_no
+    FROM stedi_typed WHERE source = 'customer' AND reject_reason IS NULL
+)
+SELECT * FROM typed t
+WHERE NOT EXISTS (
+    SELECT 1 FROM stedi_landing.customer c
+    WHERE c.email = t.email AND c.lastUpdateDate = t.lastUpdateDate
+      AND (c.customerName, c.phone, c.birthDay, c.serialNumber, c.registrationDate, c.shareWithResearchAsOfDate,
+           c.shareWithPublicAsOfDate, c.shareWithFriendsAsOfDate)
+          IS NOT DISTINCT FROM
+          (t.customerName, t.phone, t.birthDay, t.serialNumber, t.registrationDate, t.shareWithResearchAsOfDate,
+           t.shareWithPublicAsOfDate, t.shareWithFriendsAsOfDate))
+QUALIFY row_number() OVER (PARTITION BY customerName, email, phone, birthDay, serialNumber, registrationDate,
+    lastUpdateDate, shareWithResearchAsOfDate, shareWithPublicAsOfDate, shareWithFriendsAsOfDate
+    ORDER BY file_id, line_no) = 1;
+INSERT INTO stedi_landing.customer SELECT * FROM stedi_customer_new;
+
+CREATE OR REPLACE TEMP TABLE stedi_accelerometer_new AS
+WITH typed AS (
+    SELECT v[1] AS "user", stedi_ms(v[2]) AS "timestamp", CAST(v[3] AS DOUBLE) AS x, CAST(v[4] AS DOUBLE) AS y,
+           CAST(v[5] AS DOUBLE) AS z, file_id, line_no
+    FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL
+)
+SELECT * FROM typed t
+WHERE NOT EXISTS (
+    SELECT 1 FROM stedi_landing.accelerometer a
+    WHERE a."user" = t."user" AND a."timestamp" = t."timestamp" AND a.x = t.x AND a.y = t.y AND a.z = t.z)
+QUALIFY row_number() OVER (PARTITION BY "user", "timestamp", x, y, z ORDER BY file_id, line_no) = 1;
+INSERT INTO stedi_landing.accelerometer SELECT * FROM stedi_accelerometer_new;
+
+CREATE OR REPLACE TEMP TABLE stedi_step_trainer_new AS
+WITH typed AS (
+    SELECT stedi_ms(v[1]) AS sensorReadingTime, v[2] AS serialNumber, CAST(v[3] AS INTEGER) AS distanceFromObject,
+           file_id, line_no
+    FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL
+)
+SELECT * FROM typed t
+WHERE NOT EXISTS (
+    SELECT 1 FROM stedi_landing.step_trainer s
+    WHERE s.sensorReadingTime = t.sensorReadingTime AND s.serialNumber = t.serialNumber
+      AND s.distanceFromObject = t.distanceFromObject)
+QUALIFY row_number() OVER (PARTITION BY sensorReadingTime, serialNumber, distanceFromObject ORDER BY file_id, line_no) = 1;
+INSERT INTO stedi_landing.step_trainer SELECT * FROM stedi_step_trainer_new;

@@ -1,0 +1,70 @@
+-- Votes: staged_lines -> typed rows -> blog_analysis.votes_rejected / blog_analysis.votes.
+-- Every value arrives as a JSON string; all typing happens here.
+
+CREATE OR REPLACE TEMP TABLE typed_votes AS
+WITH parsed AS (
+    SELECT
+        file_id,
+        line_no,
+        defect,
+        defect IS NULL AND json_valid(raw) AS is_json,
+        CASE WHEN is_json THEN json_type(raw) END AS json_kind,
+        CASE WHEN json_kind = 'OBJECT' THEN
+            json_extract_string(raw, ['$.Id', '$.PostId', '$.VoteTypeId', '$.CreationDate', '$.UserId', '$.BountyAmount'])
+        END AS f,
+        CASE WHEN json_kind = 'OBJECT' THEN
+            list_filter(json_keys(raw), lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
+        END AS unknown_keys
+    FROM staged_lines
+),
+typed AS (
+    SELECT
+        *,
+        TRY_CAST(f[1] AS BIGINT)    AS Id,
+        TRY_CAST(f[2] AS BIGINT)    AS PostId,
+        TRY_CAST(f[3] AS SMALLINT)  AS VoteTypeId,
+        TRY_CAST(f[4] AS TIMESTAMP) AS CreationDate,
+        TRY_CAST(f[5] AS BIGINT)    AS UserId,
+        TRY_CAST(f[6] AS INTEGER)   AS BountyAmount
+    FROM parsed
+),
+judged AS (
+    SELECT
+        *,
+        CASE
+            WHEN defect IS NOT NULL                      THEN defect
+            WHEN NOT is_json                             THEN 'malformed JSON'
+            WHEN json_kind <> 'OBJECT'                   THEN 'not a JSON object'
+            WHEN f[1] IS NULL                            THEN 'missing required field Id'
+            WHEN Id IS NULL                              THEN 'Id is not an integer: ' || f[1]
+            WHEN f[2] IS NULL                            THEN 'missing required field PostId'
+            WHEN PostId IS NULL                          THEN 'PostId is not an integer: ' || f[2]
+            WHEN f[3] IS NULL                            THEN 'missing required field VoteTypeId'
+            WHEN VoteTypeId IS NULL                      THEN 'VoteTypeId is not a small integer: ' || f[3]
+            WHEN f[4] IS NULL                            THEN 'missing required field CreationDate'
+            WHEN CreationDate IS NULL                    THEN 'CreationDate is not a valid timestamp: ' || f[4]
+            WHEN f[5] IS NOT NULL AND UserId IS NULL     THEN 'UserId is not an integer: ' || f[5]
+            WHEN f[6] IS NOT NULL AND BountyAmount IS NULL THEN 'BountyAmount is not an integer: ' || f[6]
+        END AS reject_reason
+    FROM typed
+)
+SELECT
+    file_id, line_no, Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, unknown_keys, reject_reason,
+    -- A duplicate repeats an Id already in the warehouse, or one seen earlier in this run (file, then line order).
+    reject_reason IS NULL AND (
+        row_number() OVER (PARTITION BY reject_reason IS NULL, Id ORDER BY file_id, line_no) > 1
+        OR Id IN (SELECT Id FROM blog_analysis.votes)
+    ) AS is_duplicate
+FROM judged;
+
+INSERT INTO blog_analysis.votes_rejected
+SELECT t.file_id, f.path, t.line_no, s.raw, t.reject_reason, now()::TIMESTAMP
+FROM typed_votes t
+JOIN staged_lines s USING (file_id, line_no)
+JOIN staged_files f USING (file_id)
+WHERE t.reject_reason IS NOT NULL;
+
+INSERT INTO blog_analysis.votes (Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, source_file_id)
+SELECT Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, file_id
+FROM typed_votes
+WHERE reject_reason IS NULL AND NOT is_duplicate;

@@ -1,0 +1,19 @@
+-- Staging for one ingestion run (or one batch of it): temporary, private to the run's connection.
+-- staged_files: the files being read; file_id becomes meta.file_loads.file_load_id and each fact row's
+-- source_file_id; file_index is the file's position in a multi-file read.
+CREATE OR REPLACE TEMP TABLE staged_files (
+    file_id       BIGINT  NOT NULL,
+    file_index    BIGINT  NOT NULL,
+    path          VARCHAR NOT NULL,
+    size_bytes    BIGINT  NOT NULL,
+    modified_us   BIGINT  NOT NULL,
+    content_hash  VARCHAR NOT NULL
+);
+-- staged_lines: every non-blank line of newline-delimited JSON exactly as landed, with provenance.
+-- defect is set by the reader when a line cannot even be text (invalid UTF-8).
+CREATE OR REPLACE TEMP TABLE staged_lines (
+    file_id  BIGINT  NOT NULL,
+    line_no  BIGINT  NOT NULL,
+    raw      VARCHAR NOT NULL,
+    defect   VARCHAR
+);

@@ -1,0 +1,5 @@
+-- Curated: trusted customers who have accelerometer data.
+CREATE OR REPLACE VIEW stedi_curated.customer_curated AS
+SELECT c.*
+FROM stedi_trusted.customer_trusted c
+WHERE lower(c.email) IN (SELECT DISTINCT lower("user") FROM stedi_trusted.accelerometer_trusted);

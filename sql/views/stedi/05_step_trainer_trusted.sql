@@ -1,0 +1,6 @@
+-- Trusted: step-trainer readings of curated customers, by serial number, for unambiguous serials only.
+CREATE OR REPLACE VIEW stedi_trusted.step_trainer_trusted AS
+SELECT s.sensorReadingTime, s.serialNumber, s.distanceFromObject
+FROM stedi_landing.step_trainer s
+JOIN stedi_trusted.serial_owners o ON o.serialNumber = s.serialNumber AND NOT o.ambiguous
+WHERE o.customer IN (SELECT lower(email) FROM stedi_curated.customer_curated);

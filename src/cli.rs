@@ -1,0 +1,195 @@
+//! The command line, as clap derive types. Every subcommand has `--help`.
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "exercise",
+    version,
+    about = "Load raw data files into a typed, deduplicated DuckDB warehouse and query it",
+    long_about = "Load raw data files (JSONL, Parquet, CSV) into typed, deduplicated fact tables of an \
+                  embedded DuckDB warehouse, driven by versioned SQL files, and answer questions with views."
+)]
+pub struct Cli {
+    /// The warehouse file
+    #[arg(
+        long,
+        global = true,
+        env = "WAREHOUSE_DB",
+        default_value = "warehouse.db"
+    )]
+    pub db: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Apply pending schema migrations (every other command does this first)
+    Migrate,
+    /// Load data files into the warehouse: staged, typed, deduplicated, rejects quarantined
+    IngestData(IngestArgs),
+    /// Re-create blog_analysis.outlier_weeks and print it
+    Outliers(FormatArgs),
+    /// Run one SQL statement and print its result (read-only unless --write)
+    Query(QueryArgs),
+    /// Show migrations, tables with row counts, recent loads and rejects
+    Status,
+    /// The exercise reviewer's ingestion checks, against this warehouse
+    CheckIngestion(CheckArgs),
+    /// The exercise reviewer's outlier checks, against this warehouse
+    CheckOutliers,
+    /// Download the votes archive into uncommitted/ and extract votes.jsonl
+    FetchData(FetchArgs),
+    /// Write realistic synthetic data files for demos and benchmarks
+    Generate(GenerateArgs),
+    /// Write a warehouse table or view as Parquet (hive-partitioned with --partition-by)
+    Export(ExportArgs),
+    /// Row counts of every STEDI table in the landing, trusted and curated zones
+    Stedi(FormatArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The table or view, as schema.name (e.g. market.features)
+    pub table: String,
+    /// Output directory
+    #[arg(long)]
+    pub to: PathBuf,
+    /// Write one folder per value of this column (COLUMN=value/), as Hive partitioning does
+    #[arg(long)]
+    pub partition_by: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Dataset {
+    /// Vote records, JSONL/JSON (optionally gzipped) or Parquet, into blog_analysis.votes
+    Votes,
+    /// Per-minute sensor-log Parquet files, into dwh.data_sample
+    SensorLogs,
+    /// ETF and stock CSVs (etfs/, stocks/, symbols_valid_meta.csv), into market.prices and market.features
+    Stocks,
+    /// STEDI customer/, accelerometer/ and step_trainer/ JSON, into the landing, trusted and curated zones
+    Stedi,
+}
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Files, directories or glob patterns to load
+    #[arg(default_value = "uncommitted/votes.jsonl")]
+    pub paths: Vec<String>,
+    /// Which dataset the files belong to
+    #[arg(long, value_enum, default_value = "votes")]
+    pub dataset: Dataset,
+    /// Re-read files even when the ledger says they are unchanged
+    #[arg(long)]
+    pub force: bool,
+    /// Exit with success even when up to this many rows were rejected (they are quarantined either way)
+    #[arg(long, default_value_t = 0)]
+    pub max_rejects: u64,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Aligned columns for people
+    #[default]
+    Table,
+    /// RFC 4180 CSV with a header row
+    Csv,
+    /// One JSON object per line
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct FormatArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// The SQL statement; read from standard input when omitted
+    pub sql: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// Allow statements that change the warehouse
+    #[arg(long)]
+    pub write: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The data file the checks ingest
+    #[arg(long, default_value = "uncommitted/votes.jsonl")]
+    pub data: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// Where the votes archive is (.zip, .gz or plain JSONL)
+    #[arg(long, env = "EXERCISE_DATA_URL")]
+    pub url: Option<String>,
+    /// Folder to put votes.jsonl in
+    #[arg(long, default_value = "uncommitted")]
+    pub dir: PathBuf,
+    /// Give up on a connection that does not answer within this many seconds
+    #[arg(long, default_value_t = 10)]
+    pub timeout_secs: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub what: GenerateWhat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GenerateWhat {
+    /// Votes JSONL: optional fields absent as in real data, ~1% duplicate Ids, ~0.1% bad lines
+    Votes {
+        /// Number of lines to write
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+        /// Output file (.jsonl, or .jsonl.gz to compress)
+        #[arg(long)]
+        output: PathBuf,
+        /// Random seed, for reproducible files
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Share of lines that repeat an earlier Id
+        #[arg(long, default_value_t = 0.01)]
+        duplicate_rate: f64,
+        /// Share of lines that are broken (malformed JSON, non-numeric Id, impossible date)
+        #[arg(long, default_value_t = 0.001)]
+        bad_rate: f64,
+    },
+    /// Sensor-log Parquet files, one per minute of January 2023, named like the real delivery
+    SensorLogs {
+        /// Number of per-minute files (the full month is 43,201: 31 days and the next midnight)
+        #[arg(long, default_value_t = 43_201)]
+        minutes: u64,
+        /// Output directory
+        #[arg(long)]
+        output: PathBuf,
+        /// Random seed, for reproducible files
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// The stock-market dataset layout: etfs/*.csv, stocks/*.csv, symbols_valid_meta.csv
+    Stocks {
+        /// Number of symbols (one CSV each)
+        #[arg(long, default_value_t = 8_000)]
+        symbols: u64,
+        /// Rows in all, about
+        #[arg(long, default_value_t = 28_000_000)]
+        rows: u64,
+        /// Output directory
+        #[arg(long)]
+        output: PathBuf,
+        /// Random seed, for reproducible files
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}

@@ -1,0 +1,88 @@
+//! Bulk Parquet loads: many files per transaction, read by DuckDB on all cores. A batch that fails is
+//! retried file by file, so one bad file is recorded as failed and the rest still load; an interrupted
+//! run keeps every committed batch and the next run resumes after it.
+use super::{progress_bar, Planned, Report, Run};
+use crate::sqlfiles;
+use anyhow::{Context, Result};
+use std::time::Instant;
+
+pub fn load(
+    run: &Run,
+    mut todo: Vec<Planned>,
+    files_per_batch: usize,
+    report: &mut Report,
+) -> Result<()> {
+    let bar = progress_bar(
+        todo.len() as u64,
+        "{spinner} [{bar:30}] {pos}/{len} files  {msg}  ETA {eta}",
+    );
+    let started = Instant::now();
+    let mut rows = 0i64;
+    for batch in todo.chunks_mut(files_per_batch.max(1)) {
+        match load_batch(run, batch, report) {
+            Ok(()) => {}
+            Err(_) if batch.len() > 1 => {
+                for one in batch.chunks_mut(1) {
+                    if let Err(err) = load_batch(run, one, report) {
+                        record_failure(run, &one[0], &format!("{err:#}"), report)?;
+                    }
+                }
+            }
+            Err(err) => record_failure(run, &batch[0], &format!("{err:#}"), report)?,
+        }
+        rows = report.loaded.iter().map(|o| o.rows_inserted).sum();
+        bar.inc(batch.len() as u64);
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!("{rows} rows  {:.0} rows/s", rows as f64 / secs));
+    }
+    bar.finish_and_clear();
+    let _ = rows;
+    Ok(())
+}
+
+/// One transaction: register the files, replace earlier versions, insert, quarantine, account, record.
+fn load_batch(run: &Run, files: &mut [Planned], report: &mut Report) -> Result<()> {
+    let tx = run.wh.begin()?;
+    run.register(files)?;
+    run.wh.run(
+        "SET VARIABLE batch_files = (SELECT list(path ORDER BY file_index) FROM staged_files)",
+    )?;
+    run.sql("replace.sql")?;
+    run.sql("load.sql")?;
+    let short: i64 = run
+        .wh
+        .scalar("SELECT count(*) FROM file_accounting WHERE rows_inserted < rows_read")?;
+    if short > 0 {
+        run.sql("rejects.sql")?;
+    }
+    let outcomes = run.account_and_record()?;
+    let (rejects, samples) = run.reject_samples()?;
+    tx.commit()?;
+    report.loaded.extend(outcomes);
+    report.rejects_total += rejects;
+    let room = 10usize.saturating_sub(report.reject_samples.len());
+    report.reject_samples.extend(samples.into_iter().take(room));
+    Ok(())
+}
+
+fn record_failure(run: &Run, file: &Planned, message: &str, report: &mut Report) -> Result<()> {
+    let path = file.meta.key();
+    // DuckDB's message usually names the file already; keep it, minus the noise of a wrapping path.
+    let why = message.replace(&format!("{path}: "), "");
+    run.wh
+        .conn
+        .execute(
+            sqlfiles::get("ingest/record_failure.sql")?,
+            duckdb::params![
+                file.file_id,
+                path,
+                file.meta.size,
+                file.meta.modified_us,
+                file.hash,
+                why
+            ],
+        )
+        .with_context(|| format!("recording the failure of {path}"))?;
+    report.failed.push((path, why));
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Staging newline-delimited JSON (plain or gzip) into `staged_lines`, one row per non-blank line,
+//! exactly as landed, with its line number. Parquet rows are staged as JSON text, so one SQL path types both.
+use anyhow::{anyhow, bail, Context, Result};
+use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::Connection;
+use flate2::read::MultiGzDecoder;
+use indicatif::ProgressBar;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+const BATCH_ROWS: usize = 65_536;
+
+/// Counts bytes read from the file into the progress bar.
+struct Counting<R> {
+    inner: R,
+    progress: ProgressBar,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.inc(n as u64);
+        Ok(n)
+    }
+}
+
+/// Rows for `staged_lines`, built column by column.
+struct LineBatch {
+    file_id: i64,
+    line_no: Int64Builder,
+    raw: StringBuilder,
+    defect: StringBuilder,
+    len: usize,
+}
+
+impl LineBatch {
+    fn new(file_id: i64) -> Self {
+        LineBatch {
+            file_id,
+            line_no: Int64Builder::with_capacity(BATCH_ROWS),
+            raw: StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 128),
+            defect: StringBuilder::with_capacity(BATCH_ROWS, 0),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, line_no: i64, bytes: &[u8]) {
+        self.line_no.append_value(line_no);
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                self.raw.append_value(text);
+                self.defect.append_null();
+            }
+            Err(_) => {
+                self.raw.append_value(String::from_utf8_lossy(bytes));
+                self.defect.append_value("line is not valid UTF-8");
+            }
+        }
+        self.len += 1;
+    }
+
+    fn finish(&mut self) -> Result<RecordBatch> {
+        let mut ids = Int64Builder::with_capacity(self.len);
+        ids.append_value_n(self.file_id, self.len);
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("file_id", Arc::new(ids.finish())),
+            ("line_no", Arc::new(self.line_no.finish())),
+            ("raw", Arc::new(self.raw.finish())),
+            ("defect", Arc::new(self.defect.finish())),
+        ];
+        self.len = 0;
+        RecordBatch::try_from_iter(columns).context("building a staging batch")
+    }
+}
+
+fn open_text(path: &Path, progress: &ProgressBar) -> Result<Box<dyn BufRead>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut counted = BufReader::with_capacity(
+        1 << 20,
+        Counting {
+            inner: file,
+            progress: progress.clone(),
+        },
+    );
+    let head = counted
+        .fill_buf()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 20,
+            MultiGzDecoder::new(counted),
+        )))
+    } else {
+        Ok(Box::new(counted))
+    }
+}
+
+/// Stages every non-blank line of a JSONL file; returns how many were staged.
+pub fn stage_jsonl(
+    conn: &Connection,
+    file_id: i64,
+    path: &Path,
+    progress: &ProgressBar,
+) -> Result<u64> {
+    let mut reader = open_text(path, progress)?;
+    let mut appender = conn
+        .appender("staged_lines")
+        .context("opening the staging appender")?;
+    let mut batch = LineBatch::new(file_id);
+    let mut buf = Vec::with_capacity(512);
+    let (mut line_no, mut staged) = (0i64, 0u64);
+    loop {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
+            let what = if e.kind() == std::io::ErrorKind::UnexpectedEof
+                || e.kind() == std::io::ErrorKind::InvalidInput
+            {
+                "compressed data is truncated or corrupt"
+            } else {
+                "cannot be read"
+            };
+            anyhow!("{}: {what} after line {line_no} ({e})", path.display())
+        })?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        batch.push(line_no, &buf);
+        staged += 1;
+        if batch.len >= BATCH_ROWS {
+            appender.append_record_batch(batch.finish()?)?;
+        }
+    }
+    if batch.len > 0 {
+        appender.append_record_batch(batch.finish()?)?;
+    }
+    appender.flush().context("flushing the staging appender")?;
+    if staged == 0 {
+        bail!("{}: file is empty (no lines to load)", path.display());
+    }
+    Ok(staged)
+}
+
+/// Quotes a string as a SQL literal.
+pub fn sql_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Stages every row of a Parquet file as the JSON text of that row; line number = row number.
+pub fn stage_parquet_as_json(
+    conn: &Connection,
+    file_id: i64,
+    path: &Path,
+    progress: &ProgressBar,
+) -> Result<u64> {
+    let sql = format!(
+        "INSERT INTO staged_lines
+         SELECT {file_id}, p.file_row_number + 1,
+                json_merge_patch(to_json(p), '{{\"file_row_number\":null}}')::VARCHAR, NULL
+         FROM read_parquet({}, file_row_number = true) p",
+        sql_string(&path.to_string_lossy())
+    );
+    let staged = conn
+        .execute(&sql, [])
+        .map_err(|e| anyhow!("{}: cannot be read as Parquet: {e}", path.display()))?;
+    progress.inc(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+    if staged == 0 {
+        bail!("{}: file is empty (no rows to load)", path.display());
+    }
+    Ok(staged as u64)
+}

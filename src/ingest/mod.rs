@@ -1,0 +1,428 @@
+//! Ingestion: find files, consult the ledger, stage what changed, run the dataset's SQL, account for
+//! every row and record the ledger. Votes load in one transaction (all or nothing); bulk datasets load
+//! in batches of files, each its own transaction, so a bad file or an interruption costs only itself.
+pub mod bulk;
+pub mod discover;
+pub mod ledger;
+pub mod lines;
+
+use crate::sqlfiles;
+use crate::warehouse::Warehouse;
+use anyhow::{bail, Context, Result};
+use duckdb::arrow::array::{ArrayRef, Int64Array, StringArray};
+use duckdb::arrow::record_batch::RecordBatch;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ledger::{Decision, FileMeta, Outcome};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How a dataset's files are staged and committed.
+pub enum Mode {
+    /// Text lines (JSON lines, CSV; Parquet rows as JSON) staged in full, then typed and merged in one
+    /// transaction.
+    Lines,
+    /// Parquet files read directly by DuckDB, this many files per transaction.
+    ParquetBatches { files_per_batch: usize },
+}
+
+/// What Rust must know about a dataset; everything else is in `sql/datasets/<name>/`.
+pub struct Spec {
+    pub name: &'static str,
+    pub extensions: &'static [&'static str],
+    pub sql_dir: &'static str,
+    pub rejects_table: &'static str,
+    pub mode: Mode,
+    /// A file of this name is not staged as lines: `reference.sql` reads it with DuckDB's own reader
+    /// (variables reference_file, reference_file_id) before `load.sql` runs.
+    pub reference_file: Option<&'static str>,
+}
+
+pub const VOTES: Spec = Spec {
+    name: "votes",
+    extensions: &[
+        ".jsonl",
+        ".json",
+        ".ndjson",
+        ".jsonl.gz",
+        ".json.gz",
+        ".ndjson.gz",
+        ".parquet",
+    ],
+    sql_dir: "datasets/votes",
+    rejects_table: "blog_analysis.votes_rejected",
+    mode: Mode::Lines,
+    reference_file: None,
+};
+
+pub const SENSOR_LOGS: Spec = Spec {
+    name: "sensor-logs",
+    extensions: &[".parquet"],
+    sql_dir: "datasets/sensor_logs",
+    rejects_table: "dwh.data_sample_rejected",
+    mode: Mode::ParquetBatches {
+        files_per_batch: 2000,
+    },
+    reference_file: None,
+};
+
+pub const STOCKS: Spec = Spec {
+    name: "stocks",
+    extensions: &[".csv"],
+    sql_dir: "datasets/stocks",
+    rejects_table: "market.prices_rejected",
+    mode: Mode::Lines,
+    reference_file: Some("symbols_valid_meta.csv"),
+};
+
+pub const STEDI: Spec = Spec {
+    name: "stedi",
+    extensions: &[".json", ".jsonl", ".json.gz", ".jsonl.gz"],
+    sql_dir: "datasets/stedi",
+    rejects_table: "stedi_landing.rejected",
+    mode: Mode::Lines,
+    reference_file: None,
+};
+
+pub struct Options {
+    pub paths: Vec<String>,
+    pub force: bool,
+}
+
+/// A rejected row, for the summary.
+pub struct RejectSample {
+    pub file: String,
+    pub line: i64,
+    pub reason: String,
+}
+
+#[derive(Default)]
+pub struct Report {
+    pub loaded: Vec<Outcome>,
+    pub unchanged: Vec<PathBuf>,
+    /// Files whose content equals a file already loaded under another name: (file, loaded as).
+    pub duplicate_files: Vec<(PathBuf, String)>,
+    /// Files that could not be loaded: (file, why). Only bulk datasets get past a bad file.
+    pub failed: Vec<(String, String)>,
+    pub rejects_total: i64,
+    pub reject_samples: Vec<RejectSample>,
+    pub elapsed: Duration,
+}
+
+impl Report {
+    pub fn total(&self) -> Outcome {
+        let mut t = Outcome {
+            path: "total".into(),
+            ..Default::default()
+        };
+        for o in &self.loaded {
+            t.rows_read += o.rows_read;
+            t.rows_inserted += o.rows_inserted;
+            t.rows_duplicate += o.rows_duplicate;
+            t.rows_rejected += o.rows_rejected;
+            t.rows_replaced += o.rows_replaced;
+        }
+        t
+    }
+}
+
+/// A file the run will read.
+pub struct Planned {
+    pub meta: FileMeta,
+    pub hash: String,
+    pub file_id: i64,
+}
+
+pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
+    let started = Instant::now();
+    let mut report = Report::default();
+    let todo = plan(wh, spec, opts, &mut report)?;
+    if !todo.is_empty() {
+        let run = Run::start(wh, spec)?;
+        match spec.mode {
+            Mode::Lines => load_lines(&run, todo, &mut report)?,
+            Mode::ParquetBatches { files_per_batch } => {
+                bulk::load(&run, todo, files_per_batch, &mut report)?
+            }
+        }
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Decides per file: unchanged (skip), duplicate of another loaded file (skip), or to be read.
+/// Hashing runs on all cores.
+fn plan(wh: &Warehouse, spec: &Spec, opts: &Options, report: &mut Report) -> Result<Vec<Planned>> {
+    let files = discover::find_files(&opts.paths, spec.extensions)?;
+    let previous = ledger::previous_loads(wh, spec.name)?;
+    let metas = files
+        .iter()
+        .map(|p| FileMeta::read(p))
+        .collect::<Result<Vec<_>>>()?;
+    let decisions = parallel_map(&metas, |m| {
+        ledger::decide(m, previous.get(&m.key()), opts.force)
+    })?;
+    let loaded_hashes: std::collections::HashMap<&str, &str> = previous
+        .iter()
+        .map(|(path, p)| (p.hash.as_str(), path.as_str()))
+        .collect();
+    let mut todo = Vec::new();
+    for (meta, decision) in metas.into_iter().zip(decisions) {
+        match decision {
+            Decision::Unchanged => report.unchanged.push(meta.path),
+            Decision::Load { hash } => match loaded_hashes.get(hash.as_str()) {
+                Some(other) if !opts.force && *other != meta.key() => {
+                    report.duplicate_files.push((meta.path, other.to_string()))
+                }
+                _ => todo.push(Planned {
+                    meta,
+                    hash,
+                    file_id: 0,
+                }),
+            },
+        }
+    }
+    Ok(todo)
+}
+
+/// Applies `f` to every item on all available cores, keeping order; the first error wins.
+pub fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if items.len() < 64 || workers == 1 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(workers);
+    let results: Vec<Result<Vec<R>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Result<Vec<R>>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| bail!("a worker thread panicked"))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for part in results {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
+/// One ingestion run: its id, dataset and start, and the warehouse it writes.
+pub struct Run<'a> {
+    pub wh: &'a Warehouse,
+    pub spec: &'a Spec,
+    pub run_id: i64,
+    pub started_us: i64,
+}
+
+impl<'a> Run<'a> {
+    fn start(wh: &'a Warehouse, spec: &'a Spec) -> Result<Self> {
+        let run = Run {
+            wh,
+            spec,
+            run_id: wh.scalar("SELECT nextval('meta.load_run_id_seq')")?,
+            started_us: ledger::now_us(),
+        };
+        wh.run(&format!(
+            "SET VARIABLE run_id = {}; SET VARIABLE dataset = {}; SET VARIABLE started_us = {};",
+            run.run_id,
+            lines::sql_string(spec.name),
+            run.started_us
+        ))?;
+        wh.run_file("ingest/staging.sql")?;
+        Ok(run)
+    }
+
+    pub fn sql(&self, file: &str) -> Result<()> {
+        self.wh.run_file(&format!("{}/{file}", self.spec.sql_dir))
+    }
+
+    /// Gives the files ids from the ledger's sequence and lists them in `staged_files` (replacing what
+    /// was there), in order: their position is their file_index.
+    pub fn register(&self, files: &mut [Planned]) -> Result<()> {
+        self.wh.run("DELETE FROM staged_files")?;
+        let mut stmt = self
+            .wh
+            .conn
+            .prepare("SELECT nextval('meta.file_load_id_seq') FROM range(?)")?;
+        let ids = stmt
+            .query_map([files.len() as i64], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (f, id) in files.iter_mut().zip(&ids) {
+            f.file_id = *id;
+        }
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("file_id", Arc::new(Int64Array::from(ids))),
+            (
+                "file_index",
+                Arc::new(Int64Array::from_iter_values(0..files.len() as i64)),
+            ),
+            (
+                "path",
+                Arc::new(StringArray::from_iter_values(
+                    files.iter().map(|f| f.meta.key()),
+                )),
+            ),
+            (
+                "size_bytes",
+                Arc::new(Int64Array::from_iter_values(
+                    files.iter().map(|f| f.meta.size),
+                )),
+            ),
+            (
+                "modified_us",
+                Arc::new(Int64Array::from_iter_values(
+                    files.iter().map(|f| f.meta.modified_us),
+                )),
+            ),
+            (
+                "content_hash",
+                Arc::new(StringArray::from_iter_values(
+                    files.iter().map(|f| f.hash.as_str()),
+                )),
+            ),
+        ];
+        let batch = RecordBatch::try_from_iter(columns)?;
+        let mut appender = self.wh.conn.appender("staged_files")?;
+        appender.append_record_batch(batch)?;
+        appender.flush().context("listing the staged files")?;
+        Ok(())
+    }
+
+    /// Reads `file_accounting`, refuses a file whose rows do not add up, and writes the ledger rows.
+    pub fn account_and_record(&self) -> Result<Vec<Outcome>> {
+        let mut stmt = self.wh.conn.prepare(
+            "SELECT f.path, a.rows_read, a.rows_inserted, a.rows_duplicate, a.rows_rejected,
+                    a.rows_replaced, a.message
+             FROM file_accounting a JOIN staged_files f USING (file_id) ORDER BY f.file_index",
+        )?;
+        let outcomes = stmt
+            .query_map([], |r| {
+                Ok(Outcome {
+                    path: r.get(0)?,
+                    rows_read: r.get(1)?,
+                    rows_inserted: r.get(2)?,
+                    rows_duplicate: r.get(3)?,
+                    rows_rejected: r.get(4)?,
+                    rows_replaced: r.get(5)?,
+                    message: r.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()
+            .context("reading the row accounting")?;
+        for o in &outcomes {
+            if !o.balances() {
+                bail!(
+                    "{}: row accounting does not balance: read {} != inserted {} + duplicates {} + rejected {}",
+                    o.path,
+                    o.rows_read,
+                    o.rows_inserted,
+                    o.rows_duplicate,
+                    o.rows_rejected
+                );
+            }
+        }
+        self.wh.run_file("ingest/record_ledger.sql")?;
+        Ok(outcomes)
+    }
+
+    /// How many rows of the staged files were rejected, and the first few.
+    pub fn reject_samples(&self) -> Result<(i64, Vec<RejectSample>)> {
+        let table = self.spec.rejects_table;
+        let total: i64 = self.wh.scalar(&format!(
+            "SELECT count(*) FROM {table} WHERE source_file_id IN (SELECT file_id FROM staged_files)"
+        ))?;
+        if total == 0 {
+            return Ok((0, Vec::new()));
+        }
+        let mut stmt = self.wh.conn.prepare(&format!(
+            "SELECT source_file, line_number, reason FROM {table}
+             WHERE source_file_id IN (SELECT file_id FROM staged_files)
+             ORDER BY source_file_id, line_number LIMIT 10"
+        ))?;
+        let samples = stmt
+            .query_map([], |r| {
+                Ok(RejectSample {
+                    file: r.get(0)?,
+                    line: r.get(1)?,
+                    reason: r.get(2)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((total, samples))
+    }
+}
+
+pub fn progress_bar(total: u64, template: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Stage every file's lines, type and merge them, all in one transaction.
+fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<()> {
+    let wh = run.wh;
+    let tx = wh.begin()?;
+    run.register(&mut todo)?;
+    let bar = progress_bar(
+        todo.iter().map(|f| f.meta.size as u64).sum(),
+        "{spinner} {msg:<12} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
+    );
+    bar.set_message("staging");
+    for f in &todo {
+        let name = f
+            .meta
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string());
+        if name.is_some() && name.as_deref() == run.spec.reference_file {
+            wh.run(&format!(
+                "SET VARIABLE reference_file = {}; SET VARIABLE reference_file_id = {};",
+                lines::sql_string(&f.meta.key()),
+                f.file_id
+            ))?;
+            run.sql("reference.sql")?;
+            bar.inc(f.meta.size as u64);
+        } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
+            lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, &bar)?;
+        } else {
+            lines::stage_jsonl(&wh.conn, f.file_id, &f.meta.path, &bar)?;
+        }
+    }
+    bar.set_message("typing+merge");
+    run.sql("load.sql")?;
+    check_file_errors(run)?;
+    run.sql("accounting.sql")?;
+    report.loaded = run.account_and_record()?;
+    (report.rejects_total, report.reject_samples) = run.reject_samples()?;
+    bar.finish_and_clear();
+    tx.commit()
+}
+
+fn check_file_errors(run: &Run) -> Result<()> {
+    let sql = sqlfiles::get(&format!("{}/file_errors.sql", run.spec.sql_dir))?;
+    let mut stmt = run.wh.conn.prepare(sql)?;
+    let errors = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some((path, message)) = errors.first() {
+        bail!("{path}: {message}");
+    }
+    Ok(())
+}

@@ -1,0 +1,24 @@
+//! `exercise`: a versioned-SQL DuckDB warehouse on the command line.
+//! `main` only parses arguments, dispatches, and turns errors into one clear line and exit code 1.
+mod cli;
+mod commands;
+mod fetch;
+mod generate;
+mod ingest;
+mod output;
+mod sqlfiles;
+mod warehouse;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Printing query results: aligned tables for people, CSV and JSON lines for pipes.
+use crate::cli::Format;
+use anyhow::{Context, Result};
+use duckdb::arrow::datatypes::{DataType, SchemaRef};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
+use duckdb::Connection;
+use std::io::Write;
+
+/// A query result held in memory: its schema and batches.
+pub struct ResultSet {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl ResultSet {
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+}
+
+/// Runs one statement and collects its result.
+pub fn query(conn: &Connection, sql: &str) -> Result<ResultSet> {
+    let mut stmt = conn.prepare(sql).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let arrow = stmt.query_arrow([]).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let schema = arrow.get_schema();
+    let batches: Vec<RecordBatch> = arrow.collect();
+    Ok(ResultSet { schema, batches })
+}
+
+pub fn print(result: &ResultSet, format: Format, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Table => write_table(result, out),
+        Format::Csv => write_csv(result, out),
+        Format::Json => write_json(result, out),
+    }
+    .context("writing the result")
+}
+
+/// Cell texts of every row, as DuckDB's types display them.
+fn cells(result: &ResultSet) -> Result<Vec<Vec<String>>> {
+    let options = FormatOptions::default()
+        .with_null("NULL")
+        .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"))
+        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f%:z"));
+    let mut rows = Vec::with_capacity(result.rows());
+    for batch in &result.batches {
+        let formatters = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+            .collect::<Result<Vec<_>, _>>()?;
+        for i in 0..batch.num_rows() {
+            rows.push(formatters.iter().map(|f| f.value(i).to_string()).collect());
+        }
+    }
+    Ok(rows)
+}
+
+fn is_numeric(t: &DataType) -> bool {
+    t.is_numeric() || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..))
+}
+
+/// Columns padded to their widest cell, numbers right-aligned, a rule under the header, a row count.
+pub fn write_table(result: &ResultSet, out: &mut dyn Write) -> Result<()> {
+    let fields = result.schema.fields();
+    let rows = cells(result)?;
+    let mut widths: Vec<usize> = fields.iter().map(|f| f.name().chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let right: Vec<bool> = fields.iter().map(|f| is_numeric(f.data_type())).collect();
+    let line = |cells: Vec<&str>| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if right[i] {
+                    format!("{c:>w$}", w = widths[i])
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        parts.join("  ").trim_end().to_string()
+    };
+    writeln!(
+        out,
+        "{}",
+        line(fields.iter().map(|f| f.name().as_str()).collect())
+    )?;
+    writeln!(
+        out,
+        "{}",
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  ")
+    )?;
+    for row in &rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    let n = rows.len();
+    writeln!(out, "({n} row{})", if n == 1 { "" } else { "s" })?;
+    Ok(())
+}
+
+fn write_csv(result: &ResultSet, out: &mut dyn Write) -> Result<()> {
+    let mut writer = arrow::csv::WriterBuilder::new()
+        .with_header(true)
+        .with_null(String::new())
+        .build(out);
+    if result.batches.is_empty() {
+        let empty = RecordBatch::new_empty(result.schema.clone());
+        writer.write(&empty)?;
+    }
+    for batch in &result.batches {
+        writer.write(batch)?;
+    }
+    Ok(())
+}
+
+fn write_json(result: &ResultSet, out: &mut dyn Write) -> Result<()> {
+    let mut writer = arrow::json::LineDelimitedWriter::new(out);
+    for batch in &result.batches {
+        writer.write(batch)?;
+    }
+    writer.finish()?;
+    Ok(())
+}

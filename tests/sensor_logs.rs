@@ -1,0 +1,268 @@
+//! Sensor-log Parquet bulk loads through the real binary.
+mod common;
+use common::{stderr, stdout, Workspace};
+use std::path::{Path, PathBuf};
+
+const REAL: &str = "../shared/data/datawow";
+
+fn real_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(REAL)
+}
+
+fn copy_real(ws: &Workspace, dest: &str) -> PathBuf {
+    let dir = ws.path(dest);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(real_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+fn ingest(ws: &Workspace, args: &[&str]) -> std::process::Output {
+    let mut cmd = ws.exercise();
+    cmd.args(["ingest-data", "--dataset", "sensor-logs"])
+        .args(args);
+    cmd.output().unwrap()
+}
+
+fn assert_ledger_balances(ws: &Workspace) {
+    assert_eq!(
+        ws.count("SELECT count(*) FROM meta.file_loads WHERE rows_read <> rows_inserted + rows_duplicate + rows_rejected"),
+        0
+    );
+}
+
+#[test]
+fn the_two_real_files_load_with_their_names_and_a_rerun_adds_nothing() {
+    let ws = Workspace::new();
+    let dir = copy_real(&ws, "logs");
+    let out = ingest(&ws, &[dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("read 3828 = inserted 3828 + duplicates 0 + rejected 0"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        ws.csv("SELECT regexp_extract(l.path, '[^/]*$') AS file, count(*) AS n FROM dwh.data_sample d JOIN meta.file_loads l ON d.source_file_id = l.file_load_id GROUP BY 1 ORDER BY 1"),
+        "file,n\n2023-01-01 00:00:00.parquet,1914\n2023-01-01 00:01:00.parquet,1914\n"
+    );
+    let out = ingest(&ws, &[dir.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("0 file(s) loaded, 2 unchanged and skipped"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 3828);
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.departments"), 100);
+    assert_eq!(
+        ws.count("SELECT sum(readings) FROM dwh.daily_summary"),
+        3828
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.products WHERE min_shelf_life_days < 87 OR max_shelf_life_days > 89"), 0);
+    assert_ledger_balances(&ws);
+}
+
+#[test]
+fn a_new_file_is_picked_up_and_a_changed_file_replaces_its_rows() {
+    let ws = Workspace::new();
+    let dir = copy_real(&ws, "logs");
+    ingest(&ws, &["logs"])
+        .status
+        .success()
+        .then_some(())
+        .unwrap();
+    // a new minute arrives
+    let gen = ws
+        .exercise()
+        .args([
+            "generate",
+            "sensor-logs",
+            "--minutes",
+            "3",
+            "--output",
+            "gen",
+        ])
+        .output()
+        .unwrap();
+    assert!(gen.status.success(), "{}", stderr(&gen));
+    std::fs::copy(
+        ws.path("gen/2023-01-01 00:02:00.parquet"),
+        dir.join("2023-01-01 00:02:00.parquet"),
+    )
+    .unwrap();
+    let out = ingest(&ws, &["logs/*.parquet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 file(s) loaded, 2 unchanged"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 3 * 1914);
+    // a re-delivery of the first minute with other content (100 rows) replaces its 1914 rows
+    let first = dir.join("2023-01-01 00:00:00.parquet");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM read_parquet('{}') LIMIT 100) TO '{}/tmp.parquet' (FORMAT parquet)",
+        real_dir().join("2023-01-01 00:00:00.parquet").display(),
+        ws.dir.path().display()
+    ))
+    .unwrap();
+    std::fs::rename(ws.path("tmp.parquet"), &first).unwrap();
+    let out = ingest(&ws, &["logs"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("replaced 1914 rows"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM dwh.data_sample"),
+        2 * 1914 + 100
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM meta.file_loads WHERE status = 'superseded'"),
+        1
+    );
+    assert_eq!(ws.count("SELECT rows_replaced FROM meta.file_loads WHERE status = 'loaded' AND path LIKE '%00:00:00.parquet'"), 1914);
+    assert_ledger_balances(&ws);
+}
+
+#[test]
+fn bad_files_are_recorded_as_failed_without_stopping_the_others() {
+    let ws = Workspace::new();
+    let dir = copy_real(&ws, "logs");
+    let good = std::fs::read(dir.join("2023-01-01 00:00:00.parquet")).unwrap();
+    std::fs::write(
+        dir.join("2023-01-01 00:05:00.parquet"),
+        &good[..good.len() / 2],
+    )
+    .unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT 1 AS department, 'x' AS sensor) TO '{}' (FORMAT parquet)",
+        dir.join("2023-01-01 00:06:00.parquet").display()
+    ))
+    .unwrap();
+    let out = ingest(&ws, &["logs"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("failed: logs/2023-01-01 00:05:00.parquet"),
+        "{err}"
+    );
+    assert!(
+        err.contains("failed: logs/2023-01-01 00:06:00.parquet"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).contains("2 file(s) loaded, 0 unchanged and skipped, 2 failed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 3828);
+    assert_eq!(
+        ws.count(
+            "SELECT count(*) FROM meta.file_loads WHERE status = 'failed' AND message IS NOT NULL"
+        ),
+        2
+    );
+    assert_ledger_balances(&ws);
+    // the failed files are tried again on the next run; the loaded ones are not
+    let out = ingest(&ws, &["logs"]);
+    assert!(
+        stdout(&out).contains("0 file(s) loaded, 2 unchanged and skipped, 2 failed"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn values_too_long_for_their_column_are_rejected_not_truncated() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.path("logs")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM (VALUES
+            ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-30'),
+            (repeat('d', 33), 'serial-2', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-30'),
+            ('dept', 'serial-3', TIMESTAMP '2023-01-01 00:00:00', repeat('p', 17), TIMESTAMP '2023-03-30'),
+            ('dept', 'serial-4', NULL, 'product', TIMESTAMP '2023-03-30'))
+            t(department_name, sensor_serial, create_at, product_name, product_expire))
+         TO '{}' (FORMAT parquet)",
+        ws.path("logs/2023-01-01 00:00:00.parquet").display()
+    ))
+    .unwrap();
+    let out = ingest(&ws, &["logs"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("read 4 = inserted 1 + duplicates 0 + rejected 3"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        ws.csv("SELECT line_number, reason FROM dwh.data_sample_rejected ORDER BY line_number"),
+        "line_number,reason\n2,department_name is longer than 32 characters\n3,product_name is longer than 16 characters\n4,create_at is missing\n"
+    );
+    assert_ledger_balances(&ws);
+}
+
+#[test]
+fn the_same_content_under_another_name_is_skipped() {
+    let ws = Workspace::new();
+    copy_real(&ws, "logs");
+    ingest(&ws, &["logs"]);
+    std::fs::create_dir_all(ws.path("again")).unwrap();
+    std::fs::copy(
+        real_dir().join("2023-01-01 00:00:00.parquet"),
+        ws.path("again/copy.parquet"),
+    )
+    .unwrap();
+    let out = ingest(&ws, &["again"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("same content as the already loaded"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 3828);
+}
+
+#[test]
+fn generated_delivery_matches_the_real_shape() {
+    let ws = Workspace::new();
+    let out = ws
+        .exercise()
+        .args([
+            "generate",
+            "sensor-logs",
+            "--minutes",
+            "5",
+            "--output",
+            "gen",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ingest(&ws, &["gen"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 5 * 1914);
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.departments"), 100);
+    assert_eq!(
+        ws.count("SELECT count(*) FROM dwh.departments WHERE sensors > 29"),
+        0
+    );
+    assert_eq!(
+        ws.count("SELECT count(DISTINCT create_at) FROM dwh.data_sample"),
+        5
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.products WHERE min_shelf_life_days < 87 OR max_shelf_life_days > 89"), 0);
+    // sensors are drawn with replacement: (sensor, minute) repeats, and every row is kept
+    assert!(
+        ws.count(
+            "SELECT count(*) - count(DISTINCT (sensor_serial, create_at)) FROM dwh.data_sample"
+        ) > 0
+    );
+}

@@ -1,0 +1,262 @@
+//! Stock prices: hand-written CSVs whose rolling features can be checked by hand.
+mod common;
+use common::{stderr, stdout, Workspace};
+
+/// `n` consecutive days from `start` (a DuckDB-free date walk on January-March 2020).
+fn days(start: (u32, u32), n: usize) -> Vec<String> {
+    let month_len = [31, 29, 31];
+    let (mut m, mut d) = start;
+    (0..n)
+        .map(|_| {
+            let s = format!("2020-{m:02}-{d:02}");
+            d += 1;
+            if d > month_len[(m - 1) as usize] {
+                d = 1;
+                m += 1;
+            }
+            s
+        })
+        .collect()
+}
+
+const HEADER: &str = "Date,Open,High,Low,Close,Adj Close,Volume\n";
+
+/// Rows whose Volume is `scale * i` and Adj Close is `i`, for i = 1.. in date order.
+fn rows(dates: &[String], scale: u64) -> Vec<String> {
+    dates
+        .iter()
+        .enumerate()
+        .map(|(k, date)| {
+            let i = k as u64 + 1;
+            format!("{date},{i}.5,{i}.9,{i}.1,{i}.4,{i}.0,{}", scale * i)
+        })
+        .collect()
+}
+
+fn layout(ws: &Workspace) {
+    let mut aaa = rows(&days((1, 1), 35), 1);
+    aaa[6] = aaa[6].clone() + ".0"; // volume written as a float: 7.0
+    aaa.insert(12, String::new()); // an empty line
+    ws.write(
+        "data/etfs/AAA.csv",
+        &(HEADER.to_string() + &aaa.join("\n") + "\n"),
+    );
+    let mut bbb = rows(&days((1, 1), 10), 100);
+    bbb.push("2001-09-12,,,,,,".into());
+    bbb.push("garbage".into());
+    ws.write(
+        "data/stocks/BBB.csv",
+        &(HEADER.to_string() + &bbb.join("\n") + "\n"),
+    );
+    let mut dates = days((1, 1), 15);
+    dates.extend(days((3, 1), 16)); // a gap of six weeks
+    let mut ccc = rows(&dates, 10);
+    ccc.push(ccc[3].clone()); // the same row again: a duplicate
+    ccc.push(ccc[4].replace(",5.4,", ",9.9,")); // the same day with another Close: a conflict
+    ws.write(
+        "data/stocks/CCC.csv",
+        &(HEADER.to_string() + &ccc.join("\n") + "\n"),
+    );
+    ws.write(
+        "data/symbols_valid_meta.csv",
+        "Nasdaq Traded,Symbol,Security Name,Listing Exchange,Market Category,ETF,Round Lot Size,Test Issue,Financial Status,CQS Symbol,NASDAQ Symbol,NextShares\n\
+         Y,AAA,\"AAA Fund, Inc.\",P, ,Y,100.0,N,,AAA,AAA,N\n\
+         Y,BBB,BBB Corp. Common Stock,N, ,N,100.0,N,,BBB,BBB,N\n",
+    );
+}
+
+fn ingest(ws: &Workspace) -> std::process::Output {
+    ws.exercise()
+        .args(["ingest-data", "--dataset", "stocks", "data"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn prices_are_typed_rejected_and_accounted() {
+    let ws = Workspace::new();
+    layout(&ws);
+    let out = ingest(&ws);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "rejects make the exit code 1: {}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("read 82 = inserted 78 + duplicates 1 + rejected 3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("data/stocks/CCC.csv: no row in symbols_valid_meta.csv"),
+        "{text}"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("BBB.csv:12: missing values"), "{err}");
+    assert!(
+        err.contains("BBB.csv:13: expected 7 fields, found 1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("CCC.csv:34: conflicts with line 6 for CCC 2020-01-05"),
+        "{err}"
+    );
+    assert_eq!(
+        ws.csv("SELECT Symbol, \"Security Name\", is_etf, count(*) AS n, sum(Volume) AS v FROM market.prices GROUP BY ALL ORDER BY 1"),
+        "Symbol,Security Name,is_etf,n,v\nAAA,\"AAA Fund, Inc.\",true,35,630\nBBB,BBB Corp. Common Stock,false,10,5500\nCCC,,false,31,4960\n"
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) - count(DISTINCT (Symbol, Date)) FROM market.prices"),
+        0
+    );
+}
+
+#[test]
+fn rolling_features_match_hand_computation() {
+    let ws = Workspace::new();
+    layout(&ws);
+    ingest(&ws);
+    // AAA: Volume = Adj Close = i; the window of row i >= 30 is i-29..i, mean = median = i - 14.5
+    assert_eq!(
+        ws.csv("SELECT Date, vol_moving_avg, adj_close_rolling_med FROM market.features WHERE Symbol = 'AAA' AND Date BETWEEN '2020-01-29' AND '2020-01-31' ORDER BY Date"),
+        "Date,vol_moving_avg,adj_close_rolling_med\n2020-01-29,,\n2020-01-30,15.5,15.5\n2020-01-31,16.5,16.5\n"
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM market.features WHERE Symbol = 'AAA' AND vol_moving_avg IS NOT NULL"), 6);
+    // BBB has 10 trading days: never 30
+    assert_eq!(ws.count("SELECT count(vol_moving_avg) + count(adj_close_rolling_med) FROM market.features WHERE Symbol = 'BBB'"), 0);
+    // CCC: the window counts trading days across the six-week gap; Volume = 10 i
+    assert_eq!(
+        ws.csv("SELECT Date, vol_moving_avg, adj_close_rolling_med FROM market.features WHERE Symbol = 'CCC' AND vol_moving_avg IS NOT NULL ORDER BY Date"),
+        "Date,vol_moving_avg,adj_close_rolling_med\n2020-03-15,155.0,15.5\n2020-03-16,165.0,16.5\n"
+    );
+    // the calendar variant: 2020-03-16 looks back to 2020-02-16, i.e. rows 16..31 only
+    assert_eq!(
+        ws.csv("SELECT vol_moving_avg, trading_days_in_window FROM market.features_calendar_30d WHERE Symbol = 'CCC' AND Date = '2020-03-16'"),
+        "vol_moving_avg,trading_days_in_window\n235.0,16\n"
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM market.features"),
+        ws.count("SELECT count(*) FROM market.prices")
+    );
+}
+
+#[test]
+fn reingestion_adds_nothing_and_an_extended_file_adds_only_new_days() {
+    let ws = Workspace::new();
+    layout(&ws);
+    ingest(&ws);
+    let out = ingest(&ws);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("0 file(s) loaded, 4 unchanged"),
+        "{}",
+        stdout(&out)
+    );
+    let out = ws
+        .exercise()
+        .args([
+            "ingest-data",
+            "--dataset",
+            "stocks",
+            "data",
+            "--force",
+            "--max-rejects",
+            "10",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ws.count("SELECT count(*) FROM market.prices"), 76);
+    // BBB gains two days: only those are inserted, and its features are recomputed
+    let mut bbb = rows(&days((1, 1), 12), 100);
+    bbb.push(String::new());
+    ws.write(
+        "data/stocks/BBB.csv",
+        &(HEADER.to_string() + &bbb.join("\n")),
+    );
+    let out = ingest(&ws);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("read 12 = inserted 2 + duplicates 10 + rejected 0"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM market.features WHERE Symbol = 'BBB'"),
+        12
+    );
+}
+
+#[test]
+fn a_file_without_the_header_fails_the_run() {
+    let ws = Workspace::new();
+    ws.write("data/stocks/ZZZ.csv", "2020-01-01,1,2,3,4,5,6\n");
+    let out = ingest(&ws);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("ZZZ.csv: first line is not the header"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM market.prices"), 0);
+}
+
+#[test]
+fn export_writes_parquet_stages_partitioned_or_whole() {
+    let ws = Workspace::new();
+    layout(&ws);
+    ingest(&ws);
+    let out = ws
+        .exercise()
+        .args(["export", "market.prices", "--to", "stage1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws
+        .exercise()
+        .args([
+            "export",
+            "market.features",
+            "--to",
+            "stage2",
+            "--partition-by",
+            "Symbol",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("exported 76 rows of market.features"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(ws.path("stage2/Symbol=AAA").is_dir());
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let n: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM read_parquet('{}/stage2/*/*.parquet', hive_partitioning = true) WHERE Symbol = 'CCC'", ws.dir.path().display()), [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 31);
+    let n: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT count(*) FROM '{}/stage1/market.prices.parquet'",
+                ws.dir.path().display()
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 76);
+    let out = ws
+        .exercise()
+        .args(["export", "market.nope", "--to", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no table or view named market.nope"),
+        "{}",
+        stderr(&out)
+    );
+}

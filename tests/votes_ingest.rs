@@ -1,0 +1,444 @@
+//! Votes ingestion through the real binary on temp warehouses.
+mod common;
+use common::{stderr, stdout, Workspace};
+use std::io::Write;
+
+const GOOD: &str =
+    r#"{"Id":"1","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T00:00:00.000"}"#;
+
+fn line(id: &str, date: &str) -> String {
+    format!(r#"{{"Id":"{id}","PostId":"3","VoteTypeId":"2","CreationDate":"{date}"}}"#)
+}
+
+#[test]
+fn example_file_gives_the_exercise_outlier_table() {
+    let ws = Workspace::new();
+    let data = ws.copy_resource("votes/example.jsonl", "uncommitted/votes.jsonl");
+    let out = ws.exercise().arg("ingest-data").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("read 16 = inserted 16 + duplicates 0 + rejected 0"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(data.exists());
+    let out = ws.exercise().arg("outliers").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    insta::assert_snapshot!("outliers_example", stdout(&out));
+    assert_eq!(
+        ws.csv("SELECT * FROM blog_analysis.outlier_weeks"),
+        "Year,WeekNumber,VoteCount\n2022,0,1\n2022,1,3\n2022,2,3\n2022,5,1\n2022,6,1\n2022,8,1\n"
+    );
+}
+
+#[test]
+fn votes_are_typed_with_optional_fields_null_when_absent() {
+    let ws = Workspace::new();
+    let data = ws.copy_resource("votes/sample.jsonl", "in/sample.jsonl");
+    let out = ws
+        .exercise()
+        .args(["ingest-data", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("read 6 = inserted 5 + duplicates 1 + rejected 0"),
+        "{text}"
+    );
+    assert!(text.contains("unknown fields: Comment"), "{text}");
+    assert_eq!(
+        ws.csv("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'blog_analysis' AND table_name = 'votes' ORDER BY ordinal_position"),
+        "column_name,data_type\nId,BIGINT\nPostId,BIGINT\nVoteTypeId,SMALLINT\nCreationDate,TIMESTAMP\nUserId,BIGINT\nBountyAmount,INTEGER\nsource_file_id,BIGINT\n"
+    );
+    assert_eq!(
+        ws.csv("SELECT Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount FROM blog_analysis.votes ORDER BY Id"),
+        "Id,PostId,VoteTypeId,CreationDate,UserId,BountyAmount\n\
+         101,7,2,2023-03-06T00:00:00,,\n\
+         102,7,5,2023-03-06T00:00:00,42,\n\
+         103,9,8,2023-03-07T00:00:00,17,50\n\
+         104,9,2,2023-03-13T00:00:00,,\n\
+         105,9,9,2023-03-14T00:00:00,,50\n"
+    );
+}
+
+#[test]
+fn rerun_skips_unchanged_file_and_force_adds_nothing() {
+    let ws = Workspace::new();
+    ws.copy_resource("votes/example.jsonl", "uncommitted/votes.jsonl");
+    ws.exercise().arg("ingest-data").assert().success();
+    let out = ws.exercise().arg("ingest-data").output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("0 file(s) loaded, 1 unchanged and skipped"),
+        "{}",
+        stdout(&out)
+    );
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "--force"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("read 16 = inserted 0 + duplicates 16 + rejected 0"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 16);
+    assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 2);
+}
+
+#[test]
+fn duplicates_across_files_and_a_changed_file_add_only_new_ids() {
+    let ws = Workspace::new();
+    let a = ws.write(
+        "in/a.jsonl",
+        &format!("{}\n{}\n", line("1", "2022-01-03"), line("2", "2022-01-03")),
+    );
+    ws.write(
+        "in/b.jsonl",
+        &format!(
+            "{}\n{}\n{}\n",
+            line("2", "2022-01-04"),
+            line("3", "2022-01-04"),
+            line("3", "2022-01-05")
+        ),
+    );
+    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("read 5 = inserted 3 + duplicates 2 + rejected 0"),
+        "{}",
+        stdout(&out)
+    );
+    // first occurrence wins: Id 3 keeps its first line's date
+    assert_eq!(
+        ws.csv("SELECT CreationDate FROM blog_analysis.votes WHERE Id = 3"),
+        "CreationDate\n2022-01-04T00:00:00\n"
+    );
+    std::fs::write(
+        &a,
+        format!(
+            "{}\n{}\n{}\n",
+            line("1", "2022-01-03"),
+            line("2", "2022-01-03"),
+            line("4", "2022-01-06")
+        ),
+    )
+    .unwrap();
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "in/*.jsonl"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 file(s) loaded, 1 unchanged"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("read 3 = inserted 1 + duplicates 2 + rejected 0"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 4);
+}
+
+#[test]
+fn malformed_line_in_the_middle_is_quarantined_with_file_and_line() {
+    let ws = Workspace::new();
+    let body = format!(
+        "{}\n{}\n{{\"Id\":\"3\",\"PostId\n{}\n",
+        line("1", "2022-01-03"),
+        line("2", "2022-01-03"),
+        line("4", "2022-01-03")
+    );
+    ws.write("in/votes.jsonl", &body);
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "in/votes.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("rejected: in/votes.jsonl:3: malformed JSON"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("read 4 = inserted 3 + duplicates 0 + rejected 1"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        ws.csv("SELECT regexp_extract(source_file, '[^/]*$') AS f, line_number, raw, reason FROM blog_analysis.votes_rejected"),
+        "f,line_number,raw,reason\nvotes.jsonl,3,\"{\"\"Id\"\":\"\"3\"\",\"\"PostId\",malformed JSON\n"
+    );
+    // --max-rejects tolerates it on a forced re-read
+    let out = ws
+        .exercise()
+        .args([
+            "ingest-data",
+            "in/votes.jsonl",
+            "--force",
+            "--max-rejects",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn non_numeric_id_and_impossible_date_are_rejected_with_reasons() {
+    let ws = Workspace::new();
+    let body = format!(
+        "{}\n{}\n{}\n{}\n",
+        line("abc", "2022-01-03"),
+        line("2", "2022-02-30T00:00:00.000"),
+        r#"{"Id":"3","VoteTypeId":"2","CreationDate":"2022-01-03"}"#,
+        line("4", "2022-01-03")
+    );
+    ws.write("v.jsonl", &body);
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "v.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("v.jsonl:1: Id is not an integer: abc"),
+        "{err}"
+    );
+    assert!(
+        err.contains("v.jsonl:2: CreationDate is not a valid timestamp: 2022-02-30T00:00:00.000"),
+        "{err}"
+    );
+    assert!(
+        err.contains("v.jsonl:3: missing required field PostId"),
+        "{err}"
+    );
+    assert_eq!(ws.csv("SELECT Id FROM blog_analysis.votes"), "Id\n4\n");
+    assert_eq!(
+        ws.count("SELECT count(*) FROM blog_analysis.votes_rejected"),
+        3
+    );
+}
+
+#[test]
+fn nonexistent_path_is_one_clear_error() {
+    let ws = Workspace::new();
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "nope/votes.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: nope/votes.jsonl: no such file or directory"
+    );
+}
+
+#[test]
+fn directory_without_matching_files_is_an_error() {
+    let ws = Workspace::new();
+    ws.write("in/readme.txt", "hello");
+    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("in: directory has no files ending in .jsonl"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A failing run must leave no trace: no votes, no rejects, no ledger rows.
+fn assert_nothing_loaded(ws: &Workspace) {
+    assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 0);
+    assert_eq!(
+        ws.count("SELECT count(*) FROM blog_analysis.votes_rejected"),
+        0
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 0);
+}
+
+#[test]
+fn empty_file_fails_the_run_and_loads_nothing() {
+    let ws = Workspace::new();
+    ws.write("in/a.jsonl", &format!("{GOOD}\n"));
+    ws.write("in/b.jsonl", "\n  \n");
+    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("b.jsonl: file is empty"),
+        "{}",
+        stderr(&out)
+    );
+    assert_nothing_loaded(&ws);
+}
+
+#[test]
+fn a_file_that_is_not_json_fails_the_run() {
+    let ws = Workspace::new();
+    ws.write("in/a.jsonl", &format!("{GOOD}\n"));
+    ws.write("in/b.jsonl", "Id,PostId,VoteTypeId\n1,2,3\n");
+    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("b.jsonl: is not newline-delimited JSON"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_nothing_loaded(&ws);
+}
+
+#[test]
+fn binary_garbage_is_not_json_either() {
+    let ws = Workspace::new();
+    std::fs::write(
+        ws.path("bin.jsonl"),
+        [0xffu8, 0xfe, 0x00, 0x01, b'\n', 0x80, 0x81],
+    )
+    .unwrap();
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "bin.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("bin.jsonl: is not newline-delimited JSON"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn gzip(text: &str) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn gzipped_jsonl_loads() {
+    let ws = Workspace::new();
+    let text = std::fs::read_to_string(common::resource_path("votes/example.jsonl")).unwrap();
+    std::fs::write(ws.path("votes.jsonl.gz"), gzip(&text)).unwrap();
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "votes.jsonl.gz"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 16);
+}
+
+#[test]
+fn truncated_gzip_fails_the_run_and_loads_nothing() {
+    let ws = Workspace::new();
+    ws.write("in/a.jsonl", &format!("{GOOD}\n"));
+    let text: String = (1..2000)
+        .map(|i| line(&i.to_string(), "2022-01-03") + "\n")
+        .collect();
+    let gz = gzip(&text);
+    std::fs::write(ws.path("in/b.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
+    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("b.jsonl.gz: compressed data is truncated or corrupt after line"),
+        "{err}"
+    );
+    assert_nothing_loaded(&ws);
+}
+
+#[test]
+fn parquet_votes_load_through_the_same_typing() {
+    let ws = Workspace::new();
+    let path = ws.path("votes.parquet");
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM (VALUES ('1','1','2','2022-01-03T00:00:00.000', NULL), ('2','1','2','2022-01-04T00:00:00.000', '7'), ('x','1','2','2022-01-04', NULL))
+              t(Id, PostId, VoteTypeId, CreationDate, UserId)) TO '{}' (FORMAT parquet)",
+        path.display()
+    ))
+    .unwrap();
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "votes.parquet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("read 3 = inserted 2 + duplicates 0 + rejected 1"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("votes.parquet:3: Id is not an integer: x"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        ws.csv("SELECT Id, UserId FROM blog_analysis.votes ORDER BY Id"),
+        "Id,UserId\n1,\n2,7\n"
+    );
+}
+
+#[test]
+fn generated_votes_balance_and_quarantine_the_bad_lines() {
+    let ws = Workspace::new();
+    let out = ws
+        .exercise()
+        .args([
+            "generate",
+            "votes",
+            "--rows",
+            "20000",
+            "--output",
+            "gen/votes.jsonl",
+            "--bad-rate",
+            "0.01",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "gen/votes.jsonl", "--max-rejects", "1000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = ws.count("SELECT rows_read FROM meta.file_loads");
+    let inserted = ws.count("SELECT rows_inserted FROM meta.file_loads");
+    let dups = ws.count("SELECT rows_duplicate FROM meta.file_loads");
+    let rejected = ws.count("SELECT rows_rejected FROM meta.file_loads");
+    assert_eq!(read, 20000);
+    assert_eq!(read, inserted + dups + rejected);
+    assert!(dups > 100 && dups < 400, "about 1% duplicates, got {dups}");
+    assert!(
+        rejected > 100 && rejected < 400,
+        "about 1% bad lines, got {rejected}"
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM blog_analysis.votes"),
+        inserted
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM blog_analysis.votes_rejected"),
+        rejected
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) - count(DISTINCT Id) FROM blog_analysis.votes"),
+        0
+    );
+    // optional fields are absent, not null, in most lines
+    assert!(
+        ws.count("SELECT count(*) FROM blog_analysis.votes WHERE UserId IS NULL") > inserted / 2
+    );
+}

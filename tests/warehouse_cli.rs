@@ -1,0 +1,281 @@
+//! The warehouse file, migrations, query, status, the reviewer's checks and fetch-data.
+mod common;
+use common::{stderr, stdout, Workspace};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+#[test]
+fn version_and_help_on_every_subcommand() {
+    let ws = Workspace::new();
+    let out = ws.exercise().arg("--version").output().unwrap();
+    assert!(stdout(&out).starts_with("exercise "));
+    for sub in [
+        "migrate",
+        "ingest-data",
+        "outliers",
+        "query",
+        "status",
+        "check-ingestion",
+        "check-outliers",
+        "fetch-data",
+        "generate",
+    ] {
+        let out = ws.exercise().args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub} --help");
+        assert!(stdout(&out).contains("Usage: exercise"), "{sub}");
+    }
+}
+
+#[test]
+fn migrate_applies_once_and_records_checksums() {
+    let ws = Workspace::new();
+    let out = ws.exercise().arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("applied V001__ingestion_ledger.sql"),
+        "{}",
+        stdout(&out)
+    );
+    let out = ws.exercise().arg("migrate").output().unwrap();
+    assert!(
+        stdout(&out).contains("schema is up to date"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM meta.schema_migrations WHERE length(checksum) = 32"),
+        ws.count("SELECT count(*) FROM meta.schema_migrations")
+    );
+}
+
+#[test]
+fn an_edited_applied_migration_is_refused() {
+    let ws = Workspace::new();
+    ws.exercise().arg("migrate").assert().success();
+    ws.exercise()
+        .args([
+            "query",
+            "--write",
+            "UPDATE meta.schema_migrations SET checksum = 'deadbeef' WHERE version = 2",
+        ])
+        .assert()
+        .success();
+    let out = ws.exercise().arg("status").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("migration V002__blog_analysis.sql was edited after it was applied"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn warehouse_locked_by_another_process_is_one_clear_error() {
+    let ws = Workspace::new();
+    ws.exercise().arg("migrate").assert().success();
+    let holder = duckdb::Connection::open(ws.db()).unwrap();
+    let out = ws.exercise().arg("outliers").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("is locked by another process"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    drop(holder);
+}
+
+#[test]
+fn a_file_that_is_not_a_duckdb_database_is_one_clear_error() {
+    let ws = Workspace::new();
+    ws.write("warehouse.db", &"this is not a database\n".repeat(500));
+    let out = ws.exercise().arg("status").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("is not a DuckDB database"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn query_prints_table_csv_and_json_and_is_read_only_by_default() {
+    let ws = Workspace::new();
+    ws.copy_resource("votes/example.jsonl", "uncommitted/votes.jsonl");
+    ws.exercise().arg("ingest-data").assert().success();
+    let sql = "SELECT VoteTypeId, count(*) AS n FROM blog_analysis.votes GROUP BY 1 ORDER BY 1";
+    let out = ws.exercise().args(["query", sql]).output().unwrap();
+    insta::assert_snapshot!("query_table", stdout(&out));
+    let out = ws
+        .exercise()
+        .args(["query", "--format", "json", sql])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "{\"VoteTypeId\":2,\"n\":12}\n{\"VoteTypeId\":3,\"n\":4}\n"
+    );
+    let out = ws
+        .exercise()
+        .arg("query")
+        .write_stdin("SELECT 1 + 1 AS two;")
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains('2'), "{}", stdout(&out));
+    let out = ws
+        .exercise()
+        .args(["query", "DELETE FROM blog_analysis.votes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).to_lowercase().contains("read-only"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ws
+        .exercise()
+        .args(["query", "SELEC nonsense"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("Parser Error"), "{}", stderr(&out));
+    assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 16);
+}
+
+#[test]
+fn status_shows_tables_loads_and_rejects() {
+    let ws = Workspace::new();
+    ws.write("v.jsonl", "{\"Id\":\"1\",\"PostId\":\"1\",\"VoteTypeId\":\"2\",\"CreationDate\":\"2022-01-02\"}\nnot json\n");
+    ws.exercise()
+        .args(["ingest-data", "v.jsonl"])
+        .assert()
+        .code(1);
+    let out = ws.exercise().arg("status").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("blog_analysis.votes               1")
+            || text.contains("blog_analysis.votes "),
+        "{text}"
+    );
+    assert!(text.contains("V002__blog_analysis.sql"), "{text}");
+    assert!(text.contains("v.jsonl"), "{text}");
+    assert!(text.contains("malformed JSON"), "{text}");
+}
+
+#[test]
+fn reviewer_checks_pass_on_the_example() {
+    let ws = Workspace::new();
+    ws.copy_resource("votes/example.jsonl", "uncommitted/votes.jsonl");
+    let out = ws.exercise().arg("check-ingestion").output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out).matches("ok  ").count(), 5, "{}", stdout(&out));
+    let out = ws.exercise().arg("check-outliers").output().unwrap();
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(stdout(&out).matches("ok  ").count(), 4, "{}", stdout(&out));
+}
+
+#[test]
+fn check_outliers_fails_on_an_empty_warehouse() {
+    let ws = Workspace::new();
+    let out = ws.exercise().arg("check-outliers").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("FAIL  it has rows (0)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Serves `body` once per connection on 127.0.0.1, for `count` connections.
+fn serve(body: Vec<u8>, count: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(count) {
+            let mut stream = stream.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&body).unwrap();
+        }
+    });
+    format!("http://{addr}/votes.jsonl.gz")
+}
+
+#[test]
+fn fetch_data_downloads_and_extracts_from_a_local_server() {
+    let ws = Workspace::new();
+    let text = std::fs::read(common::resource_path("votes/example.jsonl")).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&text).unwrap();
+    let url = serve(enc.finish().unwrap(), 1);
+    let out = ws
+        .exercise()
+        .args(["fetch-data", "--url", &url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(ws.path("uncommitted/votes.jsonl")).unwrap(),
+        text
+    );
+    let names: Vec<_> = std::fs::read_dir(ws.path("uncommitted"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn fetch_data_without_network_fails_fast_and_leaves_nothing() {
+    let ws = Workspace::new();
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }; // closed again: connections are refused
+    let started = Instant::now();
+    let out = ws
+        .exercise()
+        .args([
+            "fetch-data",
+            "--url",
+            &format!("http://127.0.0.1:{port}/votes.zip"),
+        ])
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot download http://127.0.0.1"),
+        "{}",
+        stderr(&out)
+    );
+    let left: Vec<_> = std::fs::read_dir(ws.path("uncommitted")).unwrap().collect();
+    assert!(left.is_empty());
+}
+
+#[test]
+fn fetch_data_of_a_truncated_archive_leaves_no_partial_file() {
+    let ws = Workspace::new();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&b"{\"Id\":\"1\"}\n".repeat(10_000)).unwrap();
+    let gz = enc.finish().unwrap();
+    let url = serve(gz[..gz.len() / 2].to_vec(), 1);
+    let out = ws
+        .exercise()
+        .args(["fetch-data", "--url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("truncated or corrupt"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(std::fs::read_dir(ws.path("uncommitted"))
+        .unwrap()
+        .next()
+        .is_none());
+}
