@@ -5,4 +5,4 @@ UNION ALL
 SELECT f.path, 'is not newline-delimited JSON: none of its ' || count(*) || ' lines parses'
 FROM stedi_typed t JOIN staged_files f USING (file_id)
 GROUP BY f.path
-HAVING bool_and(t.reject_reason IN ('malformed JSON', 'line is not valid UTF-8'))
+HAVING bool_and(coalesce(t.reject_reason IN ('malformed JSON', 'line is not valid UTF-8'), false))

@@ -4,4 +4,4 @@ SELECT f.path, 'is not newline-delimited JSON: none of its ' || count(*) || ' li
        || coalesce(arg_min(t.reject_reason, t.line_no), '') || ')' AS message
 FROM typed_votes t JOIN staged_files f USING (file_id)
 GROUP BY f.path
-HAVING bool_and(t.reject_reason IN ('malformed JSON', 'line is not valid UTF-8'))
+HAVING bool_and(coalesce(t.reject_reason IN ('malformed JSON', 'line is not valid UTF-8'), false))
