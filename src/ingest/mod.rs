@@ -136,7 +136,7 @@ pub struct Planned {
 pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
     let started = Instant::now();
     let mut report = Report::default();
-    let todo = plan(wh, spec, opts, &mut report)?;
+    let todo = timed("plan", || plan(wh, spec, opts, &mut report))?;
     if !todo.is_empty() {
         let run = Run::start(wh, spec)?;
         match spec.mode {
@@ -235,7 +235,8 @@ impl<'a> Run<'a> {
             started_us: ledger::now_us(),
         };
         wh.run(&format!(
-            "SET VARIABLE run_id = {}; SET VARIABLE dataset = {}; SET VARIABLE started_us = {};",
+            "SET VARIABLE run_id = {}; SET VARIABLE dataset = {}; SET VARIABLE started_us = {};
+             SET preserve_insertion_order = false;",
             run.run_id,
             lines::sql_string(spec.name),
             run.started_us
@@ -245,7 +246,7 @@ impl<'a> Run<'a> {
     }
 
     pub fn sql(&self, file: &str) -> Result<()> {
-        self.wh.run_file(&format!("{}/{file}", self.spec.sql_dir))
+        timed(file, || self.wh.run_file(&format!("{}/{file}", self.spec.sql_dir)))
     }
 
     /// Gives the files ids from the ledger's sequence and lists them in `staged_files` (replacing what
@@ -364,6 +365,16 @@ impl<'a> Run<'a> {
     }
 }
 
+/// Runs `f`; with EXERCISE_TIMINGS set, prints how long it took to stderr.
+pub fn timed<T>(label: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let started = Instant::now();
+    let result = f();
+    if std::env::var_os("EXERCISE_TIMINGS").is_some() {
+        eprintln!("timing: {label:<24} {:>8.3} s", started.elapsed().as_secs_f64());
+    }
+    result
+}
+
 pub fn progress_bar(total: u64, template: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
@@ -385,7 +396,20 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
         "{spinner} {msg:<12} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
     );
     bar.set_message("staging");
-    for f in &todo {
+    timed("staging", || stage_all(run, &todo, &bar))?;
+    bar.set_message("typing+merge");
+    run.sql("load.sql")?;
+    timed("file errors", || check_file_errors(run))?;
+    run.sql("accounting.sql")?;
+    report.loaded = timed("ledger", || run.account_and_record())?;
+    (report.rejects_total, report.reject_samples) = run.reject_samples()?;
+    bar.finish_and_clear();
+    timed("commit", || tx.commit())
+}
+
+fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
+    let wh = run.wh;
+    for f in todo {
         let name = f
             .meta
             .path
@@ -400,19 +424,12 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
             run.sql("reference.sql")?;
             bar.inc(f.meta.size as u64);
         } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
-            lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, &bar)?;
+            lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, bar)?;
         } else {
-            lines::stage_jsonl(&wh.conn, f.file_id, &f.meta.path, &bar)?;
+            lines::stage_jsonl(&wh.conn, f.file_id, &f.meta.path, bar)?;
         }
     }
-    bar.set_message("typing+merge");
-    run.sql("load.sql")?;
-    check_file_errors(run)?;
-    run.sql("accounting.sql")?;
-    report.loaded = run.account_and_record()?;
-    (report.rejects_total, report.reject_samples) = run.reject_samples()?;
-    bar.finish_and_clear();
-    tx.commit()
+    Ok(())
 }
 
 fn check_file_errors(run: &Run) -> Result<()> {
