@@ -26,7 +26,7 @@ INSERT INTO market.prices
 WITH meta AS (SELECT Symbol, \"Security Name\" FROM read_csv('$DATA/symbols_valid_meta.csv', header = true, all_varchar = true)),
 raw AS (
   SELECT regexp_extract(filename, '([^/]+)\\.csv\$', 1) AS Symbol, filename LIKE '%/etfs/%' AS is_etf, *
-  FROM read_csv('$DATA/*/*.csv', filename = true, header = true, skip_blank_lines = true,
+  FROM read_csv('$DATA/*/*.csv', filename = true, header = true,
        columns = {'Date': 'DATE', 'Open': 'DOUBLE', 'High': 'DOUBLE', 'Low': 'DOUBLE', 'Close': 'DOUBLE',
                   'Adj Close': 'DOUBLE', 'Volume': 'DOUBLE'})
   WHERE Open IS NOT NULL AND High IS NOT NULL AND Low IS NOT NULL AND Close IS NOT NULL

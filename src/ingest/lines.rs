@@ -29,7 +29,7 @@ impl<R: Read> Read for Counting<R> {
 
 /// Rows for `staged_lines`, built column by column.
 struct LineBatch {
-    file_id: i64,
+    file_id: Int64Builder,
     line_no: Int64Builder,
     raw: StringBuilder,
     defect: StringBuilder,
@@ -37,9 +37,9 @@ struct LineBatch {
 }
 
 impl LineBatch {
-    fn new(file_id: i64) -> Self {
+    fn new() -> Self {
         LineBatch {
-            file_id,
+            file_id: Int64Builder::with_capacity(BATCH_ROWS),
             line_no: Int64Builder::with_capacity(BATCH_ROWS),
             raw: StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 128),
             defect: StringBuilder::with_capacity(BATCH_ROWS, 0),
@@ -47,7 +47,8 @@ impl LineBatch {
         }
     }
 
-    fn push(&mut self, line_no: i64, bytes: &[u8]) {
+    fn push(&mut self, file_id: i64, line_no: i64, bytes: &[u8]) {
+        self.file_id.append_value(file_id);
         self.line_no.append_value(line_no);
         match std::str::from_utf8(bytes) {
             Ok(text) => {
@@ -63,10 +64,8 @@ impl LineBatch {
     }
 
     fn finish(&mut self) -> Result<RecordBatch> {
-        let mut ids = Int64Builder::with_capacity(self.len);
-        ids.append_value_n(self.file_id, self.len);
         let columns: Vec<(&str, ArrayRef)> = vec![
-            ("file_id", Arc::new(ids.finish())),
+            ("file_id", Arc::new(self.file_id.finish())),
             ("line_no", Arc::new(self.line_no.finish())),
             ("raw", Arc::new(self.raw.finish())),
             ("defect", Arc::new(self.defect.finish())),
@@ -98,18 +97,15 @@ fn open_text(path: &Path, progress: &ProgressBar) -> Result<Box<dyn BufRead>> {
     }
 }
 
-/// Stages every non-blank line of a JSONL file; returns how many were staged.
-pub fn stage_jsonl(
-    conn: &Connection,
+/// Reads every non-blank line of a text file (plain or gzip) into `batch`, handing full batches to `emit`.
+fn read_lines(
     file_id: i64,
     path: &Path,
     progress: &ProgressBar,
-) -> Result<u64> {
+    batch: &mut LineBatch,
+    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
     let mut reader = open_text(path, progress)?;
-    let mut appender = conn
-        .appender("staged_lines")
-        .context("opening the staging appender")?;
-    let mut batch = LineBatch::new(file_id);
     let mut buf = Vec::with_capacity(512);
     let (mut line_no, mut staged) = (0i64, 0u64);
     loop {
@@ -134,20 +130,49 @@ pub fn stage_jsonl(
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        batch.push(line_no, &buf);
+        batch.push(file_id, line_no, &buf);
         staged += 1;
         if batch.len >= BATCH_ROWS {
-            appender.append_record_batch(batch.finish()?)?;
+            emit(batch.finish()?)?;
         }
     }
-    if batch.len > 0 {
-        appender.append_record_batch(batch.finish()?)?;
-    }
-    appender.flush().context("flushing the staging appender")?;
     if staged == 0 {
         bail!("{}: file is empty (no lines to load)", path.display());
     }
-    Ok(staged)
+    Ok(())
+}
+
+/// Stages every non-blank line of the text files (JSON lines, CSV) into `staged_lines`. A reader thread
+/// reads, splits and decodes while this thread appends, so both cores work.
+pub fn stage_text_files(
+    conn: &Connection,
+    files: &[(i64, &Path)],
+    progress: &ProgressBar,
+) -> Result<()> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<RecordBatch>>(4);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut batch = LineBatch::new();
+            let mut emit =
+                |b: RecordBatch| sender.send(Ok(b)).map_err(|_| anyhow!("staging stopped"));
+            for (file_id, path) in files {
+                if let Err(err) = read_lines(*file_id, path, progress, &mut batch, &mut emit) {
+                    let _ = sender.send(Err(err));
+                    return;
+                }
+            }
+            if batch.len > 0 {
+                let _ = batch.finish().and_then(|b| emit(b));
+            }
+        });
+        let mut appender = conn
+            .appender("staged_lines")
+            .context("opening the staging appender")?;
+        for message in receiver {
+            appender.append_record_batch(message?)?;
+        }
+        appender.flush().context("flushing the staging appender")
+    })
 }
 
 /// Quotes a string as a SQL literal.

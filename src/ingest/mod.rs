@@ -246,7 +246,21 @@ impl<'a> Run<'a> {
     }
 
     pub fn sql(&self, file: &str) -> Result<()> {
-        timed(file, || self.wh.run_file(&format!("{}/{file}", self.spec.sql_dir)))
+        let path = format!("{}/{file}", self.spec.sql_dir);
+        if std::env::var_os("EXERCISE_TIMINGS").is_none() {
+            return self.wh.run_file(&path);
+        }
+        // Timed statement by statement (statements end with a semicolon at the end of a line).
+        for (i, statement) in sqlfiles::get(&path)?.split(";\n").enumerate() {
+            if statement
+                .lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+            {
+                timed(&format!("{file} #{i}"), || self.wh.run(statement))
+                    .with_context(|| format!("running sql/{path}"))?;
+            }
+        }
+        Ok(())
     }
 
     /// Gives the files ids from the ledger's sequence and lists them in `staged_files` (replacing what
@@ -370,7 +384,10 @@ pub fn timed<T>(label: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let started = Instant::now();
     let result = f();
     if std::env::var_os("EXERCISE_TIMINGS").is_some() {
-        eprintln!("timing: {label:<24} {:>8.3} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "timing: {label:<24} {:>8.3} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     result
 }
@@ -409,6 +426,7 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
 
 fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
     let wh = run.wh;
+    let mut text_files = Vec::new();
     for f in todo {
         let name = f
             .meta
@@ -426,10 +444,10 @@ fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
         } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
             lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, bar)?;
         } else {
-            lines::stage_jsonl(&wh.conn, f.file_id, &f.meta.path, bar)?;
+            text_files.push((f.file_id, f.meta.path.as_path()));
         }
     }
-    Ok(())
+    lines::stage_text_files(&wh.conn, &text_files, bar)
 }
 
 fn check_file_errors(run: &Run) -> Result<()> {

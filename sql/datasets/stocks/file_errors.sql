@@ -1,5 +1,5 @@
--- A price file whose first line is not the expected header is not this layout: abort naming it.
-SELECT f.path, 'first line is not the header Date,Open,High,Low,Close,Adj Close,Volume: ' || left(l.raw, 80)
+-- A price file whose first non-blank line is not the expected header is not this layout: abort naming it.
+SELECT f.path, 'first line is not the header Date,Open,High,Low,Close,Adj Close,Volume: ' || left(h.first_line, 80)
 FROM price_files f
-JOIN staged_lines l ON l.file_id = f.file_id AND l.line_no = (SELECT min(line_no) FROM staged_lines x WHERE x.file_id = f.file_id)
-WHERE l.raw <> 'Date,Open,High,Low,Close,Adj Close,Volume'
+JOIN (SELECT file_id, arg_min(raw, line_no) AS first_line FROM staged_lines GROUP BY file_id) h USING (file_id)
+WHERE h.first_line <> 'Date,Open,High,Low,Close,Adj Close,Volume'
