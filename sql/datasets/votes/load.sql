@@ -8,11 +8,12 @@ WITH parsed AS (
         line_no,
         defect,
         defect IS NULL AND json_valid(raw) AS is_json,
-        CASE WHEN is_json THEN json_type(raw) END AS json_kind,
-        CASE WHEN json_kind = 'OBJECT' THEN
+        CASE WHEN is_json THEN
             json_extract_string(raw, ['$.Id', '$.PostId', '$.VoteTypeId', '$.CreationDate', '$.UserId', '$.BountyAmount'])
         END AS f,
-        CASE WHEN json_kind = 'OBJECT' THEN
+        -- only a line without an Id needs to know whether it is an object at all
+        CASE WHEN is_json AND f[1] IS NULL THEN json_type(raw) ELSE 'OBJECT' END AS json_kind,
+        CASE WHEN is_json THEN
             list_filter(json_keys(raw), lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
         END AS unknown_keys
     FROM staged_lines
