@@ -177,6 +177,24 @@ pub enum GenerateWhat {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// STEDI landing files: customer/, accelerometer/ and step_trainer/ JSON lines
+    Stedi {
+        /// Number of customers
+        #[arg(long, default_value_t = 100_000)]
+        customers: u64,
+        /// Accelerometer readings
+        #[arg(long, default_value_t = 10_000_000)]
+        accelerometer: u64,
+        /// Step-trainer readings
+        #[arg(long, default_value_t = 3_000_000)]
+        step_trainer: u64,
+        /// Output directory
+        #[arg(long)]
+        output: PathBuf,
+        /// Random seed, for reproducible files
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// The stock-market dataset layout: etfs/*.csv, stocks/*.csv, symbols_valid_meta.csv
     Stocks {
         /// Number of symbols (one CSV each)

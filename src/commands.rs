@@ -390,6 +390,20 @@ fn generate(what: GenerateWhat) -> Result<ExitCode> {
             let (files, rows) = crate::generate::sensor_logs(&output, minutes, seed)?;
             println!("wrote {files} files, {rows} rows, to {}", output.display());
         }
+        GenerateWhat::Stedi {
+            customers,
+            accelerometer,
+            step_trainer,
+            output,
+            seed,
+        } => {
+            let (files, lines) =
+                crate::generate::stedi(&output, customers, accelerometer, step_trainer, seed)?;
+            println!(
+                "wrote {files} files, {lines} lines, to {}",
+                output.display()
+            );
+        }
         GenerateWhat::Stocks {
             symbols,
             rows,

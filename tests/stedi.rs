@@ -227,3 +227,62 @@ fn a_file_outside_the_source_folders_fails_the_run() {
         stderr(&out)
     );
 }
+
+#[test]
+fn generated_landing_files_flow_through_every_zone() {
+    let ws = Workspace::new();
+    let out = ws
+        .exercise()
+        .args([
+            "generate",
+            "stedi",
+            "--customers",
+            "2000",
+            "--accelerometer",
+            "20000",
+            "--step-trainer",
+            "6000",
+            "--output",
+            "gen",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "--dataset", "stedi", "gen"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let distinct_customers = ws.count("SELECT count(DISTINCT email) FROM stedi_landing.customer");
+    assert_eq!(distinct_customers, 2000);
+    assert_eq!(
+        ws.count("SELECT count(*) FROM stedi_landing.accelerometer"),
+        20000
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM stedi_landing.step_trainer"),
+        6000
+    );
+    let trusted = ws.count("SELECT count(*) FROM stedi_trusted.customer_trusted");
+    assert!(
+        trusted > 1000 && trusted < 1400,
+        "about 60% consent, less withdrawals: {trusted}"
+    );
+    let ml = ws.count("SELECT count(*) FROM stedi_curated.machine_learning_curated");
+    let steps = ws.count("SELECT count(*) FROM stedi_trusted.step_trainer_trusted");
+    assert!(
+        ml > 0 && ml == steps,
+        "every trusted step reading has its accelerometer twin: {ml} vs {steps}"
+    );
+    assert!(ws.count("SELECT count(*) FROM stedi_trusted.serial_owners WHERE ambiguous") > 0);
+    // nobody who withdrew consent or never gave it reaches the machine-learning table
+    assert_eq!(
+        ws.count(
+            "SELECT count(*) FROM stedi_curated.machine_learning_curated m
+             JOIN stedi_trusted.serial_owners o USING (serialNumber)
+             WHERE o.customer NOT IN (SELECT lower(email) FROM stedi_trusted.customer_trusted)"
+        ),
+        0
+    );
+}
