@@ -409,7 +409,7 @@ impl Sharded {
     }
 
     fn line(&mut self, text: &str) -> Result<()> {
-        if self.out.is_none() || self.written % self.per_file == 0 {
+        if self.out.is_none() || self.written.is_multiple_of(self.per_file) {
             self.finish()?;
             self.files += 1;
             self.out = Some(create(
@@ -547,4 +547,41 @@ pub fn stedi(
         files,
         cust.written + updates.written + acc.written + step.written,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_from_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_358), (2023, 1, 1));
+        assert_eq!(civil_from_days(18_353), (2020, 4, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn tickers_are_unique() {
+        let all: std::collections::HashSet<String> = (0..20_000).map(ticker).collect();
+        assert_eq!(all.len(), 20_000);
+        assert_eq!(ticker(0), "A");
+        assert_eq!(ticker(26), "AA");
+    }
+
+    #[test]
+    fn departments_have_the_delivered_slot_count() {
+        let sizes = department_sizes(&mut Rng::new(7));
+        assert_eq!(sizes.len(), 100);
+        assert_eq!(sizes.iter().sum::<u64>(), 1914);
+        assert!(sizes.iter().all(|s| (5..=29).contains(s)));
+    }
+
+    #[test]
+    fn trading_days_skip_weekends() {
+        let days = trading_days(10);
+        assert_eq!(days.last(), Some(&(2020, 4, 1)));
+        assert_eq!(days.len(), 10);
+        assert!(!days.contains(&(2020, 3, 28)) && !days.contains(&(2020, 3, 29)));
+    }
 }

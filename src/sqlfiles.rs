@@ -64,3 +64,35 @@ pub fn migrations() -> Result<Vec<Migration>> {
     out.sort_by_key(|m| m.version);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_without_gaps() {
+        let ms = migrations().unwrap();
+        assert!(!ms.is_empty());
+        for (i, m) in ms.iter().enumerate() {
+            assert_eq!(m.version, i as i32 + 1, "{}", m.name);
+            assert_eq!(m.checksum.len(), 32);
+        }
+    }
+
+    #[test]
+    fn every_dataset_folder_has_its_load_and_accounting() {
+        for dir in ["datasets/votes", "datasets/stocks", "datasets/stedi"] {
+            for file in ["load.sql", "accounting.sql", "file_errors.sql"] {
+                assert!(get(&format!("{dir}/{file}")).is_ok(), "{dir}/{file}");
+            }
+        }
+        assert!(get("datasets/sensor_logs/rejects.sql").is_ok());
+        assert!(get("no/such.sql").is_err());
+    }
+
+    #[test]
+    fn checksum_changes_with_one_byte() {
+        assert_ne!(checksum("SELECT 1"), checksum("SELECT 2"));
+        assert_eq!(checksum("SELECT 1"), checksum("SELECT 1"));
+    }
+}

@@ -128,3 +128,62 @@ pub fn now_us() -> i64 {
         .map(|d| d.as_micros() as i64)
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(content: &str) -> (tempfile::TempDir, FileMeta) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.jsonl");
+        std::fs::write(&path, content).unwrap();
+        let meta = FileMeta::read(&path).unwrap();
+        (dir, meta)
+    }
+
+    #[test]
+    fn unchanged_size_and_mtime_skip_without_hashing() {
+        let (_d, meta) = file("abc\n");
+        let prev = Previous {
+            size: meta.size,
+            modified_us: meta.modified_us,
+            hash: "not even read".into(),
+        };
+        assert!(matches!(
+            decide(&meta, Some(&prev), false).unwrap(),
+            Decision::Unchanged
+        ));
+        assert!(matches!(
+            decide(&meta, Some(&prev), true).unwrap(),
+            Decision::Load { .. }
+        ));
+    }
+
+    #[test]
+    fn a_touched_file_with_the_same_content_is_skipped_a_changed_one_loaded() {
+        let (_d, meta) = file("abc\n");
+        let hash = content_hash(&meta.path).unwrap();
+        let touched = Previous {
+            size: meta.size,
+            modified_us: meta.modified_us - 1,
+            hash: hash.clone(),
+        };
+        assert!(matches!(
+            decide(&meta, Some(&touched), false).unwrap(),
+            Decision::Unchanged
+        ));
+        let changed = Previous {
+            size: meta.size,
+            modified_us: meta.modified_us - 1,
+            hash: "other".into(),
+        };
+        match decide(&meta, Some(&changed), false).unwrap() {
+            Decision::Load { hash: h } => assert_eq!(h, hash),
+            Decision::Unchanged => panic!("a changed file must load"),
+        }
+        assert!(matches!(
+            decide(&meta, None, false).unwrap(),
+            Decision::Load { .. }
+        ));
+    }
+}

@@ -162,7 +162,11 @@ pub fn stage_text_files(
                 }
             }
             if batch.len > 0 {
-                let _ = batch.finish().and_then(|b| emit(b));
+                // A send error means the appender side stopped and reports its own error.
+                let last = batch.finish().and_then(&mut emit);
+                if let Err(err) = last {
+                    let _ = sender.send(Err(err));
+                }
             }
         });
         let mut appender = conn
