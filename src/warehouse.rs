@@ -47,10 +47,16 @@ impl Warehouse {
                 );
             }
         }
-        let config = Config::default()
+        let mut config = Config::default()
             .access_mode(mode)
             .and_then(|c| c.with("storage_compatibility_version", STORAGE_COMPATIBILITY))
             .context("building the DuckDB configuration")?;
+        // DuckDB's memory limit (default 80% of RAM); above it, DuckDB spills to a temp folder on disk.
+        if let Ok(limit) = std::env::var("EXERCISE_MEMORY_LIMIT") {
+            config = config
+                .with("memory_limit", &limit)
+                .with_context(|| format!("EXERCISE_MEMORY_LIMIT={limit} is not a DuckDB memory limit"))?;
+        }
         let conn =
             Connection::open_with_flags(path, config).map_err(|e| explain_open_error(path, e))?;
         Ok(Warehouse {
