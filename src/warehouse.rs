@@ -53,9 +53,9 @@ impl Warehouse {
             .context("building the DuckDB configuration")?;
         // DuckDB's memory limit (default 80% of RAM); above it, DuckDB spills to a temp folder on disk.
         if let Ok(limit) = std::env::var("EXERCISE_MEMORY_LIMIT") {
-            config = config
-                .with("memory_limit", &limit)
-                .with_context(|| format!("EXERCISE_MEMORY_LIMIT={limit} is not a DuckDB memory limit"))?;
+            config = config.with("memory_limit", &limit).with_context(|| {
+                format!("EXERCISE_MEMORY_LIMIT={limit} is not a DuckDB memory limit")
+            })?;
         }
         let conn =
             Connection::open_with_flags(path, config).map_err(|e| explain_open_error(path, e))?;

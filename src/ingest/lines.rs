@@ -6,23 +6,29 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 use flate2::read::MultiGzDecoder;
 use indicatif::ProgressBar;
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
+use xxhash_rust::xxh3::Xxh3;
 
 const BATCH_ROWS: usize = 65_536;
 
-/// Counts bytes read from the file into the progress bar.
+/// Counts bytes read from the file into the progress bar and hashes them (the ledger's content hash),
+/// so a new file is read once.
 struct Counting<R> {
     inner: R,
     progress: ProgressBar,
+    hasher: Rc<RefCell<Xxh3>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.progress.inc(n as u64);
+        self.hasher.borrow_mut().update(&buf[..n]);
         Ok(n)
     }
 }
@@ -75,37 +81,40 @@ impl LineBatch {
     }
 }
 
-fn open_text(path: &Path, progress: &ProgressBar) -> Result<Box<dyn BufRead>> {
+type Hasher = Rc<RefCell<Xxh3>>;
+
+fn open_text(path: &Path, progress: &ProgressBar) -> Result<(Box<dyn BufRead>, Hasher)> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let hasher = Rc::new(RefCell::new(Xxh3::new()));
     let mut counted = BufReader::with_capacity(
         1 << 20,
         Counting {
             inner: file,
             progress: progress.clone(),
+            hasher: hasher.clone(),
         },
     );
     let head = counted
         .fill_buf()
         .with_context(|| format!("cannot read {}", path.display()))?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(
-            1 << 20,
-            MultiGzDecoder::new(counted),
-        )))
+        let gz = BufReader::with_capacity(1 << 20, MultiGzDecoder::new(counted));
+        Ok((Box::new(gz), hasher))
     } else {
-        Ok(Box::new(counted))
+        Ok((Box::new(counted), hasher))
     }
 }
 
-/// Reads every non-blank line of a text file (plain or gzip) into `batch`, handing full batches to `emit`.
+/// Reads every non-blank line of a text file (plain or gzip) into `batch`, handing full batches to `emit`;
+/// returns the xxh3-128 of the file's bytes.
 fn read_lines(
     file_id: i64,
     path: &Path,
     progress: &ProgressBar,
     batch: &mut LineBatch,
     emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
-) -> Result<()> {
-    let mut reader = open_text(path, progress)?;
+) -> Result<String> {
+    let (mut reader, hasher) = open_text(path, progress)?;
     let mut buf = Vec::with_capacity(512);
     let (mut line_no, mut staged) = (0i64, 0u64);
     loop {
@@ -139,26 +148,32 @@ fn read_lines(
     if staged == 0 {
         bail!("{}: file is empty (no lines to load)", path.display());
     }
-    Ok(())
+    let digest = hasher.borrow().digest128();
+    Ok(format!("{digest:032x}"))
 }
 
 /// Stages every non-blank line of the text files (JSON lines, CSV) into `staged_lines`. A reader thread
-/// reads, splits and decodes while this thread appends, so both cores work.
+/// reads, splits, decodes and hashes while this thread appends, so both cores work. Returns each file's
+/// content hash.
 pub fn stage_text_files(
     conn: &Connection,
     files: &[(i64, &Path)],
     progress: &ProgressBar,
-) -> Result<()> {
+) -> Result<Vec<(i64, String)>> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<RecordBatch>>(4);
     std::thread::scope(|scope| {
-        scope.spawn(move || {
+        let reader = scope.spawn(move || {
+            let mut hashes = Vec::with_capacity(files.len());
             let mut batch = LineBatch::new();
             let mut emit =
                 |b: RecordBatch| sender.send(Ok(b)).map_err(|_| anyhow!("staging stopped"));
             for (file_id, path) in files {
-                if let Err(err) = read_lines(*file_id, path, progress, &mut batch, &mut emit) {
-                    let _ = sender.send(Err(err));
-                    return;
+                match read_lines(*file_id, path, progress, &mut batch, &mut emit) {
+                    Ok(hash) => hashes.push((*file_id, hash)),
+                    Err(err) => {
+                        let _ = sender.send(Err(err));
+                        return hashes;
+                    }
                 }
             }
             if batch.len > 0 {
@@ -168,6 +183,7 @@ pub fn stage_text_files(
                     let _ = sender.send(Err(err));
                 }
             }
+            hashes
         });
         let mut appender = conn
             .appender("staged_lines")
@@ -175,7 +191,10 @@ pub fn stage_text_files(
         for message in receiver {
             appender.append_record_batch(message?)?;
         }
-        appender.flush().context("flushing the staging appender")
+        appender.flush().context("flushing the staging appender")?;
+        reader
+            .join()
+            .map_err(|_| anyhow!("the staging reader thread panicked"))
     })
 }
 

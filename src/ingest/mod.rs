@@ -159,8 +159,20 @@ fn plan(wh: &Warehouse, spec: &Spec, opts: &Options, report: &mut Report) -> Res
         .iter()
         .map(|p| FileMeta::read(p))
         .collect::<Result<Vec<_>>>()?;
+    // A text file never loaded before is hashed while it is staged (read once), not here.
+    let defer = |m: &FileMeta| {
+        matches!(spec.mode, Mode::Lines)
+            && !discover::has_extension(&m.path, &[".parquet"])
+            && m.path.file_name().and_then(|n| n.to_str()) != spec.reference_file
+    };
     let decisions = parallel_map(&metas, |m| {
-        ledger::decide(m, previous.get(&m.key()), opts.force)
+        let previous = previous.get(&m.key());
+        if previous.is_none() && defer(m) {
+            return Ok(Decision::Load {
+                hash: String::new(),
+            });
+        }
+        ledger::decide(m, previous, opts.force)
     })?;
     let loaded_hashes: std::collections::HashMap<&str, &str> = previous
         .iter()
@@ -170,7 +182,10 @@ fn plan(wh: &Warehouse, spec: &Spec, opts: &Options, report: &mut Report) -> Res
     for (meta, decision) in metas.into_iter().zip(decisions) {
         match decision {
             Decision::Unchanged => report.unchanged.push(meta.path),
-            Decision::Load { hash } => match loaded_hashes.get(hash.as_str()) {
+            Decision::Load { hash } => match loaded_hashes
+                .get(hash.as_str())
+                .filter(|_| !hash.is_empty())
+            {
                 Some(other) if !opts.force && *other != meta.key() => {
                     report.duplicate_files.push((meta.path, other.to_string()))
                 }
@@ -447,7 +462,17 @@ fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
             text_files.push((f.file_id, f.meta.path.as_path()));
         }
     }
-    lines::stage_text_files(&wh.conn, &text_files, bar)
+    let hashes = lines::stage_text_files(&wh.conn, &text_files, bar)?;
+    // New files were hashed while they were read (see `plan`): record their hashes now.
+    let mut update = wh
+        .conn
+        .prepare("UPDATE staged_files SET content_hash = ? WHERE file_id = ?")?;
+    for f in todo.iter().filter(|f| f.hash.is_empty()) {
+        if let Some((_, hash)) = hashes.iter().find(|(id, _)| *id == f.file_id) {
+            update.execute(duckdb::params![hash, f.file_id])?;
+        }
+    }
+    Ok(())
 }
 
 fn check_file_errors(run: &Run) -> Result<()> {

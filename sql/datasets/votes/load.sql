@@ -49,14 +49,23 @@ judged AS (
         END AS reject_reason
     FROM typed
 )
-SELECT
-    file_id, line_no, Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, unknown_keys, reject_reason,
-    -- A duplicate repeats an Id already in the warehouse, or one seen earlier in this run (file, then line order).
-    reject_reason IS NULL AND (
-        row_number() OVER (PARTITION BY reject_reason IS NULL, Id ORDER BY file_id, line_no) > 1
-        OR Id IN (SELECT Id FROM blog_analysis.votes)
-    ) AS is_duplicate
+SELECT file_id, line_no, Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, unknown_keys, reject_reason
 FROM judged;
+
+-- Duplicates: a line repeating an Id already in the warehouse, or one seen earlier in this run (file, then
+-- line order). Repeats are rare, so only the Ids occurring more than once go through the window.
+CREATE OR REPLACE TEMP TABLE duplicate_votes AS
+WITH repeated AS (
+    SELECT Id FROM typed_votes WHERE reject_reason IS NULL GROUP BY Id HAVING count(*) > 1
+)
+SELECT file_id, line_no FROM (
+    SELECT t.file_id, t.line_no, row_number() OVER (PARTITION BY t.Id ORDER BY t.file_id, t.line_no) AS nth
+    FROM typed_votes t SEMI JOIN repeated r ON t.Id = r.Id
+    WHERE t.reject_reason IS NULL)
+WHERE nth > 1
+UNION
+SELECT file_id, line_no FROM typed_votes
+WHERE reject_reason IS NULL AND Id IN (SELECT Id FROM blog_analysis.votes);
 
 INSERT INTO blog_analysis.votes_rejected
 SELECT t.file_id, f.path, t.line_no, s.raw, t.reject_reason, now()::TIMESTAMP
@@ -66,6 +75,6 @@ JOIN staged_files f USING (file_id)
 WHERE t.reject_reason IS NOT NULL;
 
 INSERT INTO blog_analysis.votes (Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, source_file_id)
-SELECT Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, file_id
-FROM typed_votes
-WHERE reject_reason IS NULL AND NOT is_duplicate;
+SELECT t.Id, t.PostId, t.VoteTypeId, t.CreationDate, t.UserId, t.BountyAmount, t.file_id
+FROM typed_votes t ANTI JOIN duplicate_votes d ON t.file_id = d.file_id AND t.line_no = d.line_no
+WHERE t.reject_reason IS NULL;
