@@ -443,52 +443,31 @@ fn generated_votes_balance_and_quarantine_the_bad_lines() {
     );
 }
 
+/// Loads `rel`, moves its modification time two minutes ahead, and expects the re-run to skip it
+/// because the hash recorded while it was read matches its bytes.
+fn load_touch_and_expect_skip(ws: &Workspace, rel: &str) {
+    ws.exercise().args(["ingest-data", rel]).assert().success();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(120);
+    let file = std::fs::File::options()
+        .write(true)
+        .open(ws.path(rel))
+        .unwrap();
+    file.set_modified(later).unwrap();
+    let out = ws.exercise().args(["ingest-data", rel]).output().unwrap();
+    assert!(
+        stdout(&out).contains("0 file(s) loaded, 1 unchanged"),
+        "{rel}: {}",
+        stdout(&out)
+    );
+}
+
 #[test]
 fn a_touched_file_with_the_same_content_is_skipped_by_its_hash() {
     let ws = Workspace::new();
     let data = ws.copy_resource("votes/example.jsonl", "v.jsonl");
-    ws.exercise()
-        .args(["ingest-data", "v.jsonl"])
-        .assert()
-        .success();
-    // the hash recorded while the file was read is the hash of its bytes
-    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(120);
-    std::fs::File::options()
-        .write(true)
-        .open(&data)
-        .unwrap()
-        .set_modified(later)
-        .unwrap();
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "v.jsonl"])
-        .output()
-        .unwrap();
-    assert!(
-        stdout(&out).contains("0 file(s) loaded, 1 unchanged"),
-        "{}",
-        stdout(&out)
-    );
+    load_touch_and_expect_skip(&ws, "v.jsonl");
     // gzipped: the hash covers the compressed bytes as they are on disk
     let text = std::fs::read_to_string(&data).unwrap();
     std::fs::write(ws.path("v2.jsonl.gz"), gzip(&text)).unwrap();
-    ws.exercise()
-        .args(["ingest-data", "v2.jsonl.gz"])
-        .assert()
-        .success();
-    let gz = std::fs::File::options()
-        .write(true)
-        .open(ws.path("v2.jsonl.gz"))
-        .unwrap();
-    gz.set_modified(later).unwrap();
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "v2.jsonl.gz"])
-        .output()
-        .unwrap();
-    assert!(
-        stdout(&out).contains("0 file(s) loaded, 1 unchanged"),
-        "{}",
-        stdout(&out)
-    );
+    load_touch_and_expect_skip(&ws, "v2.jsonl.gz");
 }
