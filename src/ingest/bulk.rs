@@ -67,8 +67,10 @@ fn load_batch(run: &Run, files: &mut [Planned], report: &mut Report) -> Result<(
 
 fn record_failure(run: &Run, file: &Planned, message: &str, report: &mut Report) -> Result<()> {
     let path = file.meta.key();
-    // DuckDB's message usually names the file already; keep it, minus the noise of a wrapping path.
-    let why = message.replace(&format!("{path}: "), "");
+    // DuckDB's message usually names the file already; keep its first line (not the SQL excerpt under it),
+    // minus the noise of a wrapping path.
+    let first_line = message.lines().next().unwrap_or(message);
+    let why = first_line.replace(&format!("{path}: "), "");
     run.wh
         .conn
         .execute(
