@@ -17,7 +17,6 @@ pub fn load(
         "{spinner} [{bar:30}] {pos}/{len} files  {msg}  ETA {eta}",
     );
     let started = Instant::now();
-    let mut rows = 0i64;
     for batch in todo.chunks_mut(files_per_batch.max(1)) {
         match load_batch(run, batch, report) {
             Ok(()) => {}
@@ -30,13 +29,12 @@ pub fn load(
             }
             Err(err) => record_failure(run, &batch[0], &format!("{err:#}"), report)?,
         }
-        rows = report.loaded.iter().map(|o| o.rows_inserted).sum();
+        let rows: i64 = report.loaded.iter().map(|o| o.rows_inserted).sum();
         bar.inc(batch.len() as u64);
         let secs = started.elapsed().as_secs_f64().max(1e-3);
         bar.set_message(format!("{rows} rows  {:.0} rows/s", rows as f64 / secs));
     }
     bar.finish_and_clear();
-    let _ = rows;
     Ok(())
 }
 
