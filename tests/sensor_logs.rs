@@ -3,7 +3,8 @@ mod common;
 use common::{stderr, stdout, Workspace};
 use std::path::{Path, PathBuf};
 
-const REAL: &str = "../shared/data/datawow";
+/// The two real files of the delivery (copied from ../shared/data/datawow, names intact).
+const REAL: &str = "test-resources/datawow";
 
 fn real_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(REAL)

@@ -286,3 +286,33 @@ fn generated_landing_files_flow_through_every_zone() {
         0
     );
 }
+
+#[test]
+fn the_three_source_folders_can_be_given_directly() {
+    let ws = Workspace::new();
+    layout(&ws);
+    let out = ws
+        .exercise()
+        .args([
+            "ingest-data",
+            "--dataset",
+            "stedi",
+            "stedi/customer/landing",
+            "stedi/accelerometer/landing",
+            "stedi/step_trainer/landing",
+            "--max-rejects",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("read 20 = inserted 18 + duplicates 1 + rejected 1"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM stedi_curated.machine_learning_curated"),
+        3
+    );
+}
