@@ -48,6 +48,50 @@ pub enum Command {
     Export(ExportArgs),
     /// Row counts of every STEDI table in the landing, trusted and curated zones
     Stedi(FormatArgs),
+    /// Robot telemetry: one line per run with its statistics (telemetry.run_statistics)
+    Runs(FormatArgs),
+    /// Robot telemetry: the aligned feature table of one run (telemetry.run_features)
+    Run(RunArgs),
+    /// Robot telemetry: positions, forces and speed of both robots over one run, as a PNG
+    Plot(PlotArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum RunFormat {
+    /// Aligned columns for people
+    #[default]
+    Table,
+    /// RFC 4180 CSV with a header row
+    Csv,
+    /// Apache Parquet (needs --output)
+    Parquet,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The run's id (an unsigned 64-bit number, as `exercise runs` lists it)
+    pub run_uuid: u64,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: RunFormat,
+    /// Write to this file instead of standard output
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// The run's id (an unsigned 64-bit number, as `exercise runs` lists it)
+    pub run_uuid: u64,
+    /// The PNG file to write
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Picture width in pixels
+    #[arg(long, default_value_t = 1600)]
+    pub width: u32,
+    /// Picture height in pixels
+    #[arg(long, default_value_t = 1200)]
+    pub height: u32,
 }
 
 #[derive(Args, Debug)]
@@ -72,6 +116,8 @@ pub enum Dataset {
     Stocks,
     /// STEDI customer/, accelerometer/ and step_trainer/ JSON, into the landing, trusted and curated zones
     Stedi,
+    /// Robot telemetry, long-format Parquet or CSV, into telemetry.readings .. run_features
+    Telemetry,
 }
 
 #[derive(Args, Debug)]
@@ -88,6 +134,10 @@ pub struct IngestArgs {
     /// Exit with success even when up to this many rows were rejected (they are quarantined either way)
     #[arg(long, default_value_t = 0)]
     pub max_rejects: u64,
+    /// Telemetry only: the run_features time grid in milliseconds (kept in telemetry.settings; changing
+    /// it recomputes every run)
+    #[arg(long)]
+    pub grid_ms: Option<u32>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -137,6 +187,14 @@ pub struct FetchArgs {
     /// Give up on a connection that does not answer within this many seconds
     #[arg(long, default_value_t = 10)]
     pub timeout_secs: u64,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TelemetryFormat {
+    /// time as a TIMESTAMP, run_uuid as UBIGINT
+    Parquet,
+    /// time as ISO-8601 text like 2022-11-23T20:40:00.444Z
+    Csv,
 }
 
 #[derive(Args, Debug)]
@@ -191,6 +249,21 @@ pub enum GenerateWhat {
         /// Output directory
         #[arg(long)]
         output: PathBuf,
+        /// Random seed, for reproducible files
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Robot telemetry: one long-format file per run, both arms, with jitter, dropouts and logger faults
+    Telemetry {
+        /// Readings in all, about
+        #[arg(long, default_value_t = 1_000_000)]
+        readings: u64,
+        /// Output directory
+        #[arg(long)]
+        output: PathBuf,
+        /// File format
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: TelemetryFormat,
         /// Random seed, for reproducible files
         #[arg(long, default_value_t = 42)]
         seed: u64,

@@ -1,6 +1,7 @@
 //! One function per subcommand: open the warehouse, do the work, print, choose the exit code.
 use crate::cli::{
     CheckArgs, Cli, Command, Dataset, ExportArgs, Format, GenerateWhat, IngestArgs, QueryArgs,
+    TelemetryFormat,
 };
 use crate::ingest::{self, Report, Spec};
 use crate::output;
@@ -25,6 +26,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Generate(args) => generate(args.what),
         Command::Export(args) => export(db, &args),
         Command::Stedi(args) => report(db, "reports/stedi_zones.sql", args.format),
+        Command::Runs(args) => report(db, "reports/telemetry_runs.sql", args.format),
+        Command::Run(args) => {
+            crate::telemetry::run(&Warehouse::open_read_only(db)?, &args).map(|_| ExitCode::SUCCESS)
+        }
+        Command::Plot(args) => {
+            let wh = Warehouse::open_read_only(db)?;
+            crate::telemetry::plot(&wh, &args)?;
+            println!("wrote {}", args.output.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -47,12 +58,22 @@ fn spec(dataset: Dataset) -> &'static Spec {
         Dataset::SensorLogs => &ingest::SENSOR_LOGS,
         Dataset::Stocks => &ingest::STOCKS,
         Dataset::Stedi => &ingest::STEDI,
+        Dataset::Telemetry => &ingest::TELEMETRY,
     }
 }
 
 fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
     let wh = Warehouse::open(db)?;
     let spec = spec(args.dataset);
+    if let Some(grid_ms) = args.grid_ms {
+        if args.dataset != Dataset::Telemetry {
+            bail!("--grid-ms is for --dataset telemetry only");
+        }
+        if grid_ms == 0 {
+            bail!("--grid-ms must be at least 1");
+        }
+        wh.run(&format!("SET VARIABLE requested_grid_ms = {grid_ms}"))?;
+    }
     let report = ingest::ingest(
         &wh,
         spec,
@@ -153,6 +174,9 @@ pub fn print_report(report: &Report, spec: &Spec, out: &mut dyn Write) -> Result
             display_path(&o.path),
             o.message.as_deref().unwrap_or("")
         )?;
+    }
+    for note in &report.notes {
+        writeln!(out, "{note}")?;
     }
     for (path, other) in &report.duplicate_files {
         writeln!(
@@ -401,6 +425,23 @@ fn generate(what: GenerateWhat) -> Result<ExitCode> {
                 crate::generate::stedi(&output, customers, accelerometer, step_trainer, seed)?;
             println!(
                 "wrote {files} files, {lines} lines, to {}",
+                output.display()
+            );
+        }
+        GenerateWhat::Telemetry {
+            readings,
+            output,
+            format,
+            seed,
+        } => {
+            let format = match format {
+                TelemetryFormat::Parquet => crate::generate::telemetry::FileFormat::Parquet,
+                TelemetryFormat::Csv => crate::generate::telemetry::FileFormat::Csv,
+            };
+            let (files, rows) =
+                crate::generate::telemetry::generate(&output, readings, seed, format)?;
+            println!(
+                "wrote {files} run files, {rows} readings, to {}",
                 output.display()
             );
         }

@@ -7,6 +7,7 @@ mod generate;
 mod ingest;
 mod output;
 mod sqlfiles;
+mod telemetry;
 mod warehouse;
 
 use clap::Parser;

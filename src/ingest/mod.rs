@@ -36,6 +36,12 @@ pub struct Spec {
     /// A file of this name is not staged as lines: `reference.sql` reads it with DuckDB's own reader
     /// (variables reference_file, reference_file_id) before `load.sql` runs.
     pub reference_file: Option<&'static str>,
+    /// Parquet files are not staged as JSON lines: `stage.sql` runs once, then `stage_parquet.sql` reads
+    /// each file with DuckDB's reader (variables parquet_file, parquet_file_id).
+    pub parquet_by_sql: bool,
+    /// `derive.sql` recomputes what depends on the rows just loaded, in the same transaction; it also runs
+    /// alone when nothing new was loaded, so that a changed setting takes effect.
+    pub derive: bool,
 }
 
 pub const VOTES: Spec = Spec {
@@ -53,6 +59,8 @@ pub const VOTES: Spec = Spec {
     rejects_table: "blog_analysis.votes_rejected",
     mode: Mode::Lines,
     reference_file: None,
+    parquet_by_sql: false,
+    derive: false,
 };
 
 pub const SENSOR_LOGS: Spec = Spec {
@@ -64,6 +72,8 @@ pub const SENSOR_LOGS: Spec = Spec {
         files_per_batch: 2000,
     },
     reference_file: None,
+    parquet_by_sql: false,
+    derive: false,
 };
 
 pub const STOCKS: Spec = Spec {
@@ -73,6 +83,8 @@ pub const STOCKS: Spec = Spec {
     rejects_table: "market.prices_rejected",
     mode: Mode::Lines,
     reference_file: Some("symbols_valid_meta.csv"),
+    parquet_by_sql: false,
+    derive: false,
 };
 
 pub const STEDI: Spec = Spec {
@@ -82,6 +94,19 @@ pub const STEDI: Spec = Spec {
     rejects_table: "stedi_landing.rejected",
     mode: Mode::Lines,
     reference_file: None,
+    parquet_by_sql: false,
+    derive: false,
+};
+
+pub const TELEMETRY: Spec = Spec {
+    name: "telemetry",
+    extensions: &[".parquet", ".csv"],
+    sql_dir: "datasets/telemetry",
+    rejects_table: "telemetry.readings_rejected",
+    mode: Mode::Lines,
+    reference_file: None,
+    parquet_by_sql: true,
+    derive: true,
 };
 
 pub struct Options {
@@ -106,6 +131,8 @@ pub struct Report {
     pub failed: Vec<(String, String)>,
     pub rejects_total: i64,
     pub reject_samples: Vec<RejectSample>,
+    /// What else the load did (e.g. which runs were derived again), one line each.
+    pub notes: Vec<String>,
     pub elapsed: Duration,
 }
 
@@ -145,6 +172,11 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
                 bulk::load(&run, todo, files_per_batch, &mut report)?
             }
         }
+    } else if spec.derive {
+        let run = Run::start(wh, spec)?;
+        let tx = wh.begin()?;
+        report.notes = run.derive()?;
+        tx.commit()?;
     }
     report.elapsed = started.elapsed();
     Ok(report)
@@ -258,6 +290,26 @@ impl<'a> Run<'a> {
         ))?;
         wh.run_file("ingest/staging.sql")?;
         Ok(run)
+    }
+
+    /// Runs `derive.sql` and says what it recomputed (it leaves changed_runs and regridded_runs).
+    fn derive(&self) -> Result<Vec<String>> {
+        self.sql("derive.sql")?;
+        let changed: i64 = self.wh.scalar("SELECT count(*) FROM changed_runs")?;
+        let regridded: i64 = self.wh.scalar("SELECT count(*) FROM regridded_runs")?;
+        let grid: i64 = self.wh.scalar("SELECT grid_ms FROM telemetry.settings")?;
+        let total: i64 = self.wh.scalar("SELECT count(*) FROM telemetry.runs")?;
+        let mut notes = vec![format!(
+            "derived {changed} of {total} run(s) on the {grid} ms grid: {} with new readings, {regridded} because they were on another grid; the other {} untouched",
+            changed - regridded,
+            total - changed
+        )];
+        if regridded > 0 {
+            notes.push(format!(
+                "the grid changed to {grid} ms, so every run was derived again"
+            ));
+        }
+        Ok(notes)
     }
 
     pub fn sql(&self, file: &str) -> Result<()> {
@@ -435,6 +487,10 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
     run.sql("accounting.sql")?;
     report.loaded = timed("ledger", || run.account_and_record())?;
     (report.rejects_total, report.reject_samples) = run.reject_samples()?;
+    if run.spec.derive {
+        bar.set_message("derive");
+        report.notes = timed("derive", || run.derive())?;
+    }
     bar.finish_and_clear();
     timed("commit", || tx.commit())
 }
@@ -442,6 +498,9 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
 fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
     let wh = run.wh;
     let mut text_files = Vec::new();
+    if run.spec.parquet_by_sql {
+        run.sql("stage.sql")?;
+    }
     for f in todo {
         let name = f
             .meta
@@ -455,6 +514,18 @@ fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
                 f.file_id
             ))?;
             run.sql("reference.sql")?;
+            bar.inc(f.meta.size as u64);
+        } else if discover::has_extension(&f.meta.path, &[".parquet"]) && run.spec.parquet_by_sql {
+            wh.run(&format!(
+                "SET VARIABLE parquet_file = {}; SET VARIABLE parquet_file_id = {};",
+                lines::sql_string(&f.meta.key()),
+                f.file_id
+            ))?;
+            let path = format!("{}/stage_parquet.sql", run.spec.sql_dir);
+            wh.run(sqlfiles::get(&path)?).map_err(|e| {
+                let why = format!("{e:#}");
+                anyhow::anyhow!("{}: {}", f.meta.key(), why.lines().next().unwrap_or(&why))
+            })?;
             bar.inc(f.meta.size as u64);
         } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
             lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, bar)?;

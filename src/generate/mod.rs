@@ -1,4 +1,6 @@
 //! Synthetic data for demos and benchmarks: realistic files with realistic faults, reproducible by seed.
+pub mod telemetry;
+
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::{BufWriter, Write};

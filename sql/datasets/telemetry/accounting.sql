@@ -1,0 +1,30 @@
+-- Per-file accounting of this load: read = inserted + duplicates + rejected, each counted where it landed.
+CREATE OR REPLACE TEMP TABLE file_accounting AS
+WITH landed AS (
+    SELECT file_id, count(*) AS rows_read FROM staged_readings GROUP BY file_id
+),
+inserted AS (
+    SELECT source_file_id AS file_id, count(*) AS rows_inserted
+    FROM telemetry.readings WHERE source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL
+),
+rejected AS (
+    SELECT source_file_id AS file_id, count(*) AS rows_rejected
+    FROM telemetry.readings_rejected WHERE source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL
+),
+duplicates AS (
+    SELECT source_file_id AS file_id, count(*) AS rows_duplicate
+    FROM repeated_readings WHERE new = 1 AND nth > 1 AND value = kept_value GROUP BY ALL
+)
+SELECT f.file_id,
+       coalesce(l.rows_read, 0)      AS rows_read,
+       coalesce(i.rows_inserted, 0)  AS rows_inserted,
+       coalesce(d.rows_duplicate, 0) AS rows_duplicate,
+       coalesce(r.rows_rejected, 0)  AS rows_rejected,
+       0::BIGINT                     AS rows_replaced,
+       NULL::VARCHAR                 AS message
+FROM staged_files f
+LEFT JOIN landed l USING (file_id)
+LEFT JOIN inserted i USING (file_id)
+LEFT JOIN rejected r USING (file_id)
+LEFT JOIN duplicates d USING (file_id)
+ORDER BY f.file_id;

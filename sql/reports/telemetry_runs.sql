@@ -1,0 +1,1 @@
+SELECT * FROM telemetry.run_statistics ORDER BY start_time, run_uuid
