@@ -1,8 +1,9 @@
 -- Robot telemetry: long-format readings of two robot arms, one layer per stage.
---   readings_raw      what landed, every row, as text, with provenance (append-only)
---   readings          typed, valid, deduplicated; spikes flagged (is_spike), not deleted
+--   readings_raw      what landed, every row, typed without loss, with provenance (append-only)
+--   readings          (view) raw minus rejected minus duplicates, spikes flagged: each reading stored once
 --   readings_rejected every invalid row with its reason
---   readings_wide     one row per run and instant, a column per robot and field (NULL: not reported)
+--   readings_duplicate, reading_spikes: the small sets the readings view takes out or flags
+--   readings_wide     (view) one row per run and instant, a column per robot and field
 --   run_features      every run on a regular grid, filled, with velocities, accelerations and norms
 --   run_sensors       per run, robot and sensor: samples, spikes, gaps and grid coverage
 --   runs              which runs are derived, on which grid, by which load
@@ -16,26 +17,31 @@ CREATE TABLE telemetry.settings (
 INSERT INTO telemetry.settings VALUES (10);
 
 CREATE TABLE telemetry.readings_raw (
-    source_file_id  BIGINT  NOT NULL,
-    row_number      BIGINT  NOT NULL,   -- 1-based: the Parquet row, or the CSV line
-    time            VARCHAR,
-    value           VARCHAR,
+    source_file_id  BIGINT    NOT NULL,
+    row_number      BIGINT    NOT NULL,   -- 1-based: the Parquet row, or the CSV line
+    time            TIMESTAMP,            -- UTC; NULL when missing or not a time (see unparsed)
+    value           DOUBLE,               -- NaN and infinities kept as landed
     field           VARCHAR,
-    robot_id        VARCHAR,
-    run_uuid        VARCHAR,
-    sensor_type     VARCHAR
+    robot_id        BIGINT,
+    run_uuid        UBIGINT,              -- values above 2^63 occur: never signed, never floating
+    sensor_type     VARCHAR,
+    unparsed        VARCHAR               -- JSON of the landed texts that did not parse, e.g. {"time":"yesterday"}
 );
 
-CREATE TABLE telemetry.readings (
-    run_uuid        UBIGINT   NOT NULL,  -- values above 2^63 occur: never signed, never floating
-    robot_id        UTINYINT  NOT NULL,  -- 1 or 2
-    sensor_type     VARCHAR   NOT NULL,  -- encoder (x, y, z in mm) or load_cell (fx, fy, fz in N)
-    field           VARCHAR   NOT NULL,
-    time            TIMESTAMP NOT NULL,  -- UTC
-    value           DOUBLE    NOT NULL,  -- finite
-    is_spike        BOOLEAN   NOT NULL,  -- a single-sample spike: kept here, left out of run_features
-    source_file_id  BIGINT    NOT NULL,
-    row_number      BIGINT    NOT NULL
+-- Rows that repeat a reading already kept (same run, robot, field, time and value): not facts twice.
+CREATE TABLE telemetry.readings_duplicate (
+    source_file_id  BIGINT  NOT NULL,
+    row_number      BIGINT  NOT NULL,
+    run_uuid        UBIGINT NOT NULL,
+    kept_file_id    BIGINT  NOT NULL,     -- the reading kept instead
+    kept_row_number BIGINT  NOT NULL
+);
+
+-- Single-sample spikes (sql/views/telemetry/00_rules.sql says what one is), recomputed per run.
+CREATE TABLE telemetry.reading_spikes (
+    run_uuid        UBIGINT NOT NULL,
+    source_file_id  BIGINT  NOT NULL,
+    row_number      BIGINT  NOT NULL
 );
 
 CREATE TABLE telemetry.readings_rejected (
@@ -46,13 +52,6 @@ CREATE TABLE telemetry.readings_rejected (
     raw             VARCHAR   NOT NULL,  -- the row as landed, as JSON
     reason          VARCHAR   NOT NULL,
     rejected_at     TIMESTAMP NOT NULL
-);
-
-CREATE TABLE telemetry.readings_wide (
-    run_uuid  UBIGINT   NOT NULL,
-    time      TIMESTAMP NOT NULL,
-    fx_1 DOUBLE, fx_2 DOUBLE, fy_1 DOUBLE, fy_2 DOUBLE, fz_1 DOUBLE, fz_2 DOUBLE,
-    x_1  DOUBLE, x_2  DOUBLE, y_1  DOUBLE, y_2  DOUBLE, z_1  DOUBLE, z_2  DOUBLE
 );
 
 CREATE TABLE telemetry.run_features (

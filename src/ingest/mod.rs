@@ -36,8 +36,8 @@ pub struct Spec {
     /// A file of this name is not staged as lines: `reference.sql` reads it with DuckDB's own reader
     /// (variables reference_file, reference_file_id) before `load.sql` runs.
     pub reference_file: Option<&'static str>,
-    /// Parquet files are not staged as JSON lines: `stage.sql` runs once, then `stage_parquet.sql` reads
-    /// each file with DuckDB's reader (variables parquet_file, parquet_file_id).
+    /// Parquet files are not staged as JSON lines: `stage_parquet.sql` reads each file with DuckDB's
+    /// reader (variables parquet_file, parquet_file_id) straight into the dataset's landing table.
     pub parquet_by_sql: bool,
     /// `derive.sql` recomputes what depends on the rows just loaded, in the same transaction; it also runs
     /// alone when nothing new was loaded, so that a changed setting takes effect.
@@ -498,9 +498,7 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
 fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
     let wh = run.wh;
     let mut text_files = Vec::new();
-    if run.spec.parquet_by_sql {
-        run.sql("stage.sql")?;
-    }
+    let mut parquet_files = Vec::new();
     for f in todo {
         let name = f
             .meta
@@ -516,23 +514,15 @@ fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
             run.sql("reference.sql")?;
             bar.inc(f.meta.size as u64);
         } else if discover::has_extension(&f.meta.path, &[".parquet"]) && run.spec.parquet_by_sql {
-            wh.run(&format!(
-                "SET VARIABLE parquet_file = {}; SET VARIABLE parquet_file_id = {};",
-                lines::sql_string(&f.meta.key()),
-                f.file_id
-            ))?;
-            let path = format!("{}/stage_parquet.sql", run.spec.sql_dir);
-            wh.run(sqlfiles::get(&path)?).map_err(|e| {
-                let why = format!("{e:#}");
-                anyhow::anyhow!("{}: {}", f.meta.key(), why.lines().next().unwrap_or(&why))
-            })?;
-            bar.inc(f.meta.size as u64);
+            parquet_files.push(f);
         } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
             lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, bar)?;
         } else {
             text_files.push((f.file_id, f.meta.path.as_path()));
         }
     }
+    stage_parquet_by_sql(run, &parquet_files)?;
+    bar.inc(parquet_files.iter().map(|f| f.meta.size as u64).sum());
     let hashes = lines::stage_text_files(&wh.conn, &text_files, bar)?;
     // New files were hashed while they were read (see `plan`): record their hashes now.
     let mut update = wh
@@ -544,6 +534,39 @@ fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads the Parquet files with the dataset's `stage_parquet.sql`, in one statement, after checking each
+/// file's schema (`parquet_missing_columns.sql`), so that an unreadable or foreign file is named.
+fn stage_parquet_by_sql(run: &Run, files: &[&Planned]) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let dir = run.spec.sql_dir;
+    let check = sqlfiles::get(&format!("{dir}/parquet_missing_columns.sql"))?;
+    for f in files {
+        let path = f.meta.key();
+        let missing: Result<String> = run
+            .wh
+            .run(&format!("SET VARIABLE parquet_file = {}", lines::sql_string(&path)))
+            .and_then(|_| Ok(run.wh.conn.query_row(check, [], |r| r.get(0))?));
+        match missing {
+            Err(e) => {
+                let why = format!("{e:#}");
+                let first = why.lines().next().unwrap_or(&why);
+                bail!("{path}: {}", first.trim_end_matches(": Error code 1: Unknown error code"));
+            }
+            Ok(m) if !m.is_empty() => bail!("{path}: not a {} file: no column(s) {m}", run.spec.name),
+            Ok(_) => {}
+        }
+    }
+    let list: Vec<String> = files
+        .iter()
+        .map(|f| lines::sql_string(&f.meta.key()))
+        .collect();
+    run.wh
+        .run(&format!("SET VARIABLE parquet_files = [{}]", list.join(", ")))?;
+    timed("parquet", || run.sql("stage_parquet.sql"))
 }
 
 fn check_file_errors(run: &Run) -> Result<()> {

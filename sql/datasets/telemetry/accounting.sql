@@ -1,7 +1,9 @@
--- Per-file accounting of this load: read = inserted + duplicates + rejected, each counted where it landed.
+-- Per-file accounting of this load: read = inserted + duplicates + rejected, each counted where it landed
+-- (inserted: the file's rows in the telemetry.readings view).
 CREATE OR REPLACE TEMP TABLE file_accounting AS
 WITH landed AS (
-    SELECT file_id, count(*) AS rows_read FROM staged_readings GROUP BY file_id
+    SELECT source_file_id AS file_id, count(*) AS rows_read
+    FROM telemetry.readings_raw WHERE source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL
 ),
 inserted AS (
     SELECT source_file_id AS file_id, count(*) AS rows_inserted
@@ -13,7 +15,7 @@ rejected AS (
 ),
 duplicates AS (
     SELECT source_file_id AS file_id, count(*) AS rows_duplicate
-    FROM repeated_readings WHERE new = 1 AND nth > 1 AND value = kept_value GROUP BY ALL
+    FROM telemetry.readings_duplicate WHERE source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL
 )
 SELECT f.file_id,
        coalesce(l.rows_read, 0)      AS rows_read,

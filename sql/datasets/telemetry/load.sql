@@ -1,6 +1,7 @@
--- Telemetry: staged_readings (Parquet) and staged_lines (CSV) -> telemetry.readings_raw (everything, as
--- landed) -> telemetry.readings (typed, valid, deduplicated, spikes flagged) + readings_rejected.
--- Leaves changed_runs: the runs that gained readings (derive.sql recomputes them).
+-- Telemetry, stages 1 and 2: CSV lines (staged_lines) into readings_raw next to the Parquet rows already
+-- there (stage_parquet.sql); then the invalid rows into readings_rejected and the repeats into
+-- readings_duplicate or, with another value, readings_rejected. What remains is telemetry.readings
+-- (a view). Leaves changed_runs: the runs that gained readings (derive.sql recomputes them).
 
 -- CSV files: the header names the columns (any order); the fields are split on commas.
 CREATE OR REPLACE TEMP TABLE csv_headers AS
@@ -9,111 +10,93 @@ SELECT file_id, min(line_no) AS header_line,
 FROM staged_lines
 GROUP BY file_id;
 
-INSERT INTO staged_readings
-SELECT l.file_id, l.line_no,
-       coalesce(l.defect, CASE WHEN len(l.parts) <> len(h.names)
-                               THEN 'expected ' || len(h.names) || ' fields, found ' || len(l.parts) END),
-       nullif(trim(l.parts[list_position(h.names, 'time')], '"'), ''),
-       nullif(trim(l.parts[list_position(h.names, 'value')], '"'), ''),
-       nullif(trim(l.parts[list_position(h.names, 'field')], '"'), ''),
-       nullif(trim(l.parts[list_position(h.names, 'robot_id')], '"'), ''),
-       nullif(trim(l.parts[list_position(h.names, 'run_uuid')], '"'), ''),
-       nullif(trim(l.parts[list_position(h.names, 'sensor_type')], '"'), '')
-FROM (SELECT file_id, line_no, defect, string_split(raw, ',') AS parts FROM staged_lines) l
-JOIN csv_headers h ON h.file_id = l.file_id AND l.line_no > h.header_line;
-
--- Stage 1: what landed, every row.
 INSERT INTO telemetry.readings_raw
-SELECT file_id, row_number, time, value, field, robot_id, run_uuid, sensor_type FROM staged_readings;
+SELECT file_id, line_no,
+       telemetry.parse_time(time), TRY_CAST(value AS DOUBLE), field,
+       TRY_CAST(robot_id AS BIGINT), TRY_CAST(run_uuid AS UBIGINT), sensor_type,
+       coalesce(defect, telemetry.unparsed(time, value, robot_id, run_uuid))
+FROM (
+    SELECT l.file_id, l.line_no,
+           coalesce(l.defect, CASE WHEN len(l.parts) <> len(h.names)
+                                   THEN 'expected ' || len(h.names) || ' fields, found ' || len(l.parts) END) AS defect,
+           nullif(trim(l.parts[list_position(h.names, 'time')], '"'), '')        AS time,
+           nullif(trim(l.parts[list_position(h.names, 'value')], '"'), '')       AS value,
+           nullif(trim(l.parts[list_position(h.names, 'field')], '"'), '')       AS field,
+           nullif(trim(l.parts[list_position(h.names, 'robot_id')], '"'), '')    AS robot_id,
+           nullif(trim(l.parts[list_position(h.names, 'run_uuid')], '"'), '')    AS run_uuid,
+           nullif(trim(l.parts[list_position(h.names, 'sensor_type')], '"'), '') AS sensor_type
+    FROM (SELECT file_id, line_no, defect, string_split(raw, ',') AS parts FROM staged_lines) l
+    JOIN csv_headers h ON h.file_id = l.file_id AND l.line_no > h.header_line
+);
 
 -- Invalid rows: quarantined with their reason.
 INSERT INTO telemetry.readings_rejected
-SELECT s.file_id, f.path, s.row_number, TRY_CAST(s.run_uuid AS UBIGINT),
-       json_object('time', s.time, 'value', s.value, 'field', s.field, 'robot_id', s.robot_id,
-                   'run_uuid', s.run_uuid, 'sensor_type', s.sensor_type)::VARCHAR,
-       coalesce(s.defect, telemetry.reading_defect(s.time, s.value, s.field, s.robot_id, s.run_uuid, s.sensor_type)),
+SELECT r.source_file_id, f.path, r.row_number, r.run_uuid,
+       json_object('time', r.time, 'value', r.value, 'field', r.field, 'robot_id', r.robot_id,
+                   'run_uuid', r.run_uuid::VARCHAR, 'sensor_type', r.sensor_type)::VARCHAR,
+       telemetry.reading_defect(r.time, r.value, r.field, r.robot_id, r.run_uuid, r.sensor_type, r.unparsed),
        now()::TIMESTAMP
-FROM staged_readings s JOIN staged_files f USING (file_id)
-WHERE s.defect IS NOT NULL
-   OR telemetry.reading_defect(s.time, s.value, s.field, s.robot_id, s.run_uuid, s.sensor_type) IS NOT NULL;
+FROM telemetry.readings_raw r JOIN staged_files f ON f.file_id = r.source_file_id
+WHERE telemetry.reading_defect(r.time, r.value, r.field, r.robot_id, r.run_uuid, r.sensor_type, r.unparsed) IS NOT NULL;
 
--- Valid rows, typed.
-CREATE OR REPLACE TEMP TABLE valid_readings AS
-SELECT CAST(run_uuid AS UBIGINT)                        AS run_uuid,
-       CAST(CAST(robot_id AS DOUBLE) AS UTINYINT)       AS robot_id,
-       sensor_type, field,
-       CAST(CAST(time AS TIMESTAMPTZ) AS TIMESTAMP)     AS time,
-       CAST(value AS DOUBLE)                            AS value,
-       file_id                                          AS source_file_id,
-       row_number
-FROM staged_readings
-WHERE defect IS NULL
-  AND telemetry.reading_defect(time, value, field, robot_id, run_uuid, sensor_type) IS NULL;
+-- The valid rows of this load.
+CREATE OR REPLACE TEMP VIEW new_readings AS
+SELECT r.run_uuid, CAST(r.robot_id AS UTINYINT) AS robot_id, r.field, r.time, r.value, r.source_file_id, r.row_number
+FROM telemetry.readings_raw r
+ANTI JOIN telemetry.readings_rejected j ON j.source_file_id = r.source_file_id AND j.line_number = r.row_number
+WHERE r.source_file_id IN (SELECT file_id FROM staged_files);
 
--- A (run, robot, field, instant) reported more than once, in this load or already in the warehouse. The
+-- A (run, robot, field, time) reported more than once, in this load or already in the warehouse. The
 -- first report (earlier load, then file, then row) is kept; a repeat with the same value is a duplicate,
--- one with another value is rejected as a conflict.
+-- one with another value is rejected as a conflict. Repeats are rare: keys are found by hash first, and
+-- only those rows are ranked.
 CREATE OR REPLACE TEMP TABLE loaded_runs AS
-SELECT DISTINCT run_uuid FROM telemetry.readings
-WHERE run_uuid IN (SELECT DISTINCT run_uuid FROM valid_readings);
+SELECT run_uuid FROM telemetry.runs WHERE run_uuid IN (SELECT DISTINCT run_uuid FROM new_readings);
+
+CREATE OR REPLACE TEMP TABLE repeated_keys AS
+SELECT hash(run_uuid, robot_id, field, time) AS key_hash FROM new_readings GROUP BY 1 HAVING count(*) > 1
+UNION
+SELECT hash(n.run_uuid, n.robot_id, n.field, n.time)
+FROM new_readings n JOIN telemetry.readings r USING (run_uuid, robot_id, field, time)
+WHERE n.run_uuid IN (SELECT run_uuid FROM loaded_runs) AND r.run_uuid IN (SELECT run_uuid FROM loaded_runs)
+  AND r.source_file_id NOT IN (SELECT file_id FROM staged_files);
 
 CREATE OR REPLACE TEMP TABLE repeated_readings AS
-WITH repeated_keys AS (
-    SELECT run_uuid, robot_id, field, time FROM valid_readings GROUP BY ALL HAVING count(*) > 1
-    UNION
-    SELECT r.run_uuid, r.robot_id, r.field, r.time
-    FROM telemetry.readings r JOIN valid_readings v USING (run_uuid, robot_id, field, time)
-    WHERE r.run_uuid IN (SELECT run_uuid FROM loaded_runs)
-),
-candidates AS (
-    SELECT 0 AS new, r.run_uuid, r.robot_id, r.field, r.time, r.value, r.source_file_id, r.row_number
-    FROM telemetry.readings r SEMI JOIN repeated_keys k USING (run_uuid, robot_id, field, time)
-    WHERE r.run_uuid IN (SELECT run_uuid FROM loaded_runs)
+WITH candidates AS (
+    SELECT 0 AS new, run_uuid, robot_id, field, time, value, source_file_id, row_number
+    FROM telemetry.readings
+    WHERE run_uuid IN (SELECT run_uuid FROM loaded_runs)
+      AND source_file_id NOT IN (SELECT file_id FROM staged_files)
+      AND hash(run_uuid, robot_id, field, time) IN (SELECT key_hash FROM repeated_keys)
     UNION ALL
-    SELECT 1, v.run_uuid, v.robot_id, v.field, v.time, v.value, v.source_file_id, v.row_number
-    FROM valid_readings v SEMI JOIN repeated_keys k USING (run_uuid, robot_id, field, time)
+    SELECT 1, run_uuid, robot_id, field, time, value, source_file_id, row_number
+    FROM new_readings
+    WHERE hash(run_uuid, robot_id, field, time) IN (SELECT key_hash FROM repeated_keys)
 )
 SELECT *,
-       first_value(value) OVER w AS kept_value,
-       first_value((source_file_id, row_number)) OVER w AS kept_row,
-       row_number() OVER w AS nth
+       first_value(value) OVER w           AS kept_value,
+       first_value(source_file_id) OVER w  AS kept_file_id,
+       first_value(row_number) OVER w      AS kept_row_number,
+       row_number() OVER w                 AS nth
 FROM candidates
 WINDOW w AS (PARTITION BY run_uuid, robot_id, field, time ORDER BY new, source_file_id, row_number);
 
+INSERT INTO telemetry.readings_duplicate
+SELECT source_file_id, row_number, run_uuid, kept_file_id, kept_row_number
+FROM repeated_readings WHERE new = 1 AND nth > 1 AND value = kept_value;
+
 INSERT INTO telemetry.readings_rejected
-SELECT d.source_file_id, f.path, d.row_number, d.run_uuid, r.raw_json,
-       'another value (' || d.kept_value || ') was already reported for this run, robot, field and time, at row '
-           || d.kept_row[2] || ' of file ' || d.kept_row[1],
+SELECT d.source_file_id, f.path, d.row_number, d.run_uuid,
+       json_object('time', d.time, 'value', d.value, 'field', d.field, 'robot_id', d.robot_id,
+                   'run_uuid', d.run_uuid::VARCHAR)::VARCHAR,
+       'another value (' || d.kept_value || ') was reported first for this run, robot, field and time, at row '
+           || d.kept_row_number || ' of ' || coalesce(ks.path, k.path, 'file #' || d.kept_file_id),
        now()::TIMESTAMP
 FROM repeated_readings d
 JOIN staged_files f ON f.file_id = d.source_file_id
-JOIN (SELECT file_id, row_number,
-             json_object('time', time, 'value', value, 'field', field, 'robot_id', robot_id,
-                         'run_uuid', run_uuid, 'sensor_type', sensor_type)::VARCHAR AS raw_json
-      FROM staged_readings) r ON r.file_id = d.source_file_id AND r.row_number = d.row_number
+LEFT JOIN meta.file_loads k ON k.file_load_id = d.kept_file_id
+LEFT JOIN staged_files ks ON ks.file_id = d.kept_file_id
 WHERE d.new = 1 AND d.nth > 1 AND d.value <> d.kept_value;
 
--- Runs that already had readings are re-flagged as a whole (a new neighbour can make or unmake a
--- spike): their rows are taken out and inserted again with the new ones.
-CREATE OR REPLACE TEMP TABLE earlier_readings AS
-SELECT run_uuid, robot_id, sensor_type, field, time, value, source_file_id, row_number
-FROM telemetry.readings WHERE run_uuid IN (SELECT run_uuid FROM loaded_runs);
-DELETE FROM telemetry.readings WHERE run_uuid IN (SELECT run_uuid FROM loaded_runs);
-
-INSERT INTO telemetry.readings
-SELECT run_uuid, robot_id, sensor_type, field, time, value,
-       telemetry.is_spike(sensor_type, value,
-                          lag(value) OVER (PARTITION BY run_uuid, robot_id, field ORDER BY time),
-                          lead(value) OVER (PARTITION BY run_uuid, robot_id, field ORDER BY time)),
-       source_file_id, row_number
-FROM (
-    SELECT * FROM valid_readings
-    ANTI JOIN (SELECT source_file_id, row_number FROM repeated_readings WHERE new = 1 AND nth > 1)
-        USING (source_file_id, row_number)
-    UNION ALL
-    SELECT * FROM earlier_readings
-);
-
 CREATE OR REPLACE TEMP TABLE changed_runs AS
-SELECT DISTINCT run_uuid FROM telemetry.readings
-WHERE source_file_id IN (SELECT file_id FROM staged_files);
+SELECT DISTINCT run_uuid FROM telemetry.readings WHERE source_file_id IN (SELECT file_id FROM staged_files);

@@ -1,7 +1,11 @@
--- One telemetry Parquet file (variables parquet_file, parquet_file_id) into staged_readings, by column
--- name, whatever the file's types (time as TIMESTAMP or ISO text, run_uuid as UBIGINT or text).
-INSERT INTO staged_readings
-SELECT getvariable('parquet_file_id'), file_row_number + 1, NULL,
-       CAST(time AS VARCHAR), CAST(value AS VARCHAR), CAST(field AS VARCHAR),
-       CAST(robot_id AS VARCHAR), CAST(run_uuid AS VARCHAR), CAST(sensor_type AS VARCHAR)
-FROM read_parquet(getvariable('parquet_file'), file_row_number = true);
+-- The load's telemetry Parquet files (variable parquet_files: their paths in file_index order) into
+-- readings_raw in one parallel read, by column name, whatever the files' types (time as TIMESTAMP or ISO
+-- text, run_uuid as UBIGINT or text).
+INSERT INTO telemetry.readings_raw
+SELECT f.file_id, p.file_row_number + 1,
+       telemetry.parse_time(p.time), TRY_CAST(p.value AS DOUBLE), CAST(p.field AS VARCHAR),
+       TRY_CAST(p.robot_id AS BIGINT), TRY_CAST(p.run_uuid AS UBIGINT), CAST(p.sensor_type AS VARCHAR),
+       telemetry.unparsed(p.time, p.value, p.robot_id, p.run_uuid)
+FROM read_parquet(getvariable('parquet_files'), file_row_number = true) p
+JOIN (SELECT file_id, list_position(getvariable('parquet_files'), path) - 1 AS file_index FROM staged_files) f
+    ON f.file_index = p.file_index;

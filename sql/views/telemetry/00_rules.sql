@@ -4,21 +4,33 @@
 CREATE OR REPLACE MACRO telemetry.sensor_of(field) AS
     CASE WHEN field IN ('x', 'y', 'z') THEN 'encoder' WHEN field IN ('fx', 'fy', 'fz') THEN 'load_cell' END;
 
--- Why a landed reading (text columns, as in telemetry.readings_raw) cannot enter telemetry.readings; NULL
--- when it can. Times are UTC: a trailing Z or offset is honoured, a bare time is taken as UTC.
-CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, run_uuid, sensor_type) AS
+-- A landed time (TIMESTAMP, TIMESTAMPTZ or ISO-8601 text) as UTC: a trailing Z or offset is honoured, a
+-- bare time is taken as UTC. NULL when it is not a time.
+CREATE OR REPLACE MACRO telemetry.parse_time(t) AS TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP);
+
+-- The landed texts that did not parse into readings_raw's types, as 'column: text; ...'; NULL when all did.
+CREATE OR REPLACE MACRO telemetry.unparsed(time, value, robot_id, run_uuid) AS
+    nullif(concat_ws('; ',
+        CASE WHEN time IS NOT NULL AND telemetry.parse_time(time) IS NULL
+             THEN 'time is not a timestamp: ' || time END,
+        CASE WHEN value IS NOT NULL AND TRY_CAST(value AS DOUBLE) IS NULL
+             THEN 'value is not a number: ' || value END,
+        CASE WHEN robot_id IS NOT NULL AND TRY_CAST(robot_id AS BIGINT) IS NULL
+             THEN 'robot_id is not an integer: ' || robot_id END,
+        CASE WHEN run_uuid IS NOT NULL AND TRY_CAST(run_uuid AS UBIGINT) IS NULL
+             THEN 'run_uuid is not an unsigned 64-bit integer: ' || run_uuid END), '');
+
+-- Why a row of readings_raw cannot be a reading; NULL when it can.
+CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, run_uuid, sensor_type, unparsed) AS
     CASE
+        WHEN unparsed IS NOT NULL                              THEN unparsed
         WHEN run_uuid IS NULL                                  THEN 'run_uuid is missing'
-        WHEN TRY_CAST(run_uuid AS UBIGINT) IS NULL             THEN 'run_uuid is not an unsigned 64-bit integer: ' || run_uuid
         WHEN time IS NULL                                      THEN 'time is missing'
-        WHEN TRY_CAST(time AS TIMESTAMPTZ) IS NULL             THEN 'time is not a timestamp: ' || time
         WHEN value IS NULL                                     THEN 'value is missing'
-        WHEN TRY_CAST(value AS DOUBLE) IS NULL                 THEN 'value is not a number: ' || value
-        WHEN isnan(TRY_CAST(value AS DOUBLE))                  THEN 'value is NaN'
-        WHEN isinf(TRY_CAST(value AS DOUBLE))                  THEN 'value is infinite'
+        WHEN isnan(value)                                      THEN 'value is NaN'
+        WHEN isinf(value)                                      THEN 'value is infinite'
         WHEN robot_id IS NULL                                  THEN 'robot_id is missing'
-        WHEN coalesce(TRY_CAST(robot_id AS DOUBLE) NOT IN (1, 2), true)
-                                                               THEN 'robot_id is not 1 or 2: ' || robot_id
+        WHEN robot_id NOT IN (1, 2)                            THEN 'robot_id is not 1 or 2: ' || robot_id
         WHEN field IS NULL                                     THEN 'field is missing'
         WHEN field NOT IN ('x', 'y', 'z', 'fx', 'fy', 'fz')    THEN 'unknown field: ' || field
         WHEN sensor_type IS DISTINCT FROM telemetry.sensor_of(field)
