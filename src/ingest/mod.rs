@@ -548,15 +548,23 @@ fn stage_parquet_by_sql(run: &Run, files: &[&Planned]) -> Result<()> {
         let path = f.meta.key();
         let missing: Result<String> = run
             .wh
-            .run(&format!("SET VARIABLE parquet_file = {}", lines::sql_string(&path)))
+            .run(&format!(
+                "SET VARIABLE parquet_file = {}",
+                lines::sql_string(&path)
+            ))
             .and_then(|_| Ok(run.wh.conn.query_row(check, [], |r| r.get(0))?));
         match missing {
             Err(e) => {
                 let why = format!("{e:#}");
                 let first = why.lines().next().unwrap_or(&why);
-                bail!("{path}: {}", first.trim_end_matches(": Error code 1: Unknown error code"));
+                bail!(
+                    "{path}: {}",
+                    first.trim_end_matches(": Error code 1: Unknown error code")
+                );
             }
-            Ok(m) if !m.is_empty() => bail!("{path}: not a {} file: no column(s) {m}", run.spec.name),
+            Ok(m) if !m.is_empty() => {
+                bail!("{path}: not a {} file: no column(s) {m}", run.spec.name)
+            }
             Ok(_) => {}
         }
     }
@@ -564,8 +572,10 @@ fn stage_parquet_by_sql(run: &Run, files: &[&Planned]) -> Result<()> {
         .iter()
         .map(|f| lines::sql_string(&f.meta.key()))
         .collect();
-    run.wh
-        .run(&format!("SET VARIABLE parquet_files = [{}]", list.join(", ")))?;
+    run.wh.run(&format!(
+        "SET VARIABLE parquet_files = [{}]",
+        list.join(", ")
+    ))?;
     timed("parquet", || run.sql("stage_parquet.sql"))
 }
 

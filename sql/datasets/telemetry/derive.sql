@@ -42,14 +42,15 @@ FROM (SELECT run_uuid, unnest(spikes) AS s FROM series);
 -- values are carried forward (an as-of join), and the first rows are filled backward from its first
 -- observation; a sensor absent from the whole run stays NULL. Derivatives: the change between
 -- consecutive observed buckets divided by the real time between the samples behind them (mean encoder
--- sample times), not by the nominal grid step, carried forward like the values. So a grid point whose
+-- sample times, t: microseconds into the bucket), not by the nominal grid step, carried forward like the values. So a grid point whose
 -- encoder is carried has no new derivative, and the point after a dropout gets the mean rate over the
 -- gap instead of a jump. Speeds and accelerations before the first one is known take the first known.
 DELETE FROM telemetry.run_features WHERE run_uuid IN (SELECT run_uuid FROM changed_runs);
 INSERT INTO telemetry.run_features
 WITH keyed AS (
     -- k numbers the 12 columns in readings_wide order: fx_1 = 1, fx_2 = 2, ..., z_2 = 12 (encoder: 7..12).
-    SELECT run_uuid, robot_id, value, epoch_us(time) AS us, epoch_us(time) // getvariable('grid_us') AS bucket,
+    SELECT run_uuid, robot_id, value, epoch_us(time) // getvariable('grid_us') AS bucket,
+           epoch_us(time) % getvariable('grid_us') AS offset_us,  -- exact: times stay small numbers
            robot_id + CASE field WHEN 'fx' THEN 0 WHEN 'fy' THEN 2 WHEN 'fz' THEN 4
                                  WHEN 'x' THEN 6 WHEN 'y' THEN 8 ELSE 10 END AS k
     FROM telemetry.readings
@@ -69,8 +70,8 @@ bucketed AS (
            avg(value) FILTER (WHERE k = 10) AS y_2,
            avg(value) FILTER (WHERE k = 11) AS z_1,
            avg(value) FILTER (WHERE k = 12) AS z_2,
-           avg(us) FILTER (WHERE k >= 7 AND robot_id = 1) / 1e6 AS t_1,
-           avg(us) FILTER (WHERE k >= 7 AND robot_id = 2) / 1e6 AS t_2
+           avg(offset_us) FILTER (WHERE k >= 7 AND robot_id = 1) AS t_1,
+           avg(offset_us) FILTER (WHERE k >= 7 AND robot_id = 2) AS t_2
     FROM keyed
     GROUP BY run_uuid, bucket
 ),
@@ -83,10 +84,10 @@ encoder_observed AS (
 ),
 encoder_rates AS (
     SELECT *,
-           (x - lag(x) OVER w) / (t - lag(t) OVER w) AS vx,
-           (y - lag(y) OVER w) / (t - lag(t) OVER w) AS vy,
-           (z - lag(z) OVER w) / (t - lag(t) OVER w) AS vz,
-           t - lag(t) OVER w AS dt,
+           ((bucket - lag(bucket) OVER w) * getvariable('grid_us') + t - lag(t) OVER w) / 1e6 AS dt,
+           (x - lag(x) OVER w) / dt AS vx,
+           (y - lag(y) OVER w) / dt AS vy,
+           (z - lag(z) OVER w) / dt AS vz,
            coalesce(sqrt((x - lag(x) OVER w) ^ 2 + (y - lag(y) OVER w) ^ 2 + (z - lag(z) OVER w) ^ 2), 0) AS d
     FROM encoder_observed
     WINDOW w AS (PARTITION BY run_uuid, robot ORDER BY bucket)

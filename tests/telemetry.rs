@@ -1,0 +1,536 @@
+//! Robot telemetry through the real binary: a hand-computed run, an analytic trajectory, generated runs
+//! with every logger fault, incremental re-derivation, and the runs/run/plot commands.
+mod common;
+use common::{stderr, stdout, Workspace};
+
+const HEADER: &str = "time,value,field,robot_id,run_uuid,sensor_type";
+/// Above 2^63: must survive as an unsigned 64-bit integer.
+const RUN: &str = "12405186538561671999";
+
+fn row(ms: u64, value: f64, field: &str, robot: u8, run: &str) -> String {
+    let sensor = if field.starts_with('f') {
+        "load_cell"
+    } else {
+        "encoder"
+    };
+    format!(
+        "2022-11-23T20:40:{:02}.{:03}Z,{value},{field},{robot},{run},{sensor}",
+        ms / 1000,
+        ms % 1000
+    )
+}
+
+fn ingest(ws: &Workspace, paths: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "ingest-data",
+        "--dataset",
+        "telemetry",
+        "--max-rejects",
+        "1000000",
+    ];
+    args.extend_from_slice(paths);
+    let out = ws.exercise().args(&args).output().expect("run ingest");
+    assert!(out.status.success(), "ingest failed: {}", stderr(&out));
+    out
+}
+
+/// One CSV column of the run's features, parsed ("" for NULL).
+fn column(ws: &Workspace, sql: &str) -> Vec<Option<f64>> {
+    ws.csv(sql)
+        .lines()
+        .skip(1)
+        .map(|v| {
+            if v.is_empty() {
+                None
+            } else {
+                Some(v.parse().expect("number"))
+            }
+        })
+        .collect()
+}
+
+fn assert_close(actual: &[Option<f64>], expected: &[f64], what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: {actual:?}");
+    for (a, e) in actual.iter().zip(expected) {
+        let a = a.unwrap_or_else(|| panic!("{what}: NULL where {e} expected"));
+        assert!((a - e).abs() < 1e-9, "{what}: {actual:?} != {expected:?}");
+    }
+}
+
+/// Robot 1 moves along x: 0, 1, 3, (no sample at 30 ms), 7 mm at 0..40 ms. Robot 2 steps y 0, 0, 2, 2, 2.
+/// Load cells: robot 1 reports twice in the first bucket (fx 2 and 4, averaged to 3) and (3, 4, 0)
+/// after; robot 2 reports (0, 0, -12) throughout.
+fn hand_built_run(ws: &Workspace) {
+    let mut lines = vec![HEADER.to_string()];
+    for (ms, x) in [(0, 0.0), (10, 1.0), (20, 3.0), (40, 7.0)] {
+        lines.push(row(ms, x, "x", 1, RUN));
+        lines.push(row(ms, 0.0, "y", 1, RUN));
+        lines.push(row(ms, 0.0, "z", 1, RUN));
+    }
+    for (ms, y) in [(0, 0.0), (10, 0.0), (20, 2.0), (30, 2.0), (40, 2.0)] {
+        lines.push(row(ms, 10.0, "x", 2, RUN));
+        lines.push(row(ms, y, "y", 2, RUN));
+        lines.push(row(ms, 0.0, "z", 2, RUN));
+    }
+    lines.push(row(0, 2.0, "fx", 1, RUN));
+    lines.push(row(5, 4.0, "fx", 1, RUN));
+    for ms in [0, 5, 10, 20, 30, 40] {
+        if ms > 0 && ms != 5 {
+            lines.push(row(ms, 3.0, "fx", 1, RUN));
+        }
+        lines.push(row(ms, 4.0, "fy", 1, RUN));
+        lines.push(row(ms, 0.0, "fz", 1, RUN));
+    }
+    for ms in [0, 10, 20, 30, 40] {
+        lines.push(row(ms, 0.0, "fx", 2, RUN));
+        lines.push(row(ms, 0.0, "fy", 2, RUN));
+        lines.push(row(ms, -12.0, "fz", 2, RUN));
+    }
+    ws.write("runs/hand.csv", &(lines.join("\n") + "\n"));
+}
+
+#[test]
+fn a_hand_built_run_matches_the_hand_computation() {
+    let ws = Workspace::new();
+    hand_built_run(&ws);
+    let out = ingest(&ws, &["runs/hand.csv"]);
+    assert!(
+        stdout(&out).contains("derived 1 of 1 run(s) on the 10 ms grid"),
+        "{}",
+        stdout(&out)
+    );
+    let f = |col: &str| {
+        column(
+            &ws,
+            &format!(
+                "SELECT {col} FROM telemetry.run_features WHERE run_uuid = {RUN} ORDER BY time"
+            ),
+        )
+    };
+    // Positions: the 30 ms bucket carries robot 1's x forward.
+    assert_close(&f("x_1"), &[0.0, 1.0, 3.0, 3.0, 7.0], "x_1");
+    assert_close(&f("y_2"), &[0.0, 0.0, 2.0, 2.0, 2.0], "y_2");
+    // Velocity: change over the real time between samples; 7 - 3 over the 20 ms from 20 to 40 ms.
+    // The first grid point takes the first known velocity.
+    assert_close(&f("vx_1"), &[100.0, 100.0, 200.0, 200.0, 200.0], "vx_1");
+    assert_close(&f("vy_2"), &[0.0, 0.0, 200.0, 0.0, 0.0], "vy_2");
+    // Acceleration: (200 - 100) / 0.01 at 20 ms, carried at 30 ms, (200 - 200) / 0.02 at 40 ms.
+    assert_close(
+        &f("ax_1"),
+        &[10_000.0, 10_000.0, 10_000.0, 10_000.0, 0.0],
+        "ax_1",
+    );
+    assert_close(
+        &f("ay_2"),
+        &[20_000.0, 20_000.0, 20_000.0, -20_000.0, 0.0],
+        "ay_2",
+    );
+    assert_close(&f("v1"), &[100.0, 100.0, 200.0, 200.0, 200.0], "v1");
+    assert_close(
+        &f("a2"),
+        &[20_000.0, 20_000.0, 20_000.0, 20_000.0, 0.0],
+        "a2",
+    );
+    // Forces: the two robot-1 samples of the first bucket are averaged; norms 5 and 12 N.
+    assert_close(&f("fx_1"), &[3.0, 3.0, 3.0, 3.0, 3.0], "fx_1");
+    assert_close(&f("f1"), &[5.0, 5.0, 5.0, 5.0, 5.0], "f1");
+    assert_close(&f("f2"), &[12.0, 12.0, 12.0, 12.0, 12.0], "f2");
+    // Distance since the previous grid point, and the tools' distance (robot 2 sits at x = 10).
+    assert_close(&f("d1"), &[0.0, 1.0, 2.0, 0.0, 4.0], "d1");
+    assert_close(
+        &f("tool_gap"),
+        &[
+            10.0,
+            9.0,
+            (49.0f64 + 4.0).sqrt(),
+            (49.0f64 + 4.0).sqrt(),
+            (9.0f64 + 4.0).sqrt(),
+        ],
+        "tool_gap",
+    );
+    assert_eq!(
+        ws.csv(&format!(
+            "SELECT encoder_1_filled FROM telemetry.run_features WHERE run_uuid = {RUN} ORDER BY time"
+        )),
+        "encoder_1_filled\nfalse\nfalse\nfalse\ntrue\nfalse\n"
+    );
+    let stats = |col: &str| {
+        column(
+            &ws,
+            &format!("SELECT {col} FROM telemetry.run_statistics WHERE run_uuid = {RUN}"),
+        )
+    };
+    assert_close(&stats("runtime_s"), &[0.04], "runtime");
+    assert_close(&stats("distance_1_mm"), &[7.0], "distance 1");
+    assert_close(&stats("distance_2_mm"), &[2.0], "distance 2");
+    assert_close(&stats("mean_speed_1"), &[160.0], "mean speed 1");
+    assert_close(&stats("max_speed_1"), &[200.0], "max speed 1");
+    assert_close(&stats("max_force_2"), &[12.0], "max force 2");
+    assert_close(&stats("coverage_encoder_1"), &[0.8], "coverage");
+    assert_close(&stats("filled_grid_points"), &[1.0], "filled");
+    assert_eq!(
+        ws.csv(&format!(
+            "SELECT start_time, stop_time, grid_points, samples_load_cell_1, missing_sensors
+             FROM telemetry.run_statistics WHERE run_uuid = {RUN}"
+        )),
+        "start_time,stop_time,grid_points,samples_load_cell_1,missing_sensors\n\
+         2022-11-23T20:40:00,2022-11-23T20:40:00.040,5,6,\n"
+    );
+}
+
+#[test]
+fn readings_wide_has_the_columns_in_the_exercise_order() {
+    let ws = Workspace::new();
+    hand_built_run(&ws);
+    ingest(&ws, &["runs/hand.csv"]);
+    let csv = ws.csv(&format!(
+        "SELECT * EXCLUDE (run_uuid) FROM telemetry.readings_wide WHERE run_uuid = {RUN} ORDER BY time LIMIT 2"
+    ));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time,fx_1,fx_2,fy_1,fy_2,fz_1,fz_2,x_1,x_2,y_1,y_2,z_1,z_2")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("2022-11-23T20:40:00,2.0,0.0,4.0,0.0,0.0,-12.0,0.0,10.0,0.0,0.0,0.0,0.0")
+    );
+    // At 5 ms only robot 1's load cell reported: every other column is NULL.
+    assert_eq!(
+        lines.next(),
+        Some("2022-11-23T20:40:00.005,4.0,,4.0,,0.0,,,,,,,")
+    );
+}
+
+/// A circle of radius 100 mm at 50 mm/s for 20 s, sampled every 11-13 ms with readings rounded like the
+/// logger's (4 decimals); the load cell every 10 ms.
+#[test]
+fn an_analytic_trajectory_gives_its_speed_and_path_length_within_one_percent() {
+    let ws = Workspace::new();
+    let (radius, speed) = (100.0f64, 50.0f64);
+    let mut lines = vec![HEADER.to_string()];
+    let mut ms = 3u64;
+    let mut step = 0;
+    while ms < 20_000 {
+        let t = ms as f64 / 1000.0;
+        let angle = speed / radius * t;
+        for (field, v) in [
+            ("x", radius * angle.cos()),
+            ("y", radius * angle.sin()),
+            ("z", -200.0),
+        ] {
+            lines.push(row(ms, (v * 10_000.0).round() / 10_000.0, field, 1, "7"));
+        }
+        ms += [11, 12, 13, 12][step % 4];
+        step += 1;
+    }
+    let last_ms = ms - [11, 12, 13, 12][(step - 1) % 4];
+    for ms in (0..20_000).step_by(10) {
+        for f in ["fx", "fy", "fz"] {
+            lines.push(row(ms, 100.0, f, 1, "7"));
+        }
+    }
+    ws.write("circle.csv", &(lines.join("\n") + "\n"));
+    ingest(&ws, &["circle.csv"]);
+    let travelled = speed * (last_ms - 3) as f64 / 1000.0;
+    let distance = ws.csv("SELECT distance_1_mm FROM telemetry.run_statistics WHERE run_uuid = 7");
+    let distance: f64 = distance
+        .lines()
+        .nth(1)
+        .expect("row")
+        .parse()
+        .expect("number");
+    assert!(
+        (distance / travelled - 1.0).abs() < 0.01,
+        "{distance} vs {travelled}"
+    );
+    let mean: f64 = ws
+        .csv("SELECT mean_speed_1 FROM telemetry.run_statistics WHERE run_uuid = 7")
+        .lines()
+        .nth(1)
+        .expect("row")
+        .parse()
+        .expect("number");
+    assert!((mean / speed - 1.0).abs() < 0.01, "mean speed {mean}");
+    // Not only on average: every grid point's speed is within 1% of the true one.
+    let off = ws.count(&format!(
+        "SELECT count(*) FROM telemetry.run_features WHERE run_uuid = 7 AND abs(v1 / {speed} - 1) > 0.01"
+    ));
+    assert_eq!(off, 0, "grid points whose speed is off by more than 1%");
+}
+
+fn generate(ws: &Workspace, dir: &str, readings: u32, seed: u32) {
+    let out = ws
+        .exercise()
+        .args([
+            "generate",
+            "telemetry",
+            "--readings",
+            &readings.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--output",
+            dir,
+        ])
+        .output()
+        .expect("generate");
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn generated_runs_account_for_every_row_and_quarantine_every_fault() {
+    let ws = Workspace::new();
+    generate(&ws, "gen", 400_000, 3);
+    let out = ingest(&ws, &["gen"]);
+    let text = stdout(&out);
+    let total = text
+        .lines()
+        .find(|l| l.starts_with("read "))
+        .expect("accounting line");
+    let n: Vec<i64> = total
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().expect("number"))
+        .collect();
+    assert_eq!(n[0], n[1] + n[2] + n[3], "{total}");
+    assert_eq!(
+        n[0],
+        ws.count("SELECT count(*) FROM telemetry.readings_raw")
+    );
+    assert_eq!(n[1], ws.count("SELECT count(*) FROM telemetry.readings"));
+    assert!(n[2] > 0 && n[3] > 0, "{total}");
+    let reasons = ws.csv(
+        "SELECT DISTINCT regexp_replace(reason, ':.*', '') AS r FROM telemetry.readings_rejected ORDER BY r",
+    );
+    for reason in [
+        "value is NaN",
+        "value is infinite",
+        "run_uuid is missing",
+        "time is missing",
+        "robot_id is not 1 or 2",
+        "unknown field",
+        "is not reported by sensor_type",
+    ] {
+        assert!(
+            reasons.lines().any(|r| r.contains(reason)),
+            "no reject for {reason}: {reasons}"
+        );
+    }
+    // Spikes are flagged, not deleted, and left out of the features.
+    assert!(ws.count("SELECT count(*) FROM telemetry.readings WHERE is_spike") > 0);
+    // Where both sensors report, no sensor column is NULL anywhere; where one is missing, its columns are
+    // NULL everywhere (never invented) and the statistics name it.
+    let nulls = ws.count(
+        "SELECT count(*) FROM telemetry.run_features JOIN telemetry.run_statistics USING (run_uuid)
+         WHERE missing_sensors IS NULL
+           AND (fx_1 IS NULL OR fx_2 IS NULL OR fy_1 IS NULL OR fy_2 IS NULL OR fz_1 IS NULL OR fz_2 IS NULL
+             OR x_1 IS NULL OR x_2 IS NULL OR y_1 IS NULL OR y_2 IS NULL OR z_1 IS NULL OR z_2 IS NULL)",
+    );
+    assert_eq!(nulls, 0);
+    assert!(
+        ws.count("SELECT count(*) FROM telemetry.run_statistics WHERE missing_sensors IS NULL") > 0
+    );
+    let invented = ws.count(
+        "SELECT count(*) FROM telemetry.run_features JOIN telemetry.run_statistics USING (run_uuid)
+         WHERE missing_sensors = 'encoder_1, encoder_2' AND (x_1 IS NOT NULL OR v1 IS NOT NULL)",
+    );
+    assert_eq!(invented, 0);
+    assert!(
+        ws.count("SELECT count(*) FROM telemetry.run_statistics WHERE missing_sensors = 'encoder_1, encoder_2'")
+            >= 1
+    );
+    // The generator names files run-NNNN-<run_uuid>; the first id is above 2^63 and is kept exactly.
+    let first = std::fs::read_dir(ws.path("gen"))
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("run-0000-"))
+        .expect("first run file");
+    let uuid: u64 = first["run-0000-".len()..first.len() - ".parquet".len()]
+        .parse()
+        .expect("id");
+    assert!(uuid > 1 << 63);
+    assert_eq!(
+        ws.count(&format!(
+            "SELECT count(*) FROM telemetry.runs WHERE run_uuid = {uuid}"
+        )),
+        1
+    );
+}
+
+#[test]
+fn reingesting_adds_nothing_and_a_new_run_recomputes_only_itself() {
+    let ws = Workspace::new();
+    generate(&ws, "gen", 200_000, 5);
+    ingest(&ws, &["gen"]);
+    let before = ws.csv("SELECT run_uuid, derived_in_run FROM telemetry.runs ORDER BY run_uuid");
+    let features = ws.count("SELECT count(*) FROM telemetry.run_features");
+    let out = ingest(&ws, &["gen"]);
+    assert!(
+        stdout(&out).contains("0 file(s) loaded"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("derived 0 of"), "{}", stdout(&out));
+    assert_eq!(
+        ws.csv("SELECT run_uuid, derived_in_run FROM telemetry.runs ORDER BY run_uuid"),
+        before
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM telemetry.run_features"),
+        features
+    );
+    // The same rows under another name are duplicates, not new readings.
+    let first = std::fs::read_dir(ws.path("gen"))
+        .expect("dir")
+        .next()
+        .expect("a file")
+        .expect("entry");
+    std::fs::copy(first.path(), ws.path("copy.parquet")).expect("copy");
+    let out = ws
+        .exercise()
+        .args([
+            "ingest-data",
+            "--dataset",
+            "telemetry",
+            "--force",
+            "copy.parquet",
+            "--max-rejects",
+            "1000000",
+        ])
+        .output()
+        .expect("ingest copy");
+    assert!(stdout(&out).contains("inserted 0 +"), "{}", stdout(&out));
+    // A new run: only it is derived.
+    generate(&ws, "more", 20_000, 99);
+    let out = ingest(&ws, &["gen", "more"]);
+    let runs_before = before.lines().count() - 1;
+    assert!(
+        stdout(&out).contains(&format!("derived 1 of {} run(s)", runs_before + 1)),
+        "{}",
+        stdout(&out)
+    );
+    let after = ws.csv("SELECT run_uuid, derived_in_run FROM telemetry.runs ORDER BY run_uuid");
+    let unchanged = before
+        .lines()
+        .filter(|l| after.lines().any(|a| a == *l))
+        .count();
+    assert_eq!(
+        unchanged,
+        runs_before + 1,
+        "every old run (and the header) untouched:\n{before}\n{after}"
+    );
+}
+
+#[test]
+fn a_new_grid_recomputes_every_run_and_says_why() {
+    let ws = Workspace::new();
+    hand_built_run(&ws);
+    ingest(&ws, &["runs/hand.csv"]);
+    let out = ws
+        .exercise()
+        .args([
+            "ingest-data",
+            "--dataset",
+            "telemetry",
+            "--grid-ms",
+            "20",
+            "runs/hand.csv",
+        ])
+        .output()
+        .expect("regrid");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("grid changed to 20 ms"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM telemetry.run_features"), 3);
+    assert_eq!(ws.count("SELECT grid_ms FROM telemetry.settings"), 20);
+}
+
+#[test]
+fn run_writes_csv_and_parquet_and_plot_draws_a_picture() {
+    let ws = Workspace::new();
+    hand_built_run(&ws);
+    ingest(&ws, &["runs/hand.csv"]);
+    let out = ws
+        .exercise()
+        .args(["run", RUN, "--format", "csv"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = stdout(&out);
+    assert!(
+        csv.starts_with("time,fx_1,fx_2,fy_1,fy_2,fz_1,fz_2,x_1,x_2,y_1,y_2,z_1,z_2,vx_1,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 6);
+    let out = ws
+        .exercise()
+        .args(["run", RUN, "--format", "parquet", "--output", "run.parquet"])
+        .output()
+        .expect("run parquet");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        ws.count("SELECT count(*) FROM read_parquet('run.parquet') WHERE v1 IS NOT NULL"),
+        5
+    );
+    let out = ws
+        .exercise()
+        .args(["plot", RUN, "--output", "run.png"])
+        .output()
+        .expect("plot");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let png = std::fs::read(ws.path("run.png")).expect("png written");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1600);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 1200);
+    assert!(
+        png.len() > 10_000,
+        "a picture with lines and text is not this small: {}",
+        png.len()
+    );
+    let out = ws
+        .exercise()
+        .args(["runs", "--format", "csv"])
+        .output()
+        .expect("runs");
+    assert!(stdout(&out).contains(RUN), "{}", stdout(&out));
+}
+
+#[test]
+fn unknown_runs_and_foreign_files_get_one_clear_error_and_change_nothing() {
+    let ws = Workspace::new();
+    let out = ws.exercise().args(["run", "42"]).output().expect("run");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no run 42"), "{}", stderr(&out));
+    hand_built_run(&ws);
+    ws.write("runs/other.csv", "a,b\n1,2\n");
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "--dataset", "telemetry", "runs"])
+        .output()
+        .expect("ingest");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("other.csv: the header lacks column(s) time, value, field, robot_id, run_uuid, sensor_type"),
+        "{}",
+        stderr(&out)
+    );
+    ws.write("junk.parquet", "not parquet at all, not at all");
+    let out = ws
+        .exercise()
+        .args([
+            "ingest-data",
+            "--dataset",
+            "telemetry",
+            "runs/hand.csv",
+            "junk.parquet",
+        ])
+        .output()
+        .expect("ingest");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("junk.parquet"), "{}", stderr(&out));
+    assert_eq!(ws.count("SELECT count(*) FROM telemetry.readings_raw"), 0);
+    assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 0);
+}
