@@ -11,12 +11,17 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 FIELDS = {"x": "encoder", "y": "encoder", "z": "encoder", "fx": "load_cell", "fy": "load_cell", "fz": "load_cell"}
 
 
 def load(folder):
-    frames = [pd.read_parquet(f) for f in sorted(glob.glob(f"{folder}/*.parquet"))]
+    # run_uuid is a UINT64 with nulls: plain read_parquet would make it float64 and corrupt the ids
+    # (and merge runs), so it is read as pandas' nullable UInt64.
+    uint64 = {pa.uint64(): pd.UInt64Dtype()}.get
+    frames = [pq.read_table(f).to_pandas(types_mapper=uint64) for f in sorted(glob.glob(f"{folder}/*.parquet"))]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -54,18 +54,22 @@ CREATE OR REPLACE TEMP TABLE loaded_runs AS
 SELECT run_uuid FROM telemetry.runs WHERE run_uuid IN (SELECT DISTINCT run_uuid FROM new_readings);
 
 CREATE OR REPLACE TEMP TABLE repeated_keys AS
-SELECT hash(run_uuid, robot_id, field, time) AS key_hash FROM new_readings GROUP BY 1 HAVING count(*) > 1
-UNION
-SELECT hash(n.run_uuid, n.robot_id, n.field, n.time)
+SELECT hash(run_uuid, robot_id, field, time) AS key_hash FROM new_readings GROUP BY 1 HAVING count(*) > 1;
+
+-- (getvariable is a constant when the statement is planned: without earlier runs, no join is planned.)
+SET VARIABLE extends_runs = (SELECT count(*) > 0 FROM loaded_runs);
+INSERT INTO repeated_keys
+SELECT DISTINCT hash(n.run_uuid, n.robot_id, n.field, n.time)
 FROM new_readings n JOIN telemetry.readings r USING (run_uuid, robot_id, field, time)
-WHERE n.run_uuid IN (SELECT run_uuid FROM loaded_runs) AND r.run_uuid IN (SELECT run_uuid FROM loaded_runs)
+WHERE getvariable('extends_runs')
+  AND n.run_uuid IN (SELECT run_uuid FROM loaded_runs) AND r.run_uuid IN (SELECT run_uuid FROM loaded_runs)
   AND r.source_file_id NOT IN (SELECT file_id FROM staged_files);
 
 CREATE OR REPLACE TEMP TABLE repeated_readings AS
 WITH candidates AS (
     SELECT 0 AS new, run_uuid, robot_id, field, time, value, source_file_id, row_number
     FROM telemetry.readings
-    WHERE run_uuid IN (SELECT run_uuid FROM loaded_runs)
+    WHERE getvariable('extends_runs') AND run_uuid IN (SELECT run_uuid FROM loaded_runs)
       AND source_file_id NOT IN (SELECT file_id FROM staged_files)
       AND hash(run_uuid, robot_id, field, time) IN (SELECT key_hash FROM repeated_keys)
     UNION ALL
