@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Robot telemetry: generate READINGS=20000000 long-format readings (one Parquet file per run), then time
+# (a) exercise ingest-data --dataset telemetry, raw files through to run_statistics, against (b) the same
+# steps in plain pandas (bench/telemetry_pandas.py), in the same run; then (c) a re-run with nothing new.
+# pandas and pyarrow are installed into the venv at $BENCH_VENV when missing.
+source "$(dirname "$0")/common.sh"
+READINGS="${READINGS:-20000000}"
+DATA="$OUT/telemetry-$READINGS"
+VENV="${BENCH_VENV:-$HOME/.cache/exercise-interop-venv}"
+if ! "$VENV/bin/python" -c 'import pandas, pyarrow' 2>/dev/null; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check pandas pyarrow
+fi
+if [ ! -f "$DATA/.complete" ]; then
+  measure "generate" "$BIN" generate telemetry --readings "$READINGS" --output "$DATA"
+  touch "$DATA/.complete"
+fi
+machine
+echo "data: $DATA, $(find "$DATA" -name '*.parquet' | wc -l) files, $(du -sm "$DATA" | cut -f1) MiB; pandas $("$VENV/bin/python" -c 'import pandas; print(pandas.__version__)')"
+rm -f "$OUT/tm.db" "$OUT/tm.db.wal"
+measure "(a) exercise ingest-data --dataset telemetry" "$BIN" --db "$OUT/tm.db" ingest-data --dataset telemetry "$DATA" --max-rejects 100000000
+A=$SECS; A_PEAK=$PEAK_MB
+grep -E '^(read |derived )' "$OUT/(a) exercise ingest-data --dataset telemetry.log"
+measure "(b) pandas: the same steps" "$VENV/bin/python" bench/telemetry_pandas.py "$DATA" "$OUT/telemetry-pandas.parquet"
+B=$SECS
+measure "(c) exercise ingest-data, nothing new" "$BIN" --db "$OUT/tm.db" ingest-data --dataset telemetry "$DATA"
+"$BIN" --db "$OUT/tm.db" query "SELECT count(*) AS runs, sum(grid_points) AS grid_points, round(avg(mean_speed_1), 2) AS mean_speed_1 FROM telemetry.run_statistics"
+echo "pandas / exercise: $(echo "scale=2; $B / $A" | bc) (exercise $A s, peak $A_PEAK MiB)"
