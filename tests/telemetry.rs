@@ -99,75 +99,57 @@ fn a_hand_built_run_matches_the_hand_computation() {
         "{}",
         stdout(&out)
     );
-    let f = |col: &str| {
-        column(
-            &ws,
-            &format!(
-                "SELECT {col} FROM telemetry.run_features WHERE run_uuid = {RUN} ORDER BY time"
-            ),
-        )
-    };
-    // Positions: the 30 ms bucket carries robot 1's x forward.
-    assert_close(&f("x_1"), &[0.0, 1.0, 3.0, 3.0, 7.0], "x_1");
-    assert_close(&f("y_2"), &[0.0, 0.0, 2.0, 2.0, 2.0], "y_2");
-    // Velocity: change over the real time between samples; 7 - 3 over the 20 ms from 20 to 40 ms.
-    // The first grid point takes the first known velocity.
-    assert_close(&f("vx_1"), &[100.0, 100.0, 200.0, 200.0, 200.0], "vx_1");
-    assert_close(&f("vy_2"), &[0.0, 0.0, 200.0, 0.0, 0.0], "vy_2");
-    // Acceleration: (200 - 100) / 0.01 at 20 ms, carried at 30 ms, (200 - 200) / 0.02 at 40 ms.
-    assert_close(
-        &f("ax_1"),
-        &[10_000.0, 10_000.0, 10_000.0, 10_000.0, 0.0],
-        "ax_1",
-    );
-    assert_close(
-        &f("ay_2"),
-        &[20_000.0, 20_000.0, 20_000.0, -20_000.0, 0.0],
-        "ay_2",
-    );
-    assert_close(&f("v1"), &[100.0, 100.0, 200.0, 200.0, 200.0], "v1");
-    assert_close(
-        &f("a2"),
-        &[20_000.0, 20_000.0, 20_000.0, 20_000.0, 0.0],
-        "a2",
-    );
-    // Forces: the two robot-1 samples of the first bucket are averaged; norms 5 and 12 N.
-    assert_close(&f("fx_1"), &[3.0, 3.0, 3.0, 3.0, 3.0], "fx_1");
-    assert_close(&f("f1"), &[5.0, 5.0, 5.0, 5.0, 5.0], "f1");
-    assert_close(&f("f2"), &[12.0, 12.0, 12.0, 12.0, 12.0], "f2");
-    // Distance since the previous grid point, and the tools' distance (robot 2 sits at x = 10).
-    assert_close(&f("d1"), &[0.0, 1.0, 2.0, 0.0, 4.0], "d1");
-    assert_close(
-        &f("tool_gap"),
-        &[
-            10.0,
-            9.0,
-            (49.0f64 + 4.0).sqrt(),
-            (49.0f64 + 4.0).sqrt(),
-            (9.0f64 + 4.0).sqrt(),
-        ],
-        "tool_gap",
-    );
+    let gap_20 = (49.0f64 + 4.0).sqrt();
+    let expected: [(&str, [f64; 5]); 13] = [
+        // Positions: the 30 ms bucket carries robot 1's x forward.
+        ("x_1", [0.0, 1.0, 3.0, 3.0, 7.0]),
+        ("y_2", [0.0, 0.0, 2.0, 2.0, 2.0]),
+        // Velocity: the change over the real time between samples (7 - 3 over the 20 ms from 20 to
+        // 40 ms); the first grid point takes the first known velocity.
+        ("vx_1", [100.0, 100.0, 200.0, 200.0, 200.0]),
+        ("vy_2", [0.0, 0.0, 200.0, 0.0, 0.0]),
+        // Acceleration: (200 - 100) / 0.01 at 20 ms, carried at 30 ms, (200 - 200) / 0.02 at 40 ms.
+        ("ax_1", [10_000.0, 10_000.0, 10_000.0, 10_000.0, 0.0]),
+        ("ay_2", [20_000.0, 20_000.0, 20_000.0, -20_000.0, 0.0]),
+        ("v1", [100.0, 100.0, 200.0, 200.0, 200.0]),
+        ("a2", [20_000.0, 20_000.0, 20_000.0, 20_000.0, 0.0]),
+        // Forces: the two robot-1 samples of the first bucket are averaged; norms 5 and 12 N.
+        ("fx_1", [3.0; 5]),
+        ("f1", [5.0; 5]),
+        ("f2", [12.0; 5]),
+        // Distance since the previous grid point, and the tools' distance (robot 2 sits at x = 10).
+        ("d1", [0.0, 1.0, 2.0, 0.0, 4.0]),
+        (
+            "tool_gap",
+            [10.0, 9.0, gap_20, gap_20, (9.0f64 + 4.0).sqrt()],
+        ),
+    ];
+    for (col, want) in expected {
+        let sql = format!(
+            "SELECT {col} FROM telemetry.run_features WHERE run_uuid = {RUN} ORDER BY time"
+        );
+        assert_close(&column(&ws, &sql), &want, col);
+    }
     assert_eq!(
         ws.csv(&format!(
             "SELECT encoder_1_filled FROM telemetry.run_features WHERE run_uuid = {RUN} ORDER BY time"
         )),
         "encoder_1_filled\nfalse\nfalse\nfalse\ntrue\nfalse\n"
     );
-    let stats = |col: &str| {
-        column(
-            &ws,
-            &format!("SELECT {col} FROM telemetry.run_statistics WHERE run_uuid = {RUN}"),
-        )
-    };
-    assert_close(&stats("runtime_s"), &[0.04], "runtime");
-    assert_close(&stats("distance_1_mm"), &[7.0], "distance 1");
-    assert_close(&stats("distance_2_mm"), &[2.0], "distance 2");
-    assert_close(&stats("mean_speed_1"), &[160.0], "mean speed 1");
-    assert_close(&stats("max_speed_1"), &[200.0], "max speed 1");
-    assert_close(&stats("max_force_2"), &[12.0], "max force 2");
-    assert_close(&stats("coverage_encoder_1"), &[0.8], "coverage");
-    assert_close(&stats("filled_grid_points"), &[1.0], "filled");
+    let statistics = [
+        ("runtime_s", 0.04),
+        ("distance_1_mm", 7.0),
+        ("distance_2_mm", 2.0),
+        ("mean_speed_1", 160.0),
+        ("max_speed_1", 200.0),
+        ("max_force_2", 12.0),
+        ("coverage_encoder_1", 0.8),
+        ("filled_grid_points", 1.0),
+    ];
+    for (col, want) in statistics {
+        let sql = format!("SELECT {col} FROM telemetry.run_statistics WHERE run_uuid = {RUN}");
+        assert_close(&column(&ws, &sql), &[want], col);
+    }
     assert_eq!(
         ws.csv(&format!(
             "SELECT start_time, stop_time, grid_points, samples_load_cell_1, missing_sensors
