@@ -516,3 +516,19 @@ fn unknown_runs_and_foreign_files_get_one_clear_error_and_change_nothing() {
     assert_eq!(ws.count("SELECT count(*) FROM telemetry.readings_raw"), 0);
     assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 0);
 }
+
+#[test]
+fn the_shipped_sample_run_loads_as_the_readme_says() {
+    let ws = Workspace::new();
+    let sample = common::resource_path("telemetry");
+    let out = ingest(&ws, &[sample.to_str().expect("utf8 path")]);
+    assert!(
+        stdout(&out).contains("read 38989 = inserted 38930 + duplicates 43 + rejected 16"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        ws.csv("SELECT run_uuid, missing_sensors FROM telemetry.run_statistics"),
+        "run_uuid,missing_sensors\n14362655785317539666,\n"
+    );
+}

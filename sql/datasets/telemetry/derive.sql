@@ -136,10 +136,11 @@ columns AS (
            CASE WHEN lf1.run_uuid IS NOT NULL THEN l1.bucket IS DISTINCT FROM g.bucket END AS load_cell_1_filled,
            CASE WHEN lf2.run_uuid IS NOT NULL THEN l2.bucket IS DISTINCT FROM g.bucket END AS load_cell_2_filled
     FROM grid g
-    ASOF LEFT JOIN encoder e1 ON e1.run_uuid = g.run_uuid AND e1.robot = 1 AND g.bucket >= e1.bucket
-    ASOF LEFT JOIN encoder e2 ON e2.run_uuid = g.run_uuid AND e2.robot = 2 AND g.bucket >= e2.bucket
+    -- narrowest first: every as-of join sorts the columns gathered so far
     ASOF LEFT JOIN load_cell l1 ON l1.run_uuid = g.run_uuid AND l1.robot = 1 AND g.bucket >= l1.bucket
     ASOF LEFT JOIN load_cell l2 ON l2.run_uuid = g.run_uuid AND l2.robot = 2 AND g.bucket >= l2.bucket
+    ASOF LEFT JOIN encoder e1 ON e1.run_uuid = g.run_uuid AND e1.robot = 1 AND g.bucket >= e1.bucket
+    ASOF LEFT JOIN encoder e2 ON e2.run_uuid = g.run_uuid AND e2.robot = 2 AND g.bucket >= e2.bucket
     LEFT JOIN encoder_first ef1 ON ef1.run_uuid = g.run_uuid AND ef1.robot = 1
     LEFT JOIN load_cell_first lf1 ON lf1.run_uuid = g.run_uuid AND lf1.robot = 1
     LEFT JOIN encoder_first ef2 ON ef2.run_uuid = g.run_uuid AND ef2.robot = 2
