@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Robot telemetry: generate READINGS=20000000 long-format readings (one Parquet file per run), then time
+# Robot telemetry: generate READINGS=20200000 readings requested (20.0M written after the dropouts), one Parquet
+# file per run, then time
 # (a) exercise ingest-data --dataset telemetry, raw files through to run_statistics, against (b) the same
 # steps in plain pandas (bench/telemetry_pandas.py), in the same run; then (c) a re-run with nothing new.
 # pandas and pyarrow are installed into the venv at $BENCH_VENV when missing.
 source "$(dirname "$0")/common.sh"
-READINGS="${READINGS:-20000000}"
+READINGS="${READINGS:-20200000}"
 DATA="$OUT/telemetry-$READINGS"
 VENV="${BENCH_VENV:-$HOME/.cache/exercise-interop-venv}"
 if ! "$VENV/bin/python" -c 'import pandas, pyarrow' 2>/dev/null; then
