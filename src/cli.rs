@@ -125,9 +125,10 @@ pub struct IngestArgs {
     /// Files, directories or glob patterns to load
     #[arg(default_value = "uncommitted/votes.jsonl")]
     pub paths: Vec<String>,
-    /// Which dataset the files belong to
-    #[arg(long, value_enum, default_value = "votes")]
-    pub dataset: Dataset,
+    /// Which dataset the files belong to [default: telemetry when the first Parquet or CSV file has the
+    /// telemetry columns (time, value, field, robot_id, run_uuid, sensor_type), otherwise votes]
+    #[arg(long, value_enum)]
+    pub dataset: Option<Dataset>,
     /// Re-read files even when the ledger says they are unchanged
     #[arg(long)]
     pub force: bool,

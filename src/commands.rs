@@ -64,9 +64,13 @@ fn spec(dataset: Dataset) -> &'static Spec {
 
 fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
     let wh = Warehouse::open(db)?;
-    let spec = spec(args.dataset);
+    let dataset = match args.dataset {
+        Some(dataset) => dataset,
+        None => recognise(&wh, &args.paths),
+    };
+    let spec = spec(dataset);
     if let Some(grid_ms) = args.grid_ms {
-        if args.dataset != Dataset::Telemetry {
+        if dataset != Dataset::Telemetry {
             bail!("--grid-ms is for --dataset telemetry only");
         }
         if grid_ms == 0 {
@@ -98,6 +102,23 @@ fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Without --dataset: telemetry when the first Parquet or CSV file found has the telemetry columns,
+/// otherwise votes (whose own checks then say what is wrong with the paths).
+fn recognise(wh: &Warehouse, paths: &[String]) -> Dataset {
+    let first = ingest::discover::find_files(paths, ingest::TELEMETRY.extensions)
+        .ok()
+        .and_then(|files| files.into_iter().next());
+    let is_telemetry = first.is_some_and(|f| {
+        ingest::missing_columns(wh, ingest::TELEMETRY.sql_dir, &f.to_string_lossy())
+            .is_ok_and(|missing| missing.is_empty())
+    });
+    if is_telemetry {
+        Dataset::Telemetry
+    } else {
+        Dataset::Votes
+    }
 }
 
 /// Shows a path relative to the working directory when it is below it.

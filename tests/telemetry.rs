@@ -532,3 +532,48 @@ fn the_shipped_sample_run_loads_as_the_readme_says() {
         "run_uuid,missing_sensors\n14362655785317539666,\n"
     );
 }
+
+#[test]
+fn telemetry_files_are_recognised_by_their_columns() {
+    let ws = Workspace::new();
+    hand_built_run(&ws);
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "runs/hand.csv"])
+        .output()
+        .expect("ingest csv");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("telemetry: 1 file(s) loaded"),
+        "{}",
+        stdout(&out)
+    );
+    let sample = common::resource_path("telemetry");
+    let out = ws
+        .exercise()
+        .args([
+            "ingest-data",
+            "--max-rejects",
+            "100",
+            sample.to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("ingest parquet");
+    assert!(
+        stdout(&out).starts_with("telemetry: 1 file(s) loaded"),
+        "{}",
+        stdout(&out)
+    );
+    // Votes are still the default for everything else.
+    ws.copy_resource("votes/example.jsonl", "votes.jsonl");
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "votes.jsonl"])
+        .output()
+        .expect("ingest votes");
+    assert!(
+        stdout(&out).starts_with("votes: 1 file(s) loaded"),
+        "{}",
+        stdout(&out)
+    );
+}

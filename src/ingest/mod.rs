@@ -13,7 +13,7 @@ use duckdb::arrow::array::{ArrayRef, Int64Array, StringArray};
 use duckdb::arrow::record_batch::RecordBatch;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ledger::{Decision, FileMeta, Outcome};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -536,36 +536,45 @@ fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
     Ok(())
 }
 
+/// The columns a dataset needs that one Parquet or CSV file lacks ('' when it has them all), by the
+/// dataset's `missing_columns_parquet.sql` or `missing_columns_csv.sql`. A file DuckDB cannot read is an
+/// error naming it.
+pub fn missing_columns(wh: &Warehouse, sql_dir: &str, path: &str) -> Result<String> {
+    let kind = if discover::has_extension(Path::new(path), &[".parquet"]) {
+        "parquet"
+    } else {
+        "csv"
+    };
+    let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_{kind}.sql"))?;
+    wh.run(&format!(
+        "SET VARIABLE candidate_file = {}",
+        lines::sql_string(path)
+    ))
+    .and_then(|_| Ok(wh.conn.query_row(check, [], |r| r.get(0))?))
+    .map_err(|e| {
+        let why = format!("{e:#}");
+        let first = why.lines().next().unwrap_or(&why);
+        anyhow::anyhow!(
+            "{path}: {}",
+            first.trim_end_matches(": Error code 1: Unknown error code")
+        )
+    })
+}
+
 /// Reads the Parquet files with the dataset's `stage_parquet.sql`, in one statement, after checking each
-/// file's schema (`parquet_missing_columns.sql`), so that an unreadable or foreign file is named.
+/// file's schema (`missing_columns`), so that an unreadable or foreign file is named.
 fn stage_parquet_by_sql(run: &Run, files: &[&Planned]) -> Result<()> {
     if files.is_empty() {
         return Ok(());
     }
-    let dir = run.spec.sql_dir;
-    let check = sqlfiles::get(&format!("{dir}/parquet_missing_columns.sql"))?;
     for f in files {
         let path = f.meta.key();
-        let missing: Result<String> = run
-            .wh
-            .run(&format!(
-                "SET VARIABLE parquet_file = {}",
-                lines::sql_string(&path)
-            ))
-            .and_then(|_| Ok(run.wh.conn.query_row(check, [], |r| r.get(0))?));
-        match missing {
-            Err(e) => {
-                let why = format!("{e:#}");
-                let first = why.lines().next().unwrap_or(&why);
-                bail!(
-                    "{path}: {}",
-                    first.trim_end_matches(": Error code 1: Unknown error code")
-                );
-            }
-            Ok(m) if !m.is_empty() => {
-                bail!("{path}: not a {} file: no column(s) {m}", run.spec.name)
-            }
-            Ok(_) => {}
+        let missing = missing_columns(run.wh, run.spec.sql_dir, &path)?;
+        if !missing.is_empty() {
+            bail!(
+                "{path}: not a {} file: no column(s) {missing}",
+                run.spec.name
+            )
         }
     }
     let list: Vec<String> = files
