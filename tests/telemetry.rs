@@ -577,3 +577,40 @@ fn telemetry_files_are_recognised_by_their_columns() {
         stdout(&out)
     );
 }
+
+#[test]
+fn a_later_file_extending_a_run_is_checked_against_what_is_there() {
+    let ws = Workspace::new();
+    hand_built_run(&ws);
+    ingest(&ws, &["runs/hand.csv"]);
+    // The same instant with the same value (a duplicate), with another value (a conflict), and a new one.
+    let later = [
+        HEADER.to_string(),
+        row(40, 7.0, "x", 1, RUN),
+        row(40, 8.0, "y", 1, RUN),
+        row(50, 9.0, "x", 1, RUN),
+    ];
+    ws.write("runs/later.csv", &(later.join("\n") + "\n"));
+    let out = ingest(&ws, &["runs/later.csv"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("read 3 = inserted 1 + duplicates 1 + rejected 1"),
+        "{text}"
+    );
+    assert!(text.contains("derived 1 of 1 run(s)"), "{text}");
+    let reason = ws.csv("SELECT reason FROM telemetry.readings_rejected");
+    assert!(
+        reason.contains(
+            "another value (0.0) was reported first for this run, robot, field and time, at row"
+        ),
+        "{reason}"
+    );
+    assert!(reason.contains("hand.csv"), "{reason}");
+    // The run now ends at 50 ms: one more grid point.
+    assert_eq!(
+        ws.count(&format!(
+            "SELECT count(*) FROM telemetry.run_features WHERE run_uuid = {RUN}"
+        )),
+        6
+    );
+}
