@@ -614,3 +614,23 @@ fn a_later_file_extending_a_run_is_checked_against_what_is_there() {
         6
     );
 }
+
+#[test]
+fn a_file_without_readings_aborts_the_load_naming_it() {
+    let ws = Workspace::new();
+    hand_built_run(&ws);
+    ws.write("runs/header-only.csv", &format!("{HEADER}\n"));
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "--dataset", "telemetry", "runs"])
+        .output()
+        .expect("ingest");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("header-only.csv: file has no readings"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM telemetry.readings_raw"), 0);
+    assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 0);
+}

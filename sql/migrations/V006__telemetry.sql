@@ -49,7 +49,7 @@ CREATE TABLE telemetry.readings_rejected (
     source_file     VARCHAR   NOT NULL,
     line_number     BIGINT    NOT NULL,  -- the Parquet row or CSV line, 1-based
     run_uuid        UBIGINT,             -- when it could be read, so rejects count against their run
-    raw             VARCHAR   NOT NULL,  -- the row as landed, as JSON
+    raw             VARCHAR   NOT NULL,  -- the row as kept in readings_raw, as JSON (texts that did not parse: in the reason)
     reason          VARCHAR   NOT NULL,
     rejected_at     TIMESTAMP NOT NULL
 );
