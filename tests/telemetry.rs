@@ -20,6 +20,11 @@ fn row(ms: u64, value: f64, field: &str, robot: u8, run: &str) -> String {
     )
 }
 
+/// Runs the binary with these arguments; the caller judges the outcome.
+fn exercise(ws: &Workspace, args: &[&str]) -> std::process::Output {
+    ws.exercise().args(args).output().expect("run exercise")
+}
+
 fn ingest(ws: &Workspace, paths: &[&str]) -> std::process::Output {
     let mut args = vec![
         "ingest-data",
@@ -29,7 +34,7 @@ fn ingest(ws: &Workspace, paths: &[&str]) -> std::process::Output {
         "1000000",
     ];
     args.extend_from_slice(paths);
-    let out = ws.exercise().args(&args).output().expect("run ingest");
+    let out = exercise(ws, &args);
     assert!(out.status.success(), "ingest failed: {}", stderr(&out));
     out
 }
@@ -242,9 +247,9 @@ fn an_analytic_trajectory_gives_its_speed_and_path_length_within_one_percent() {
 }
 
 fn generate(ws: &Workspace, dir: &str, readings: u32, seed: u32) {
-    let out = ws
-        .exercise()
-        .args([
+    let out = exercise(
+        ws,
+        &[
             "generate",
             "telemetry",
             "--readings",
@@ -253,9 +258,8 @@ fn generate(ws: &Workspace, dir: &str, readings: u32, seed: u32) {
             &seed.to_string(),
             "--output",
             dir,
-        ])
-        .output()
-        .expect("generate");
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -368,9 +372,9 @@ fn reingesting_adds_nothing_and_a_new_run_recomputes_only_itself() {
         .expect("a file")
         .expect("entry");
     std::fs::copy(first.path(), ws.path("copy.parquet")).expect("copy");
-    let out = ws
-        .exercise()
-        .args([
+    let out = exercise(
+        &ws,
+        &[
             "ingest-data",
             "--dataset",
             "telemetry",
@@ -378,9 +382,8 @@ fn reingesting_adds_nothing_and_a_new_run_recomputes_only_itself() {
             "copy.parquet",
             "--max-rejects",
             "1000000",
-        ])
-        .output()
-        .expect("ingest copy");
+        ],
+    );
     assert!(stdout(&out).contains("inserted 0 +"), "{}", stdout(&out));
     // A new run: only it is derived.
     generate(&ws, "more", 20_000, 99);
@@ -408,18 +411,17 @@ fn a_new_grid_recomputes_every_run_and_says_why() {
     let ws = Workspace::new();
     hand_built_run(&ws);
     ingest(&ws, &["runs/hand.csv"]);
-    let out = ws
-        .exercise()
-        .args([
+    let out = exercise(
+        &ws,
+        &[
             "ingest-data",
             "--dataset",
             "telemetry",
             "--grid-ms",
             "20",
             "runs/hand.csv",
-        ])
-        .output()
-        .expect("regrid");
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("grid changed to 20 ms"),
@@ -435,11 +437,7 @@ fn run_writes_csv_and_parquet_and_plot_draws_a_picture() {
     let ws = Workspace::new();
     hand_built_run(&ws);
     ingest(&ws, &["runs/hand.csv"]);
-    let out = ws
-        .exercise()
-        .args(["run", RUN, "--format", "csv"])
-        .output()
-        .expect("run");
+    let out = exercise(&ws, &["run", RUN, "--format", "csv"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = stdout(&out);
     assert!(
@@ -447,21 +445,16 @@ fn run_writes_csv_and_parquet_and_plot_draws_a_picture() {
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 6);
-    let out = ws
-        .exercise()
-        .args(["run", RUN, "--format", "parquet", "--output", "run.parquet"])
-        .output()
-        .expect("run parquet");
+    let out = exercise(
+        &ws,
+        &["run", RUN, "--format", "parquet", "--output", "run.parquet"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         ws.count("SELECT count(*) FROM read_parquet('run.parquet') WHERE v1 IS NOT NULL"),
         5
     );
-    let out = ws
-        .exercise()
-        .args(["plot", RUN, "--output", "run.png"])
-        .output()
-        .expect("plot");
+    let out = exercise(&ws, &["plot", RUN, "--output", "run.png"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let png = std::fs::read(ws.path("run.png")).expect("png written");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
@@ -472,27 +465,19 @@ fn run_writes_csv_and_parquet_and_plot_draws_a_picture() {
         "a picture with lines and text is not this small: {}",
         png.len()
     );
-    let out = ws
-        .exercise()
-        .args(["runs", "--format", "csv"])
-        .output()
-        .expect("runs");
+    let out = exercise(&ws, &["runs", "--format", "csv"]);
     assert!(stdout(&out).contains(RUN), "{}", stdout(&out));
 }
 
 #[test]
 fn unknown_runs_and_foreign_files_get_one_clear_error_and_change_nothing() {
     let ws = Workspace::new();
-    let out = ws.exercise().args(["run", "42"]).output().expect("run");
+    let out = exercise(&ws, &["run", "42"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no run 42"), "{}", stderr(&out));
     hand_built_run(&ws);
     ws.write("runs/other.csv", "a,b\n1,2\n");
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "--dataset", "telemetry", "runs"])
-        .output()
-        .expect("ingest");
+    let out = exercise(&ws, &["ingest-data", "--dataset", "telemetry", "runs"]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("other.csv: the header lacks column(s) time, value, field, robot_id, run_uuid, sensor_type"),
@@ -500,17 +485,16 @@ fn unknown_runs_and_foreign_files_get_one_clear_error_and_change_nothing() {
         stderr(&out)
     );
     ws.write("junk.parquet", "not parquet at all, not at all");
-    let out = ws
-        .exercise()
-        .args([
+    let out = exercise(
+        &ws,
+        &[
             "ingest-data",
             "--dataset",
             "telemetry",
             "runs/hand.csv",
             "junk.parquet",
-        ])
-        .output()
-        .expect("ingest");
+        ],
+    );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("junk.parquet"), "{}", stderr(&out));
     assert_eq!(ws.count("SELECT count(*) FROM telemetry.readings_raw"), 0);
@@ -537,11 +521,7 @@ fn the_shipped_sample_run_loads_as_the_readme_says() {
 fn telemetry_files_are_recognised_by_their_columns() {
     let ws = Workspace::new();
     hand_built_run(&ws);
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "runs/hand.csv"])
-        .output()
-        .expect("ingest csv");
+    let out = exercise(&ws, &["ingest-data", "runs/hand.csv"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).starts_with("telemetry: 1 file(s) loaded"),
@@ -549,16 +529,15 @@ fn telemetry_files_are_recognised_by_their_columns() {
         stdout(&out)
     );
     let sample = common::resource_path("telemetry");
-    let out = ws
-        .exercise()
-        .args([
+    let out = exercise(
+        &ws,
+        &[
             "ingest-data",
             "--max-rejects",
             "100",
             sample.to_str().expect("utf8"),
-        ])
-        .output()
-        .expect("ingest parquet");
+        ],
+    );
     assert!(
         stdout(&out).starts_with("telemetry: 1 file(s) loaded"),
         "{}",
@@ -566,11 +545,7 @@ fn telemetry_files_are_recognised_by_their_columns() {
     );
     // Votes are still the default for everything else.
     ws.copy_resource("votes/example.jsonl", "votes.jsonl");
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "votes.jsonl"])
-        .output()
-        .expect("ingest votes");
+    let out = exercise(&ws, &["ingest-data", "votes.jsonl"]);
     assert!(
         stdout(&out).starts_with("votes: 1 file(s) loaded"),
         "{}",
@@ -620,11 +595,7 @@ fn a_file_without_readings_aborts_the_load_naming_it() {
     let ws = Workspace::new();
     hand_built_run(&ws);
     ws.write("runs/header-only.csv", &format!("{HEADER}\n"));
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "--dataset", "telemetry", "runs"])
-        .output()
-        .expect("ingest");
+    let out = exercise(&ws, &["ingest-data", "--dataset", "telemetry", "runs"]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("header-only.csv: file has no readings"),

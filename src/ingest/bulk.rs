@@ -67,8 +67,7 @@ fn record_failure(run: &Run, file: &Planned, message: &str, report: &mut Report)
     let path = file.meta.key();
     // DuckDB's message usually names the file already; keep its first line (not the SQL excerpt under it),
     // minus the noise of a wrapping path.
-    let first_line = message.lines().next().unwrap_or(message);
-    let why = first_line.replace(&format!("{path}: "), "");
+    let why = super::duckdb_reason(message).replace(&format!("{path}: "), "");
     run.wh
         .conn
         .execute(

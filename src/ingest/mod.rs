@@ -36,8 +36,9 @@ pub struct Spec {
     /// A file of this name is not staged as lines: `reference.sql` reads it with DuckDB's own reader
     /// (variables reference_file, reference_file_id) before `load.sql` runs.
     pub reference_file: Option<&'static str>,
-    /// Parquet files are not staged as JSON lines: `stage_parquet.sql` reads each file with DuckDB's
-    /// reader (variables parquet_file, parquet_file_id) straight into the dataset's landing table.
+    /// Parquet files are not staged as JSON lines: after each file's columns are checked
+    /// (`missing_columns_parquet.sql`), `stage_parquet.sql` reads them all in one statement with DuckDB's
+    /// reader (variable parquet_files) straight into the dataset's landing table.
     pub parquet_by_sql: bool,
     /// `derive.sql` recomputes what depends on the rows just loaded, in the same transaction; it also runs
     /// alone when nothing new was loaded, so that a changed setting takes effect.
@@ -513,10 +514,12 @@ fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
             ))?;
             run.sql("reference.sql")?;
             bar.inc(f.meta.size as u64);
-        } else if discover::has_extension(&f.meta.path, &[".parquet"]) && run.spec.parquet_by_sql {
-            parquet_files.push(f);
         } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
-            lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, bar)?;
+            if run.spec.parquet_by_sql {
+                parquet_files.push(f);
+            } else {
+                lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, bar)?;
+            }
         } else {
             text_files.push((f.file_id, f.meta.path.as_path()));
         }
@@ -551,14 +554,17 @@ pub fn missing_columns(wh: &Warehouse, sql_dir: &str, path: &str) -> Result<Stri
         lines::sql_string(path)
     ))
     .and_then(|_| Ok(wh.conn.query_row(check, [], |r| r.get(0))?))
-    .map_err(|e| {
-        let why = format!("{e:#}");
-        let first = why.lines().next().unwrap_or(&why);
-        anyhow::anyhow!(
-            "{path}: {}",
-            first.trim_end_matches(": Error code 1: Unknown error code")
-        )
-    })
+    .map_err(|e| anyhow::anyhow!("{path}: {}", duckdb_reason(&format!("{e:#}"))))
+}
+
+/// DuckDB's reason in an error message: its first line (not the SQL excerpt under it), without the
+/// driver's "Error code 1" trailer.
+pub fn duckdb_reason(message: &str) -> &str {
+    message
+        .lines()
+        .next()
+        .unwrap_or(message)
+        .trim_end_matches(": Error code 1: Unknown error code")
 }
 
 /// Reads the Parquet files with the dataset's `stage_parquet.sql`, in one statement, after checking each
