@@ -49,6 +49,7 @@ impl Warehouse {
                 );
             }
         }
+        let writable = matches!(mode, AccessMode::ReadWrite);
         let storage = std::env::var("EXERCISE_STORAGE_VERSION")
             .unwrap_or_else(|_| STORAGE_COMPATIBILITY.to_string());
         let mut config = Config::default()
@@ -65,6 +66,9 @@ impl Warehouse {
         }
         let conn =
             Connection::open_with_flags(path, config).map_err(|e| explain_open_error(path, e))?;
+        if writable {
+            crate::ingest::incoming::register(&conn)?;
+        }
         Ok(Warehouse {
             conn,
             path: path.to_path_buf(),

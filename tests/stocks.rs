@@ -260,3 +260,41 @@ fn export_writes_parquet_stages_partitioned_or_whole() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_symbol_in_both_folders_repeats_across_files_and_headers_are_not_rows() {
+    let ws = Workspace::new();
+    let dates = days((1, 1), 3);
+    let all = rows(&dates, 1);
+    // DDD as an ETF: three days; a blank line before the header, and the header again mid-file
+    ws.write(
+        "data/etfs/DDD.csv",
+        &format!("\n{HEADER}{}\n{HEADER}{}\n", all[0], all[1..].join("\n")),
+    );
+    // DDD as a stock: day 1 again (same values: a duplicate), day 2 with another Close (a conflict)
+    let conflict = all[1].replace(",2.4,", ",7.7,");
+    ws.write(
+        "data/stocks/DDD.csv",
+        &format!("{HEADER}{}\n{conflict}\n", all[0]),
+    );
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "--dataset", "stocks", "data"])
+        .args(["--max-rejects", "5"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("read 5 = inserted 3 + duplicates 1 + rejected 1"),
+        "{text}"
+    );
+    assert_eq!(
+        ws.csv("SELECT regexp_extract(source_file, '[a-z]+/DDD.csv') AS f, line_number, raw, regexp_replace(reason, ' of .*/data/', ' of ') AS reason FROM market.prices_rejected"),
+        format!("f,line_number,raw,reason\nstocks/DDD.csv,3,\"{conflict}\",conflicts with line 5 of etfs/DDD.csv for DDD 2020-01-02\n")
+    );
+    assert_eq!(
+        ws.csv("SELECT Date, Close, is_etf FROM market.prices ORDER BY Date"),
+        "Date,Close,is_etf\n2020-01-01,1.4,true\n2020-01-02,2.4,true\n2020-01-03,3.4,true\n"
+    );
+}

@@ -1,5 +1,6 @@
 //! Staging newline-delimited JSON (plain or gzip) into `staged_lines`, one row per non-blank line,
 //! exactly as landed, with its line number. Parquet rows are staged as JSON text, so one SQL path types both.
+use super::incoming;
 use anyhow::{anyhow, bail, Context, Result};
 use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -152,15 +153,22 @@ fn read_lines(
     Ok(format!("{digest:032x}"))
 }
 
-/// Stages every non-blank line of the text files (JSON lines, CSV) into `staged_lines`. A reader thread
-/// reads, splits, decodes and hashes while this thread appends, so both cores work. Returns each file's
-/// content hash.
-pub fn stage_text_files(
-    conn: &Connection,
+/// Reads every non-blank line of the text files (JSON lines, CSV) on a reader thread that splits,
+/// decodes and hashes, while `consume` runs SQL reading them from the relation it is given
+/// (`line_stream(token)`: file_id, line_no, raw, defect) on DuckDB's threads, so both cores work. The
+/// relation can be read once, and must be read whole. Returns each file's content hash.
+pub fn stream_text_files(
     files: &[(i64, &Path)],
     progress: &ProgressBar,
+    consume: impl FnOnce(&str) -> Result<()>,
 ) -> Result<Vec<(i64, String)>> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<RecordBatch>>(4);
+    // About one line per 80 bytes: only the order of magnitude matters (to the planner).
+    let bytes: u64 = files
+        .iter()
+        .map(|(_, p)| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    let registration = incoming::Registration::new(receiver, bytes / 80 + 1)?;
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut hashes = Vec::with_capacity(files.len());
@@ -177,7 +185,7 @@ pub fn stage_text_files(
                 }
             }
             if batch.len > 0 {
-                // A send error means the appender side stopped and reports its own error.
+                // A send error means the statement stopped and reports its own error.
                 let last = batch.finish().and_then(&mut emit);
                 if let Err(err) = last {
                     let _ = sender.send(Err(err));
@@ -185,16 +193,22 @@ pub fn stage_text_files(
             }
             hashes
         });
-        let mut appender = conn
-            .appender("staged_lines")
-            .context("opening the staging appender")?;
-        for message in receiver {
-            appender.append_record_batch(message?)?;
-        }
-        appender.flush().context("flushing the staging appender")?;
-        reader
+        let consumed = consume(&format!("{}({})", incoming::FUNCTION, registration.token));
+        let exhausted = registration.source.exhausted();
+        // Whatever happened, the reader must not wait on a channel nobody reads any more.
+        let reader_error = registration.source.close();
+        drop(registration);
+        let hashes = reader
             .join()
-            .map_err(|_| anyhow!("the staging reader thread panicked"))
+            .map_err(|_| anyhow!("the staging reader thread panicked"))?;
+        match (consumed, reader_error) {
+            (_, Some(reader_error)) => Err(reader_error),
+            (Err(err), None) => Err(err),
+            (Ok(()), None) if !exhausted => {
+                bail!("internal error: the dataset's SQL did not read every incoming line")
+            }
+            (Ok(()), None) => Ok(hashes),
+        }
     })
 }
 

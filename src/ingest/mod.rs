@@ -3,6 +3,7 @@
 //! in batches of files, each its own transaction, so a bad file or an interruption costs only itself.
 pub mod bulk;
 pub mod discover;
+pub mod incoming;
 pub mod ledger;
 pub mod lines;
 
@@ -40,6 +41,11 @@ pub struct Spec {
     /// (`missing_columns_parquet.sql`), `stage_parquet.sql` reads them all in one statement with DuckDB's
     /// reader (variable parquet_files) straight into the dataset's landing table.
     pub parquet_by_sql: bool,
+    /// `load.sql` reads the text files' lines once, while they are read, from the view `incoming_lines`
+    /// (`staged_lines` then holds only Parquet rows staged as JSON): it keeps the raw text it needs
+    /// (rejects) itself. Otherwise every line is copied into `staged_lines` first, for SQL that reads it
+    /// several times.
+    pub streams_lines: bool,
     /// `derive.sql` recomputes what depends on the rows just loaded, in the same transaction; it also runs
     /// alone when nothing new was loaded, so that a changed setting takes effect.
     pub derive: bool,
@@ -61,6 +67,7 @@ pub const VOTES: Spec = Spec {
     mode: Mode::Lines,
     reference_file: None,
     parquet_by_sql: false,
+    streams_lines: true,
     derive: false,
 };
 
@@ -74,6 +81,7 @@ pub const SENSOR_LOGS: Spec = Spec {
     },
     reference_file: None,
     parquet_by_sql: false,
+    streams_lines: false,
     derive: false,
 };
 
@@ -85,6 +93,7 @@ pub const STOCKS: Spec = Spec {
     mode: Mode::Lines,
     reference_file: Some("symbols_valid_meta.csv"),
     parquet_by_sql: false,
+    streams_lines: true,
     derive: false,
 };
 
@@ -96,6 +105,7 @@ pub const STEDI: Spec = Spec {
     mode: Mode::Lines,
     reference_file: None,
     parquet_by_sql: false,
+    streams_lines: false,
     derive: false,
 };
 
@@ -107,6 +117,7 @@ pub const TELEMETRY: Spec = Spec {
     mode: Mode::Lines,
     reference_file: None,
     parquet_by_sql: true,
+    streams_lines: false,
     derive: true,
 };
 
@@ -481,9 +492,27 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
         "{spinner} {msg:<12} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
     );
     bar.set_message("staging");
-    timed("staging", || stage_all(run, &todo, &bar))?;
-    bar.set_message("typing+merge");
-    run.sql("load.sql")?;
+    let text_files = timed("staging", || stage_all_but_text(run, &todo, &bar))?;
+    let hashes = if run.spec.streams_lines {
+        bar.set_message("loading");
+        lines::stream_text_files(&text_files, &bar, |stream| {
+            wh.run(&format!(
+                "CREATE OR REPLACE TEMP VIEW incoming_lines AS
+                 SELECT * FROM staged_lines UNION ALL SELECT * FROM {stream}"
+            ))?;
+            run.sql("load.sql")
+        })?
+    } else {
+        let hashes = timed("staging text", || {
+            lines::stream_text_files(&text_files, &bar, |stream| {
+                wh.run(&format!("INSERT INTO staged_lines SELECT * FROM {stream}"))
+            })
+        })?;
+        bar.set_message("typing+merge");
+        run.sql("load.sql")?;
+        hashes
+    };
+    record_hashes(run, &todo, &hashes)?;
     timed("file errors", || check_file_errors(run))?;
     run.sql("accounting.sql")?;
     report.loaded = timed("ledger", || run.account_and_record())?;
@@ -496,7 +525,13 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
     timed("commit", || tx.commit())
 }
 
-fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
+/// Stages the reference file and Parquet files; returns the text files, which are read as the SQL
+/// consumes them (`lines::stream_text_files`).
+fn stage_all_but_text<'a>(
+    run: &Run,
+    todo: &'a [Planned],
+    bar: &ProgressBar,
+) -> Result<Vec<(i64, &'a Path)>> {
     let wh = run.wh;
     let mut text_files = Vec::new();
     let mut parquet_files = Vec::new();
@@ -526,9 +561,13 @@ fn stage_all(run: &Run, todo: &[Planned], bar: &ProgressBar) -> Result<()> {
     }
     stage_parquet_by_sql(run, &parquet_files)?;
     bar.inc(parquet_files.iter().map(|f| f.meta.size as u64).sum());
-    let hashes = lines::stage_text_files(&wh.conn, &text_files, bar)?;
-    // New files were hashed while they were read (see `plan`): record their hashes now.
-    let mut update = wh
+    Ok(text_files)
+}
+
+/// New files were hashed while they were read (see `plan`): records their hashes in `staged_files`.
+fn record_hashes(run: &Run, todo: &[Planned], hashes: &[(i64, String)]) -> Result<()> {
+    let mut update = run
+        .wh
         .conn
         .prepare("UPDATE staged_files SET content_hash = ? WHERE file_id = ?")?;
     for f in todo.iter().filter(|f| f.hash.is_empty()) {

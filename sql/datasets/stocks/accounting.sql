@@ -2,11 +2,15 @@
 -- A repeated (Symbol, Date) with the same values is a duplicate; with other values, a reject.
 CREATE OR REPLACE TEMP TABLE file_accounting AS
 WITH staged AS (
-    SELECT file_id,
-           count(*)                                                       AS rows_read,
-           count(*) FILTER (reject_reason IS NULL AND is_repeat)          AS rows_duplicate,
-           count(reject_reason)                                           AS rows_rejected
-    FROM typed_prices GROUP BY file_id
+    SELECT j.file_id,
+           count(*)                                                        AS rows_read,
+           count(*) FILTER (j.reject_reason IS NULL AND r.file_id IS NOT NULL
+                            AND r.reject_reason IS NULL)                   AS rows_duplicate,
+           count(coalesce(j.reject_reason, r.reject_reason))               AS rows_rejected
+    FROM judged_prices j
+    LEFT JOIN repeated_prices r USING (file_id, line_no)
+    WHERE NOT j.is_header
+    GROUP BY j.file_id
 ),
 inserted AS (
     SELECT source_file_id AS file_id, count(*) AS rows_inserted

@@ -1,5 +1,6 @@
--- Stock prices: staged_lines of etfs/*.csv and stocks/*.csv -> market.prices (+ rejects), then
+-- Stock prices: incoming_lines of etfs/*.csv and stocks/*.csv -> market.prices (+ rejects), then
 -- market.features recomputed for the symbols that gained rows. The symbol is the file name.
+-- incoming_lines is read once, as the files are read (judged_prices keeps each line's text).
 
 CREATE OR REPLACE TEMP TABLE price_files AS
 SELECT file_id, path,
@@ -10,30 +11,34 @@ SELECT file_id, path,
 FROM staged_files
 WHERE NOT regexp_matches(path, '(^|[/\\])symbols_valid_meta\.csv$');
 
--- Every staged line typed and judged (materialized once: several steps below read it).
+-- Every line typed and judged (materialized once: several steps below read it). Header lines are not
+-- rows: they are kept (for the header check) but neither loaded nor counted.
 CREATE OR REPLACE TEMP TABLE judged_prices AS
 WITH fields AS (
+    -- one split per line (seven split_part calls cost three times as much)
     SELECT l.file_id, l.line_no, l.defect, l.raw, f.Symbol, f.is_etf,
-           length(l.raw) - length(replace(l.raw, ',', '')) + 1 AS n_fields
-    FROM staged_lines l JOIN price_files f USING (file_id)
-    WHERE NOT (l.line_no = 1 AND l.raw = 'Date,Open,High,Low,Close,Adj Close,Volume')
+           l.raw = 'Date,Open,High,Low,Close,Adj Close,Volume' AS is_header,
+           string_split(l.raw, ',') AS v
+    FROM incoming_lines l JOIN price_files f USING (file_id)
 ),
 typed AS (
     SELECT *,
-           split_part(raw, ',', 1)                      AS date_text,
-           split_part(raw, ',', 7)                      AS volume_text,
-           TRY_CAST(date_text AS DATE)                  AS Date,
-           TRY_CAST(split_part(raw, ',', 2) AS DOUBLE)  AS Open,
-           TRY_CAST(split_part(raw, ',', 3) AS DOUBLE)  AS High,
-           TRY_CAST(split_part(raw, ',', 4) AS DOUBLE)  AS Low,
-           TRY_CAST(split_part(raw, ',', 5) AS DOUBLE)  AS Close,
-           TRY_CAST(split_part(raw, ',', 6) AS DOUBLE)  AS "Adj Close",
-           TRY_CAST(volume_text AS DOUBLE)              AS volume_number
+           len(v)                           AS n_fields,
+           v[1]                             AS date_text,
+           v[7]                             AS volume_text,
+           TRY_CAST(v[1] AS DATE)           AS Date,
+           TRY_CAST(v[2] AS DOUBLE)         AS Open,
+           TRY_CAST(v[3] AS DOUBLE)         AS High,
+           TRY_CAST(v[4] AS DOUBLE)         AS Low,
+           TRY_CAST(v[5] AS DOUBLE)         AS Close,
+           TRY_CAST(v[6] AS DOUBLE)         AS "Adj Close",
+           TRY_CAST(v[7] AS DOUBLE)         AS volume_number
     FROM fields
 ),
 judged AS (
     SELECT *,
         CASE
+            WHEN is_header                                           THEN NULL
             WHEN defect IS NOT NULL                                  THEN defect
             WHEN n_fields <> 7                                       THEN 'expected 7 fields, found ' || n_fields
             WHEN contains(raw, ',,') OR starts_with(raw, ',') OR ends_with(raw, ',') THEN 'missing values'
@@ -46,70 +51,85 @@ judged AS (
         END AS reject_reason
     FROM typed
 )
-SELECT * EXCLUDE (raw) FROM judged;
+SELECT * EXCLUDE (v, date_text, volume_text, n_fields, defect) FROM judged;
 
--- A (Symbol, Date) seen more than once in this run is rare: only those rows go through the window that
--- finds the first occurrence (file, then line order).
-CREATE OR REPLACE TEMP TABLE typed_prices AS
-WITH repeated AS (
-    SELECT Symbol, Date FROM judged_prices WHERE reject_reason IS NULL GROUP BY ALL HAVING count(*) > 1
-),
-ranked AS (
-    SELECT j.file_id, j.line_no,
-           row_number() OVER w AS nth,
-           first_value((j.Open, j.High, j.Low, j.Close, j."Adj Close", CAST(j.volume_number AS BIGINT), j.line_no)) OVER w AS first_row
-    FROM judged_prices j SEMI JOIN repeated r ON j.Symbol = r.Symbol AND j.Date = r.Date
-    WHERE j.reject_reason IS NULL
-    WINDOW w AS (PARTITION BY j.Symbol, j.Date ORDER BY j.file_id, j.line_no)
-),
-valid AS (
-    SELECT j.*, CAST(j.volume_number AS BIGINT) AS Volume, coalesce(r.nth, 1) AS nth, r.first_row
-    FROM judged_prices j LEFT JOIN ranked r USING (file_id, line_no)
-    WHERE j.reject_reason IS NULL
+-- Repeats: a valid row whose (Symbol, Date) was seen earlier in this run (file, then line order) or is
+-- already loaded. They are rare, so only their keys go through the window, and only they get a verdict
+-- here: the same values make a duplicate, other values a reject naming the row kept.
+CREATE OR REPLACE TEMP TABLE repeated_prices AS
+WITH valid AS (
+    SELECT * FROM judged_prices WHERE reject_reason IS NULL AND NOT is_header
 ),
 existing AS (
     SELECT Symbol, Date, (Open, High, Low, Close, "Adj Close", Volume) AS values_loaded
     FROM market.prices WHERE Symbol IN (SELECT Symbol FROM price_files)
+),
+repeated_keys AS (
+    -- within a file (its rows share the file's symbol): integer keys hash fast
+    SELECT f.Symbol, r.Date
+    FROM (SELECT file_id, Date FROM valid GROUP BY file_id, Date HAVING count(*) > 1) r
+    JOIN price_files f USING (file_id)
+    UNION
+    -- across the files of a symbol named twice in this run (etfs/X.csv and stocks/X.csv)
+    SELECT Symbol, Date FROM valid
+    WHERE Symbol IN (SELECT Symbol FROM price_files GROUP BY Symbol HAVING count(*) > 1)
+    GROUP BY Symbol, Date HAVING count(*) > 1
+    UNION
+    SELECT v.Symbol, v.Date FROM valid v SEMI JOIN existing e USING (Symbol, Date)
+),
+ranked AS (
+    SELECT v.file_id, v.line_no, v.Symbol, v.Date,
+           (v.Open, v.High, v.Low, v.Close, v."Adj Close", CAST(v.volume_number AS BIGINT)) AS row_values,
+           row_number() OVER w AS nth,
+           first_value(v.line_no) OVER w AS first_line,
+           first_value(v.file_id) OVER w AS first_file,
+           first_value((v.Open, v.High, v.Low, v.Close, v."Adj Close", CAST(v.volume_number AS BIGINT))) OVER w AS first_values
+    FROM valid v SEMI JOIN repeated_keys k USING (Symbol, Date)
+    WINDOW w AS (PARTITION BY v.Symbol, v.Date ORDER BY v.file_id, v.line_no)
 )
-SELECT v.file_id, v.line_no, v.Symbol, v.is_etf, v.Date, v.Open, v.High, v.Low, v.Close, v."Adj Close", v.Volume,
+SELECT r.file_id, r.line_no,
     CASE
-        WHEN e.values_loaded IS NOT NULL AND e.values_loaded <> (v.Open, v.High, v.Low, v.Close, v."Adj Close", v.Volume)
-            THEN 'conflicts with the row already loaded for ' || v.Symbol || ' ' || v.Date
-        WHEN e.values_loaded IS NULL AND v.nth > 1
-             AND (v.first_row[1], v.first_row[2], v.first_row[3], v.first_row[4], v.first_row[5], v.first_row[6])
-                 <> (v.Open, v.High, v.Low, v.Close, v."Adj Close", v.Volume)
-            THEN 'conflicts with line ' || v.first_row[7] || ' for ' || v.Symbol || ' ' || v.Date
-    END AS reject_reason,
-    e.values_loaded IS NOT NULL OR v.nth > 1 AS is_repeat
-FROM valid v LEFT JOIN existing e USING (Symbol, Date)
-UNION ALL
-SELECT file_id, line_no, Symbol, is_etf, NULL, NULL, NULL, NULL, NULL, NULL, NULL, reject_reason, false
-FROM judged_prices WHERE reject_reason IS NOT NULL;
+        WHEN e.values_loaded IS NOT NULL AND e.values_loaded <> r.row_values
+            THEN 'conflicts with the row already loaded for ' || r.Symbol || ' ' || r.Date
+        WHEN e.values_loaded IS NULL AND r.first_values <> r.row_values
+            THEN 'conflicts with line ' || r.first_line
+                 || CASE WHEN r.first_file <> r.file_id THEN ' of ' || kept.path ELSE '' END
+                 || ' for ' || r.Symbol || ' ' || r.Date
+    END AS reject_reason
+FROM ranked r
+LEFT JOIN existing e USING (Symbol, Date)
+LEFT JOIN staged_files kept ON kept.file_id = r.first_file
+WHERE e.values_loaded IS NOT NULL OR r.nth > 1;
 
 INSERT INTO market.prices_rejected
-SELECT t.file_id, f.path, t.line_no, s.raw, t.reject_reason, now()::TIMESTAMP
-FROM typed_prices t
-JOIN staged_lines s USING (file_id, line_no)
-JOIN staged_files f USING (file_id)
-WHERE t.reject_reason IS NOT NULL;
+SELECT t.file_id, f.path, t.line_no, t.raw, t.reject_reason, now()::TIMESTAMP
+FROM (SELECT file_id, line_no, raw, reject_reason FROM judged_prices WHERE reject_reason IS NOT NULL
+      UNION ALL
+      SELECT r.file_id, r.line_no, j.raw, r.reject_reason
+      FROM repeated_prices r JOIN judged_prices j USING (file_id, line_no)
+      WHERE r.reject_reason IS NOT NULL) t
+JOIN staged_files f USING (file_id);
 
 INSERT INTO market.prices
-SELECT t.Symbol, m."Security Name", t.Date, t.Open, t.High, t.Low, t.Close, t."Adj Close", t.Volume,
-       coalesce(t.is_etf, m.is_etf, false), t.file_id
-FROM typed_prices t
+SELECT t.Symbol, m."Security Name", t.Date, t.Open, t.High, t.Low, t.Close, t."Adj Close",
+       CAST(t.volume_number AS BIGINT), coalesce(t.is_etf, m.is_etf, false), t.file_id
+FROM judged_prices t
+ANTI JOIN repeated_prices r ON t.file_id = r.file_id AND t.line_no = r.line_no
 LEFT JOIN market.symbols m USING (Symbol)
-WHERE t.reject_reason IS NULL AND NOT t.is_repeat;
+WHERE t.reject_reason IS NULL AND NOT t.is_header;
 
 -- Features: recomputed for every symbol that gained rows (a window needs the symbol's whole history).
 CREATE OR REPLACE TEMP TABLE touched_symbols AS
-SELECT DISTINCT Symbol FROM typed_prices WHERE reject_reason IS NULL AND NOT is_repeat;
+SELECT DISTINCT Symbol FROM market.prices WHERE source_file_id IN (SELECT file_id FROM staged_files);
 
 DELETE FROM market.features WHERE Symbol IN (SELECT Symbol FROM touched_symbols);
 
 INSERT INTO market.features
 SELECT Symbol, "Security Name", Date, Open, High, Low, Close, "Adj Close", Volume, is_etf,
-       CASE WHEN count(*) OVER w = 30 THEN avg(Volume) OVER w END,
-       CASE WHEN count(*) OVER w = 30 THEN median("Adj Close") OVER w END
+       -- the 30th row of a symbol is the first whose window holds 30 rows
+       CASE WHEN row_number() OVER days >= 30 THEN avg(Volume) OVER w END,
+       CASE WHEN row_number() OVER days >= 30 THEN median("Adj Close") OVER w END
 FROM market.prices
 WHERE Symbol IN (SELECT Symbol FROM touched_symbols)
-WINDOW w AS (PARTITION BY Symbol ORDER BY Date ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
+WINDOW days AS (PARTITION BY Symbol ORDER BY Date),
+       w AS (PARTITION BY Symbol ORDER BY Date ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);

@@ -1,11 +1,13 @@
--- Votes: staged_lines -> typed rows -> blog_analysis.votes_rejected / blog_analysis.votes.
--- Every value arrives as a JSON string; all typing happens here.
+-- Votes: incoming_lines -> typed rows -> blog_analysis.votes_rejected / blog_analysis.votes.
+-- Every value arrives as a JSON string; all typing happens here. incoming_lines is read once, as the
+-- files are read: a line's raw text is kept only when the line is rejected.
 
 CREATE OR REPLACE TEMP TABLE typed_votes AS
 WITH parsed AS (
     SELECT
         file_id,
         line_no,
+        raw,
         defect,
         defect IS NULL AND json_valid(raw) AS is_json,
         CASE WHEN is_json THEN
@@ -16,7 +18,7 @@ WITH parsed AS (
         CASE WHEN is_json THEN
             list_filter(json_keys(raw), lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
         END AS unknown_keys
-    FROM staged_lines
+    FROM incoming_lines
 ),
 typed AS (
     SELECT
@@ -49,7 +51,8 @@ judged AS (
         END AS reject_reason
     FROM typed
 )
-SELECT file_id, line_no, Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, unknown_keys, reject_reason
+SELECT file_id, line_no, Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, unknown_keys, reject_reason,
+       CASE WHEN reject_reason IS NOT NULL THEN raw END AS raw
 FROM judged;
 
 -- Duplicates: a line repeating an Id already in the warehouse, or one seen earlier in this run (file, then
@@ -68,9 +71,8 @@ SELECT file_id, line_no FROM typed_votes
 WHERE reject_reason IS NULL AND Id IN (SELECT Id FROM blog_analysis.votes);
 
 INSERT INTO blog_analysis.votes_rejected
-SELECT t.file_id, f.path, t.line_no, s.raw, t.reject_reason, now()::TIMESTAMP
+SELECT t.file_id, f.path, t.line_no, t.raw, t.reject_reason, now()::TIMESTAMP
 FROM typed_votes t
-JOIN staged_lines s USING (file_id, line_no)
 JOIN staged_files f USING (file_id)
 WHERE t.reject_reason IS NOT NULL;
 

@@ -1,0 +1,211 @@
+//! `line_stream(token)`: a DuckDB table function that hands the reader thread's batches straight to a
+//! SQL statement, which types them (or copies them into `staged_lines`) on all of DuckDB's threads as
+//! they arrive. It can be scanned once.
+use anyhow::{anyhow, Result};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
+use duckdb::vtab::{
+    record_batch_to_duckdb_data_chunk, to_duckdb_logical_type_for_field, BindInfo, InitInfo,
+    TableFunctionInfo, VTab,
+};
+use duckdb::Connection;
+use std::collections::HashMap;
+use std::error::Error;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The name the table function is registered under.
+pub const FUNCTION: &str = "line_stream";
+
+/// Rows per output chunk (DuckDB's vector size).
+const CHUNK_ROWS: usize = 2048;
+
+/// The columns of `staged_lines`, as the reader thread builds them.
+pub fn schema() -> Schema {
+    Schema::new(vec![
+        Field::new("file_id", DataType::Int64, false),
+        Field::new("line_no", DataType::Int64, false),
+        Field::new("raw", DataType::Utf8, false),
+        Field::new("defect", DataType::Utf8, true),
+    ])
+}
+
+/// Batches from one reader thread, consumed by one statement.
+pub struct Source {
+    state: Mutex<SourceState>,
+    scanned: AtomicBool,
+    /// For the planner (which otherwise takes a table function for small and may build a hash table
+    /// of it).
+    estimated_rows: u64,
+}
+
+struct SourceState {
+    receiver: Option<Receiver<Result<RecordBatch>>>,
+    current: Option<RecordBatch>,
+    offset: usize,
+    done: bool,
+    /// Every batch was received and the reader ended.
+    exhausted: bool,
+    /// The reader's error, kept whole for the caller (DuckDB only sees its text).
+    error: Option<anyhow::Error>,
+}
+
+impl Source {
+    /// Takes the next slice of at most one chunk, receiving a new batch when the current one is used up.
+    fn next_slice(&self) -> Result<Option<RecordBatch>, String> {
+        let mut state = self.state.lock().map_err(|_| "staging source poisoned")?;
+        loop {
+            if state.done {
+                return Ok(None);
+            }
+            if let Some(batch) = &state.current {
+                if state.offset < batch.num_rows() {
+                    let len = CHUNK_ROWS.min(batch.num_rows() - state.offset);
+                    let slice = batch.slice(state.offset, len);
+                    state.offset += len;
+                    return Ok(Some(slice));
+                }
+            }
+            let Some(receiver) = &state.receiver else {
+                return Ok(None);
+            };
+            match receiver.recv() {
+                Ok(Ok(batch)) => {
+                    state.current = Some(batch);
+                    state.offset = 0;
+                }
+                Ok(Err(err)) => {
+                    let text = format!("{err:#}");
+                    state.error = Some(err);
+                    state.done = true;
+                    return Err(text);
+                }
+                Err(_) => {
+                    state.done = true;
+                    state.exhausted = true;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Whether a scan received every batch up to the reader's end.
+    pub fn exhausted(&self) -> bool {
+        self.state.lock().map(|s| s.exhausted).unwrap_or(false)
+    }
+
+    /// Stops receiving (a reader blocked on a full channel then fails its send and ends) and returns
+    /// the reader's error, if it stopped with one.
+    pub fn close(&self) -> Option<anyhow::Error> {
+        let mut state = self.state.lock().ok()?;
+        state.receiver = None;
+        state.done = true;
+        state.error.take()
+    }
+}
+
+fn registry() -> &'static Mutex<HashMap<u64, Arc<Source>>> {
+    static SOURCES: OnceLock<Mutex<HashMap<u64, Arc<Source>>>> = OnceLock::new();
+    SOURCES.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// A source registered for `incoming_lines(token)`; unregistered when dropped.
+pub struct Registration {
+    pub token: u64,
+    pub source: Arc<Source>,
+}
+
+impl Registration {
+    pub fn new(receiver: Receiver<Result<RecordBatch>>, estimated_rows: u64) -> Result<Self> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let token = NEXT.fetch_add(1, Ordering::Relaxed);
+        let source = Arc::new(Source {
+            state: Mutex::new(SourceState {
+                receiver: Some(receiver),
+                current: None,
+                offset: 0,
+                done: false,
+                exhausted: false,
+                error: None,
+            }),
+            scanned: AtomicBool::new(false),
+            estimated_rows,
+        });
+        registry()
+            .lock()
+            .map_err(|_| anyhow!("staging registry poisoned"))?
+            .insert(token, source.clone());
+        Ok(Registration { token, source })
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Ok(mut sources) = registry().lock() {
+            sources.remove(&self.token);
+        }
+    }
+}
+
+/// Registers `incoming_lines` on a connection (once per connection).
+pub fn register(conn: &Connection) -> Result<()> {
+    conn.register_table_function::<IncomingLines>(FUNCTION)
+        .map_err(|e| anyhow!("registering {FUNCTION}: {e}"))
+}
+
+pub struct IncomingLines;
+
+pub struct Bound {
+    source: Arc<Source>,
+}
+
+impl VTab for IncomingLines {
+    type InitData = ();
+    type BindData = Bound;
+
+    fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn Error>> {
+        let token = bind.get_parameter(0).to_uint64();
+        let source = registry()
+            .lock()
+            .map_err(|_| "staging registry poisoned")?
+            .get(&token)
+            .cloned()
+            .ok_or_else(|| format!("{FUNCTION}: no staging source {token}"))?;
+        bind.set_cardinality(source.estimated_rows, false);
+        for field in schema().fields() {
+            bind.add_result_column(field.name(), to_duckdb_logical_type_for_field(field)?);
+        }
+        Ok(Bound { source })
+    }
+
+    fn init(init: &InitInfo) -> Result<(), Box<dyn Error>> {
+        // SAFETY: DuckDB hands init the bind data that `bind` of this function produced.
+        let bound = unsafe { &*init.get_bind_data::<Bound>() };
+        if bound.source.scanned.swap(true, Ordering::SeqCst) {
+            return Err(format!(
+                "{FUNCTION}: the incoming lines were already read (they can be read once)"
+            )
+            .into());
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        init.set_max_threads(threads as u64);
+        Ok(())
+    }
+
+    fn func(
+        func: &TableFunctionInfo<Self>,
+        output: &mut DataChunkHandle,
+    ) -> Result<(), Box<dyn Error>> {
+        match func.get_bind_data().source.next_slice()? {
+            Some(slice) => record_batch_to_duckdb_data_chunk(&slice, output)?,
+            None => output.set_len(0),
+        }
+        Ok(())
+    }
+
+    fn parameters() -> Option<Vec<LogicalTypeHandle>> {
+        Some(vec![LogicalTypeHandle::from(LogicalTypeId::UBigint)])
+    }
+}
