@@ -391,6 +391,48 @@ fn parquet_votes_load_through_the_same_typing() {
 }
 
 #[test]
+fn parquet_and_json_lines_in_one_run_are_typed_together() {
+    let ws = Workspace::new();
+    let path = ws.path("data/a.parquet");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM (VALUES ('1','1','2','2022-01-03T00:00:00.000'), ('2','1','2','2022-01-04T00:00:00.000'))
+              t(Id, PostId, VoteTypeId, CreationDate)) TO '{}' (FORMAT parquet)",
+        path.display()
+    ))
+    .unwrap();
+    // b.jsonl repeats Id 2 (a duplicate of the Parquet row, which comes first), adds Id 3, and has a bad line
+    ws.write(
+        "data/b.jsonl",
+        &format!(
+            "{}\n{}\n{{\"Id\": oops\n",
+            line("2", "2022-01-04T00:00:00.000"),
+            line("3", "2022-01-05T00:00:00.000")
+        ),
+    );
+    let out = ws
+        .exercise()
+        .args(["ingest-data", "data"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("read 5 = inserted 3 + duplicates 1 + rejected 1"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        ws.csv("SELECT regexp_extract(source_file, '[^/]*$') AS f, line_number, raw, reason FROM blog_analysis.votes_rejected"),
+        "f,line_number,raw,reason\nb.jsonl,3,\"{\"\"Id\"\": oops\",malformed JSON\n"
+    );
+    assert_eq!(
+        ws.csv("SELECT Id, regexp_extract(f.path, '[^/]*$') AS f FROM blog_analysis.votes v JOIN meta.file_loads f ON f.file_load_id = v.source_file_id ORDER BY Id"),
+        "Id,f\n1,a.parquet\n2,a.parquet\n3,b.jsonl\n"
+    );
+}
+
+#[test]
 fn generated_votes_balance_and_quarantine_the_bad_lines() {
     let ws = Workspace::new();
     let out = ws
