@@ -9,7 +9,9 @@ CREATE OR REPLACE TEMP TABLE staged_files (
     modified_us   BIGINT  NOT NULL,
     content_hash  VARCHAR NOT NULL
 );
--- staged_lines: every non-blank line of newline-delimited JSON exactly as landed, with provenance.
+-- staged_lines: non-blank lines exactly as landed, with provenance: every line of the run for datasets
+-- whose SQL reads them several times; for the others (votes, stocks), which read the text files' lines once
+-- as they arrive (view incoming_lines), only Parquet rows staged as JSON.
 -- defect is set by the reader when a line cannot even be text (invalid UTF-8).
 CREATE OR REPLACE TEMP TABLE staged_lines (
     file_id  BIGINT  NOT NULL,

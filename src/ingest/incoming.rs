@@ -209,3 +209,107 @@ impl VTab for IncomingLines {
         Some(vec![LogicalTypeHandle::from(LogicalTypeId::UBigint)])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duckdb::arrow::array::{ArrayRef, Int64Array, StringArray};
+
+    fn batch(first_line: i64, texts: &[&str]) -> RecordBatch {
+        let n = texts.len() as i64;
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("file_id", Arc::new(Int64Array::from(vec![7; texts.len()]))),
+            (
+                "line_no",
+                Arc::new(Int64Array::from_iter_values(first_line..first_line + n)),
+            ),
+            ("raw", Arc::new(StringArray::from(texts.to_vec()))),
+            (
+                "defect",
+                Arc::new(StringArray::from(vec![None::<&str>; texts.len()])),
+            ),
+        ];
+        RecordBatch::try_from_iter(columns).unwrap()
+    }
+
+    fn connection() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        register(&conn).unwrap();
+        conn
+    }
+
+    #[test]
+    fn every_row_of_every_batch_arrives_once_and_a_second_scan_is_refused() {
+        let conn = connection();
+        let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+        let registration = Registration::new(receiver, 10_000).unwrap();
+        let texts: Vec<String> = (0..5000).map(|i| format!("line {i}")).collect();
+        let producer = std::thread::spawn(move || {
+            for chunk in texts.chunks(1500).enumerate() {
+                let refs: Vec<&str> = chunk.1.iter().map(String::as_str).collect();
+                sender
+                    .send(Ok(batch(1 + 1500 * chunk.0 as i64, &refs)))
+                    .unwrap();
+            }
+        });
+        let (rows, lines, distinct): (i64, i64, i64) = conn
+            .query_row(
+                &format!(
+                    "SELECT count(*), sum(line_no), count(DISTINCT raw) FROM {FUNCTION}({})",
+                    registration.token
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        producer.join().unwrap();
+        assert_eq!((rows, lines, distinct), (5000, 5000 * 5001 / 2, 5000));
+        assert!(registration.source.exhausted());
+        let again = conn
+            .query_row(
+                &format!("SELECT count(*) FROM {FUNCTION}({})", registration.token),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap_err();
+        assert!(again.to_string().contains("already read"), "{again}");
+    }
+
+    #[test]
+    fn the_readers_error_stops_the_statement_and_is_kept_whole() {
+        let conn = connection();
+        let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+        let registration = Registration::new(receiver, 10).unwrap();
+        sender.send(Ok(batch(1, &["a", "b"]))).unwrap();
+        sender
+            .send(Err(anyhow!("votes.jsonl.gz: compressed data is truncated")))
+            .unwrap();
+        let failed = conn
+            .query_row(
+                &format!("SELECT count(*) FROM {FUNCTION}({})", registration.token),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap_err();
+        assert!(failed.to_string().contains("truncated"), "{failed}");
+        let kept = registration.source.close().expect("the reader's error");
+        assert_eq!(
+            kept.to_string(),
+            "votes.jsonl.gz: compressed data is truncated"
+        );
+        assert!(!registration.source.exhausted());
+    }
+
+    #[test]
+    fn an_unknown_token_is_an_error_not_an_empty_table() {
+        let conn = connection();
+        let err = conn
+            .query_row(
+                &format!("SELECT count(*) FROM {FUNCTION}(999999)"),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("no staging source"), "{err}");
+    }
+}

@@ -1,5 +1,6 @@
-//! Staging newline-delimited JSON (plain or gzip) into `staged_lines`, one row per non-blank line,
-//! exactly as landed, with its line number. Parquet rows are staged as JSON text, so one SQL path types both.
+//! Reading newline-delimited JSON and CSV (plain or gzip) for SQL, one row per non-blank line, exactly as
+//! landed, with its line number (`stream_text_files`). Parquet rows are staged as JSON text into
+//! `staged_lines`, so one SQL path types both.
 use super::incoming;
 use anyhow::{anyhow, bail, Context, Result};
 use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
