@@ -35,7 +35,7 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Rows for `staged_lines`, built column by column.
+/// Lines for the stream (and `staged_lines`), built column by column.
 struct LineBatch {
     file_id: Int64Builder,
     line_no: Int64Builder,
@@ -71,15 +71,17 @@ impl LineBatch {
         self.len += 1;
     }
 
+    /// The batch so far, in the stream's schema (`incoming::schema`, which its table function declares).
     fn finish(&mut self) -> Result<RecordBatch> {
-        let columns: Vec<(&str, ArrayRef)> = vec![
-            ("file_id", Arc::new(self.file_id.finish())),
-            ("line_no", Arc::new(self.line_no.finish())),
-            ("raw", Arc::new(self.raw.finish())),
-            ("defect", Arc::new(self.defect.finish())),
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.file_id.finish()),
+            Arc::new(self.line_no.finish()),
+            Arc::new(self.raw.finish()),
+            Arc::new(self.defect.finish()),
         ];
         self.len = 0;
-        RecordBatch::try_from_iter(columns).context("building a staging batch")
+        RecordBatch::try_new(Arc::new(incoming::schema()), columns)
+            .context("building a staging batch")
     }
 }
 
