@@ -10,7 +10,7 @@ CREATE OR REPLACE TEMP TABLE staged_files (
     content_hash  VARCHAR NOT NULL
 );
 -- staged_lines: non-blank lines exactly as landed, with provenance: every line of the run for datasets
--- whose SQL reads them several times; for the others (votes, stocks), which read the text files' lines once
+-- whose SQL reads them several times (telemetry CSV); for the others (votes, stocks, STEDI), which read the text files' lines once
 -- as they arrive (view incoming_lines), only Parquet rows staged as JSON.
 -- defect is set by the reader when a line cannot even be text (invalid UTF-8).
 CREATE OR REPLACE TEMP TABLE staged_lines (

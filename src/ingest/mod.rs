@@ -105,7 +105,7 @@ pub const STEDI: Spec = Spec {
     mode: Mode::Lines,
     reference_file: None,
     parquet_by_sql: false,
-    streams_lines: false,
+    streams_lines: true,
     derive: false,
 };
 

@@ -1,5 +1,6 @@
--- STEDI landing: staged JSON lines -> typed landing tables (+ rejects); exact duplicate records are
+-- STEDI landing: incoming JSON lines -> typed landing tables (+ rejects); exact duplicate records are
 -- dropped (within the run and against what landed before). The source is the folder a file is in.
+-- incoming_lines is read once, as the files are read: a line's raw text is kept only when it is rejected.
 
 CREATE OR REPLACE TEMP TABLE stedi_files AS
 SELECT file_id, path,
@@ -9,26 +10,27 @@ SELECT file_id, path,
        END AS source
 FROM staged_files;
 
-CREATE OR REPLACE TEMP TABLE stedi_parsed AS
-SELECT l.file_id, l.line_no, f.source, l.defect,
-       l.defect IS NULL AND json_valid(l.raw)                                AS is_json,
-       CASE WHEN is_json THEN json_type(l.raw) END                           AS kind,
-       CASE WHEN kind = 'OBJECT' AND f.source = 'customer' THEN
-           json_extract_string(l.raw, ['$.customerName', '$.email', '$.phone', '$.birthDay', '$.serialNumber',
-               '$.registrationDate', '$.lastUpdateDate', '$.shareWithResearchAsOfDate',
-               '$.shareWithPublicAsOfDate', '$.shareWithFriendsAsOfDate'])
-            WHEN kind = 'OBJECT' AND f.source = 'accelerometer' THEN
-           json_extract_string(l.raw, ['$.user', '$.timestamp', '$.x', '$.y', '$.z'])
-            WHEN kind = 'OBJECT' AND f.source = 'step_trainer' THEN
-           json_extract_string(l.raw, ['$.sensorReadingTime', '$.serialNumber', '$.distanceFromObject'])
-       END AS v
-FROM staged_lines l JOIN stedi_files f USING (file_id);
-
 -- epoch milliseconds (a JSON number or string) to TIMESTAMP; NULL when it is not one
 CREATE OR REPLACE TEMP MACRO stedi_ms(t) AS epoch_ms(TRY_CAST(TRY_CAST(t AS DOUBLE) AS BIGINT));
 
 CREATE OR REPLACE TEMP TABLE stedi_typed AS
-SELECT file_id, line_no, source,
+WITH stedi_parsed AS (
+    SELECT l.file_id, l.line_no, f.source, l.defect, l.raw,
+           l.defect IS NULL AND json_valid(l.raw)                                AS is_json,
+           CASE WHEN is_json THEN json_type(l.raw) END                           AS kind,
+           CASE WHEN kind = 'OBJECT' AND f.source = 'customer' THEN
+               json_extract_string(l.raw, ['$.customerName', '$.email', '$.phone', '$.birthDay', '$.serialNumber',
+                   '$.registrationDate', '$.lastUpdateDate', '$.shareWithResearchAsOfDate',
+                   '$.shareWithPublicAsOfDate', '$.shareWithFriendsAsOfDate'])
+                WHEN kind = 'OBJECT' AND f.source = 'accelerometer' THEN
+               json_extract_string(l.raw, ['$.user', '$.timestamp', '$.x', '$.y', '$.z'])
+                WHEN kind = 'OBJECT' AND f.source = 'step_trainer' THEN
+               json_extract_string(l.raw, ['$.sensorReadingTime', '$.serialNumber', '$.distanceFromObject'])
+           END AS v
+    FROM incoming_lines l JOIN stedi_files f USING (file_id)
+),
+judged AS (
+SELECT file_id, line_no, source, raw,
        CASE
            WHEN defect IS NOT NULL     THEN defect
            WHEN NOT is_json            THEN 'malformed JSON'
@@ -56,12 +58,14 @@ SELECT file_id, line_no, source,
            END
        END AS reject_reason,
        v
-FROM stedi_parsed;
+FROM stedi_parsed
+)
+SELECT file_id, line_no, source, reject_reason, v, CASE WHEN reject_reason IS NOT NULL THEN raw END AS raw
+FROM judged;
 
 INSERT INTO stedi_landing.rejected
-SELECT t.file_id, f.path, t.line_no, s.raw, t.reject_reason, now()::TIMESTAMP
+SELECT t.file_id, f.path, t.line_no, t.raw, t.reject_reason, now()::TIMESTAMP
 FROM stedi_typed t
-JOIN staged_lines s USING (file_id, line_no)
 JOIN staged_files f USING (file_id)
 WHERE t.reject_reason IS NOT NULL;
 
