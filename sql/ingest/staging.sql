@@ -12,10 +12,13 @@ CREATE OR REPLACE TEMP TABLE staged_files (
 -- staged_lines: non-blank lines exactly as landed, with provenance: every line of the run for datasets
 -- whose SQL reads them several times (telemetry CSV); for the others (votes, stocks, STEDI), which read the text files' lines once
 -- as they arrive (view incoming_lines), only Parquet rows staged as JSON.
--- defect is set by the reader when a line cannot even be text (invalid UTF-8).
+-- defect is set by the reader when a line cannot even be text (invalid UTF-8); top_level_keys is the number
+-- of keys of the line's top-level JSON object, counted by the reader for datasets that ask for it (votes:
+-- the key list is parsed only for lines with more keys than known fields), else NULL.
 CREATE OR REPLACE TEMP TABLE staged_lines (
     file_id  BIGINT  NOT NULL,
     line_no  BIGINT  NOT NULL,
     raw      VARCHAR NOT NULL,
-    defect   VARCHAR
+    defect   VARCHAR,
+    top_level_keys INTEGER
 );

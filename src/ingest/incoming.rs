@@ -29,6 +29,7 @@ pub fn schema() -> Schema {
         Field::new("line_no", DataType::Int64, false),
         Field::new("raw", DataType::Utf8, false),
         Field::new("defect", DataType::Utf8, true),
+        Field::new("top_level_keys", DataType::Int32, true),
     ])
 }
 
@@ -213,7 +214,7 @@ impl VTab for IncomingLines {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use duckdb::arrow::array::{ArrayRef, Int64Array, StringArray};
+    use duckdb::arrow::array::{ArrayRef, Int32Array, Int64Array, StringArray};
 
     fn batch(first_line: i64, texts: &[&str]) -> RecordBatch {
         let n = texts.len() as i64;
@@ -227,6 +228,10 @@ mod tests {
             (
                 "defect",
                 Arc::new(StringArray::from(vec![None::<&str>; texts.len()])),
+            ),
+            (
+                "top_level_keys",
+                Arc::new(Int32Array::from(vec![None; texts.len()])),
             ),
         ];
         RecordBatch::try_from_iter(columns).unwrap()

@@ -3,7 +3,7 @@
 //! `staged_lines`, so one SQL path types both.
 use super::incoming;
 use anyhow::{anyhow, bail, Context, Result};
-use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use duckdb::arrow::array::{ArrayRef, Int32Builder, Int64Builder, StringBuilder};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 use flate2::read::MultiGzDecoder;
@@ -41,16 +41,20 @@ struct LineBatch {
     line_no: Int64Builder,
     raw: StringBuilder,
     defect: StringBuilder,
+    top_level_keys: Int32Builder,
+    count_keys: bool,
     len: usize,
 }
 
 impl LineBatch {
-    fn new() -> Self {
+    fn new(count_keys: bool) -> Self {
         LineBatch {
             file_id: Int64Builder::with_capacity(BATCH_ROWS),
             line_no: Int64Builder::with_capacity(BATCH_ROWS),
             raw: StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 128),
             defect: StringBuilder::with_capacity(BATCH_ROWS, 0),
+            top_level_keys: Int32Builder::with_capacity(BATCH_ROWS),
+            count_keys,
             len: 0,
         }
     }
@@ -58,6 +62,8 @@ impl LineBatch {
     fn push(&mut self, file_id: i64, line_no: i64, bytes: &[u8]) {
         self.file_id.append_value(file_id);
         self.line_no.append_value(line_no);
+        self.top_level_keys
+            .append_option(self.count_keys.then(|| top_level_keys(bytes)));
         match std::str::from_utf8(bytes) {
             Ok(text) => {
                 self.raw.append_value(text);
@@ -78,6 +84,7 @@ impl LineBatch {
             Arc::new(self.line_no.finish()),
             Arc::new(self.raw.finish()),
             Arc::new(self.defect.finish()),
+            Arc::new(self.top_level_keys.finish()),
         ];
         self.len = 0;
         RecordBatch::try_new(Arc::new(incoming::schema()), columns)
@@ -107,6 +114,37 @@ fn open_text(path: &Path, progress: &ProgressBar) -> Result<(Box<dyn BufRead>, H
     } else {
         Ok((Box::new(counted), hasher))
     }
+}
+
+/// The number of keys of a line's top-level JSON object: the colons outside strings at nesting depth 1.
+/// Exact for valid JSON (0 for anything but an object); meaningless, but harmless, for invalid JSON,
+/// which SQL rejects on its own.
+fn top_level_keys(bytes: &[u8]) -> i32 {
+    let (mut depth, mut keys, mut i) = (0i32, 0i32, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // skip the string: to the next quote that is not escaped
+                i += 1;
+                while i < bytes.len() {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                        Some(at) if bytes[i + at] == b'\\' => i += at + 2,
+                        Some(at) => {
+                            i += at;
+                            break;
+                        }
+                        None => i = bytes.len(),
+                    }
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth -= 1,
+            b':' if depth == 1 => keys += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    keys
 }
 
 /// Reads every non-blank line of a text file (plain or gzip) into `batch`, handing full batches to `emit`;
@@ -158,10 +196,12 @@ fn read_lines(
 
 /// Reads every non-blank line of the text files (JSON lines, CSV) on a reader thread that splits,
 /// decodes and hashes, while `consume` runs SQL reading them from the relation it is given
-/// (`line_stream(token)`: file_id, line_no, raw, defect) on DuckDB's threads, so both cores work. The
-/// relation can be read once, and must be read whole. Returns each file's content hash.
+/// (`line_stream(token)`: file_id, line_no, raw, defect, top_level_keys) on DuckDB's threads, so both cores work. The
+/// relation can be read once, and must be read whole. With `count_keys`, each line's top-level JSON keys
+/// are counted (`top_level_keys`; NULL otherwise). Returns each file's content hash.
 pub fn stream_text_files(
     files: &[(i64, &Path)],
+    count_keys: bool,
     progress: &ProgressBar,
     consume: impl FnOnce(&str) -> Result<()>,
 ) -> Result<Vec<(i64, String)>> {
@@ -175,7 +215,7 @@ pub fn stream_text_files(
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut hashes = Vec::with_capacity(files.len());
-            let mut batch = LineBatch::new();
+            let mut batch = LineBatch::new(count_keys);
             let mut emit =
                 |b: RecordBatch| sender.send(Ok(b)).map_err(|_| anyhow!("staging stopped"));
             for (file_id, path) in files {
@@ -230,7 +270,7 @@ pub fn stage_parquet_as_json(
     let sql = format!(
         "INSERT INTO staged_lines
          SELECT {file_id}, p.file_row_number + 1,
-                json_merge_patch(to_json(p), '{{\"file_row_number\":null}}')::VARCHAR, NULL
+                json_merge_patch(to_json(p), '{{\"file_row_number\":null}}')::VARCHAR, NULL, NULL
          FROM read_parquet({}, file_row_number = true) p",
         sql_string(&path.to_string_lossy())
     );
@@ -242,4 +282,27 @@ pub fn stage_parquet_as_json(
         bail!("{}: file is empty (no rows to load)", path.display());
     }
     Ok(staged as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_level_keys;
+
+    #[test]
+    fn top_level_keys_counts_only_the_outer_objects_keys() {
+        let cases: &[(&str, i32)] = &[
+            (r#"{"Id":"1","PostId":"2"}"#, 2),
+            (r#"{ "Id" : "1" , "PostId" : 2 }"#, 2),
+            (r#"{"Id":"a:b","x":{"y":1,"z":[1,{"w":2}]}}"#, 2),
+            (r#"{"Id":"say \"a:b\"","k\"ey:":"\\","n":null}"#, 3),
+            (r#"{"CreationDate":"2022-01-02T00:00:00.000"}"#, 1),
+            (r#"{}"#, 0),
+            (r#"[{"a":1},{"b":2}]"#, 0),
+            (r#""a:b""#, 0),
+            ("12", 0),
+        ];
+        for (line, keys) in cases {
+            assert_eq!(top_level_keys(line.as_bytes()), *keys, "{line}");
+        }
+    }
 }

@@ -46,6 +46,9 @@ pub struct Spec {
     /// (rejects) itself. Otherwise every line is copied into `staged_lines` first, for SQL that reads it
     /// several times.
     pub streams_lines: bool,
+    /// The reader counts each JSON line's top-level keys (`top_level_keys`), so SQL can skip parsing the
+    /// key list of lines that have no more keys than known fields.
+    pub counts_json_keys: bool,
     /// `derive.sql` recomputes what depends on the rows just loaded, in the same transaction; it also runs
     /// alone when nothing new was loaded, so that a changed setting takes effect.
     pub derive: bool,
@@ -68,6 +71,7 @@ pub const VOTES: Spec = Spec {
     reference_file: None,
     parquet_by_sql: false,
     streams_lines: true,
+    counts_json_keys: true,
     derive: false,
 };
 
@@ -82,6 +86,7 @@ pub const SENSOR_LOGS: Spec = Spec {
     reference_file: None,
     parquet_by_sql: false,
     streams_lines: false,
+    counts_json_keys: false,
     derive: false,
 };
 
@@ -94,6 +99,7 @@ pub const STOCKS: Spec = Spec {
     reference_file: Some("symbols_valid_meta.csv"),
     parquet_by_sql: false,
     streams_lines: true,
+    counts_json_keys: false,
     derive: false,
 };
 
@@ -106,6 +112,7 @@ pub const STEDI: Spec = Spec {
     reference_file: None,
     parquet_by_sql: false,
     streams_lines: true,
+    counts_json_keys: false,
     derive: false,
 };
 
@@ -118,6 +125,7 @@ pub const TELEMETRY: Spec = Spec {
     reference_file: None,
     parquet_by_sql: true,
     streams_lines: false,
+    counts_json_keys: false,
     derive: true,
 };
 
@@ -495,7 +503,7 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
     let text_files = timed("staging", || stage_all_but_text(run, &todo, &bar))?;
     let hashes = if run.spec.streams_lines {
         bar.set_message("loading");
-        lines::stream_text_files(&text_files, &bar, |stream| {
+        lines::stream_text_files(&text_files, run.spec.counts_json_keys, &bar, |stream| {
             wh.run(&format!(
                 "CREATE OR REPLACE TEMP VIEW incoming_lines AS
                  SELECT * FROM staged_lines UNION ALL SELECT * FROM {stream}"
@@ -504,7 +512,7 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
         })?
     } else {
         let hashes = timed("staging text", || {
-            lines::stream_text_files(&text_files, &bar, |stream| {
+            lines::stream_text_files(&text_files, run.spec.counts_json_keys, &bar, |stream| {
                 wh.run(&format!("INSERT INTO staged_lines SELECT * FROM {stream}"))
             })
         })?;

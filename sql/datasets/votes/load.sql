@@ -9,6 +9,7 @@ WITH parsed AS (
         line_no,
         raw,
         defect,
+        top_level_keys,
         defect IS NULL AND json_valid(raw) AS is_json,
         CASE WHEN is_json THEN
             -- every field as its JSON text, NULL when absent (a struct: ~8% faster than a list of paths)
@@ -17,12 +18,12 @@ WITH parsed AS (
         END AS f,
         -- only a line without an Id needs to know whether it is an object at all
         CASE WHEN is_json AND f['Id'] IS NULL THEN json_type(raw) ELSE 'OBJECT' END AS json_kind,
-        CASE WHEN is_json THEN json_keys(raw) END AS keys,
-        -- a line can only have unknown keys when it has more keys than known fields present (or null)
-        CASE WHEN len(keys) > (f['Id'] IS NOT NULL)::INT + (f['PostId'] IS NOT NULL)::INT
+        -- A line can only have unknown keys when it has more keys than known fields present: the reader
+        -- counted its keys (top_level_keys; NULL for Parquet rows), so most lines skip parsing the key list.
+        CASE WHEN is_json AND coalesce(top_level_keys, 7) > (f['Id'] IS NOT NULL)::INT + (f['PostId'] IS NOT NULL)::INT
                               + (f['VoteTypeId'] IS NOT NULL)::INT + (f['CreationDate'] IS NOT NULL)::INT
                               + (f['UserId'] IS NOT NULL)::INT + (f['BountyAmount'] IS NOT NULL)::INT
-        THEN list_filter(keys, lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
+        THEN list_filter(json_keys(raw), lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
         END AS unknown_keys
     FROM incoming_lines
 ),
