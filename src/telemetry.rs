@@ -212,28 +212,21 @@ fn draw(series: &Series, run_uuid: u64, output: &Path, size: (u32, u32)) -> Resu
             format!("f{robot}"),
         ];
         let speed = [format!("v{robot}")];
-        let title = |what: &str| format!("robot {robot}: {what}");
-        panel(
-            &areas[col],
-            &title("position"),
-            "mm",
-            t,
-            &series.pick(&names(&pos)),
-        )?;
-        panel(
-            &areas[2 + col],
-            &title("force"),
-            "N",
-            t,
-            &series.pick(&names(&force)),
-        )?;
-        panel(
-            &areas[4 + col],
-            &title("speed"),
-            "mm/s",
-            t,
-            &series.pick(&names(&speed)),
-        )?;
+        // one column per robot; rows: position, force, speed
+        let panels = [
+            ("position", "mm", &pos[..]),
+            ("force", "N", &force[..]),
+            ("speed", "mm/s", &speed[..]),
+        ];
+        for (row, (what, unit, columns)) in panels.into_iter().enumerate() {
+            panel(
+                &areas[2 * row + col],
+                &format!("robot {robot}: {what}"),
+                unit,
+                t,
+                &series.pick(&names(columns)),
+            )?;
+        }
     }
     root.present().map_err(draw_error)?;
     Ok(())

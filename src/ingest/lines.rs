@@ -201,16 +201,14 @@ fn read_lines(
 /// are counted (`top_level_keys`; NULL otherwise). Returns each file's content hash.
 pub fn stream_text_files(
     files: &[(i64, &Path)],
+    bytes: u64,
     count_keys: bool,
     progress: &ProgressBar,
     consume: impl FnOnce(&str) -> Result<()>,
 ) -> Result<Vec<(i64, String)>> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<RecordBatch>>(4);
-    // About one line per 80 bytes: only the order of magnitude matters (to the planner).
-    let bytes: u64 = files
-        .iter()
-        .map(|(_, p)| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .sum();
+    // `bytes` is the files' total size. About one line per 80 bytes: only the order of magnitude matters
+    // (to DuckDB's planner).
     let registration = incoming::Registration::new(receiver, bytes / 80 + 1)?;
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {

@@ -500,21 +500,31 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
         "{spinner} {msg:<12} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
     );
     bar.set_message("staging");
-    let text_files = timed("staging", || stage_all_but_text(run, &todo, &bar))?;
+    let (text_files, text_bytes) = timed("staging", || stage_all_but_text(run, &todo, &bar))?;
     let hashes = if run.spec.streams_lines {
         bar.set_message("loading");
-        lines::stream_text_files(&text_files, run.spec.counts_json_keys, &bar, |stream| {
-            wh.run(&format!(
-                "CREATE OR REPLACE TEMP VIEW incoming_lines AS
+        lines::stream_text_files(
+            &text_files,
+            text_bytes,
+            run.spec.counts_json_keys,
+            &bar,
+            |stream| {
+                wh.run(&format!(
+                    "CREATE OR REPLACE TEMP VIEW incoming_lines AS
                  SELECT * FROM staged_lines UNION ALL SELECT * FROM {stream}"
-            ))?;
-            run.sql("load.sql")
-        })?
+                ))?;
+                run.sql("load.sql")
+            },
+        )?
     } else {
         let hashes = timed("staging text", || {
-            lines::stream_text_files(&text_files, run.spec.counts_json_keys, &bar, |stream| {
-                wh.run(&format!("INSERT INTO staged_lines SELECT * FROM {stream}"))
-            })
+            lines::stream_text_files(
+                &text_files,
+                text_bytes,
+                run.spec.counts_json_keys,
+                &bar,
+                |stream| wh.run(&format!("INSERT INTO staged_lines SELECT * FROM {stream}")),
+            )
         })?;
         bar.set_message("typing+merge");
         run.sql("load.sql")?;
@@ -534,14 +544,15 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
 }
 
 /// Stages the reference file and Parquet files; returns the text files, which are read as the SQL
-/// consumes them (`lines::stream_text_files`).
+/// consumes them (`lines::stream_text_files`), and their total size.
 fn stage_all_but_text<'a>(
     run: &Run,
     todo: &'a [Planned],
     bar: &ProgressBar,
-) -> Result<Vec<(i64, &'a Path)>> {
+) -> Result<(Vec<(i64, &'a Path)>, u64)> {
     let wh = run.wh;
     let mut text_files = Vec::new();
+    let mut text_bytes = 0u64;
     let mut parquet_files = Vec::new();
     for f in todo {
         let name = f
@@ -565,11 +576,12 @@ fn stage_all_but_text<'a>(
             }
         } else {
             text_files.push((f.file_id, f.meta.path.as_path()));
+            text_bytes += f.meta.size as u64;
         }
     }
     stage_parquet_by_sql(run, &parquet_files)?;
     bar.inc(parquet_files.iter().map(|f| f.meta.size as u64).sum());
-    Ok(text_files)
+    Ok((text_files, text_bytes))
 }
 
 /// New files were hashed while they were read (see `plan`): records their hashes in `staged_files`.

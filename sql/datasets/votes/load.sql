@@ -20,9 +20,10 @@ WITH parsed AS (
         CASE WHEN is_json AND f['Id'] IS NULL THEN json_type(raw) ELSE 'OBJECT' END AS json_kind,
         -- A line can only have unknown keys when it has more keys than known fields present: the reader
         -- counted its keys (top_level_keys; NULL for Parquet rows), so most lines skip parsing the key list.
-        CASE WHEN is_json AND coalesce(top_level_keys, 7) > (f['Id'] IS NOT NULL)::INT + (f['PostId'] IS NOT NULL)::INT
-                              + (f['VoteTypeId'] IS NOT NULL)::INT + (f['CreationDate'] IS NOT NULL)::INT
-                              + (f['UserId'] IS NOT NULL)::INT + (f['BountyAmount'] IS NOT NULL)::INT
+        CASE WHEN is_json AND coalesce(top_level_keys, 7) >
+                  (f['Id'] IS NOT NULL)::INT + (f['PostId'] IS NOT NULL)::INT + (f['VoteTypeId'] IS NOT NULL)::INT
+                  + (f['CreationDate'] IS NOT NULL)::INT + (f['UserId'] IS NOT NULL)::INT
+                  + (f['BountyAmount'] IS NOT NULL)::INT
         THEN list_filter(json_keys(raw), lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
         END AS unknown_keys
     FROM incoming_lines
@@ -30,11 +31,11 @@ WITH parsed AS (
 typed AS (
     SELECT
         *,
-        TRY_CAST(f['Id'] AS BIGINT)    AS Id,
-        TRY_CAST(f['PostId'] AS BIGINT)    AS PostId,
-        TRY_CAST(f['VoteTypeId'] AS SMALLINT)  AS VoteTypeId,
+        TRY_CAST(f['Id'] AS BIGINT)              AS Id,
+        TRY_CAST(f['PostId'] AS BIGINT)          AS PostId,
+        TRY_CAST(f['VoteTypeId'] AS SMALLINT)    AS VoteTypeId,
         TRY_CAST(f['CreationDate'] AS TIMESTAMP) AS CreationDate,
-        TRY_CAST(f['UserId'] AS BIGINT)    AS UserId,
+        TRY_CAST(f['UserId'] AS BIGINT)          AS UserId,
         TRY_CAST(f['BountyAmount'] AS INTEGER)   AS BountyAmount
     FROM parsed
 ),
@@ -42,18 +43,18 @@ judged AS (
     SELECT
         *,
         CASE
-            WHEN defect IS NOT NULL                      THEN defect
-            WHEN NOT is_json                             THEN 'malformed JSON'
-            WHEN json_kind <> 'OBJECT'                   THEN 'not a JSON object'
-            WHEN f['Id'] IS NULL                            THEN 'missing required field Id'
-            WHEN Id IS NULL                              THEN 'Id is not an integer: ' || f['Id']
-            WHEN f['PostId'] IS NULL                            THEN 'missing required field PostId'
-            WHEN PostId IS NULL                          THEN 'PostId is not an integer: ' || f['PostId']
-            WHEN f['VoteTypeId'] IS NULL                            THEN 'missing required field VoteTypeId'
-            WHEN VoteTypeId IS NULL                      THEN 'VoteTypeId is not a small integer: ' || f['VoteTypeId']
-            WHEN f['CreationDate'] IS NULL                            THEN 'missing required field CreationDate'
-            WHEN CreationDate IS NULL                    THEN 'CreationDate is not a valid timestamp: ' || f['CreationDate']
-            WHEN f['UserId'] IS NOT NULL AND UserId IS NULL     THEN 'UserId is not an integer: ' || f['UserId']
+            WHEN defect IS NOT NULL                               THEN defect
+            WHEN NOT is_json                                      THEN 'malformed JSON'
+            WHEN json_kind <> 'OBJECT'                            THEN 'not a JSON object'
+            WHEN f['Id'] IS NULL                                  THEN 'missing required field Id'
+            WHEN Id IS NULL                                       THEN 'Id is not an integer: ' || f['Id']
+            WHEN f['PostId'] IS NULL                              THEN 'missing required field PostId'
+            WHEN PostId IS NULL                                   THEN 'PostId is not an integer: ' || f['PostId']
+            WHEN f['VoteTypeId'] IS NULL                          THEN 'missing required field VoteTypeId'
+            WHEN VoteTypeId IS NULL                               THEN 'VoteTypeId is not a small integer: ' || f['VoteTypeId']
+            WHEN f['CreationDate'] IS NULL                        THEN 'missing required field CreationDate'
+            WHEN CreationDate IS NULL                             THEN 'CreationDate is not a valid timestamp: ' || f['CreationDate']
+            WHEN f['UserId'] IS NOT NULL AND UserId IS NULL       THEN 'UserId is not an integer: ' || f['UserId']
             WHEN f['BountyAmount'] IS NOT NULL AND BountyAmount IS NULL THEN 'BountyAmount is not an integer: ' || f['BountyAmount']
         END AS reject_reason
     FROM typed
