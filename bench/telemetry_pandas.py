@@ -1,8 +1,8 @@
 """The telemetry pipeline as a data scientist would write it in pandas: the baseline for bench/telemetry.sh.
 
 Same steps as `exercise ingest-data --dataset telemetry` up to run_statistics: read every file, drop
-invalid rows, drop duplicate readings (first kept), flag single-sample spikes (same rule as
-sql/views/telemetry/00_rules.sql), pivot to one column per robot and field, resample each run to a 10 ms
+invalid rows, drop duplicate readings (first kept), flag single-sample spikes (same rule as is_spike in
+src/telemetry/sweep.rs), pivot to one column per robot and field, resample each run to a 10 ms
 grid (bucket mean, forward fill, back fill), velocities and accelerations, norms, distance, and per-run
 statistics. Usage: python telemetry_pandas.py DIR OUT.parquet
 """

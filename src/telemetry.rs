@@ -1,5 +1,8 @@
 //! Robot telemetry access: the runs, one run's aligned features, and a picture of one run. The data
-//! itself is made by SQL (sql/datasets/telemetry, sql/views/telemetry); this module only reads it.
+//! itself is made by SQL (sql/datasets/telemetry, sql/views/telemetry) and the sweep (`sweep`: the
+//! ordered per-run work of stage 4); the rest of this module only reads it.
+pub mod sweep;
+
 use crate::cli::{Format, PlotArgs, RunArgs, RunFormat};
 use crate::ingest::lines::sql_string;
 use crate::output;

@@ -1,8 +1,9 @@
-//! `line_stream(token)`: a DuckDB table function that hands the reader thread's batches straight to a
-//! SQL statement, which types them (or copies them into `staged_lines`) on all of DuckDB's threads as
-//! they arrive. It can be scanned once.
-use anyhow::{anyhow, Result};
-use duckdb::arrow::datatypes::{DataType, Field, Schema};
+//! `batch_stream(token)`: a DuckDB table function that hands a producer thread's Arrow batches straight
+//! to a SQL statement, which reads them on all of DuckDB's threads as they arrive: the reader thread's
+//! lines, which SQL types (or copies into `staged_lines`), and the telemetry sweep's grid rows, which
+//! SQL inserts. It can be scanned once.
+use anyhow::{anyhow, bail, Result};
+use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::{
@@ -17,13 +18,13 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The name the table function is registered under.
-pub const FUNCTION: &str = "line_stream";
+pub const FUNCTION: &str = "batch_stream";
 
 /// Rows per output chunk (DuckDB's vector size).
 const CHUNK_ROWS: usize = 2048;
 
 /// The columns of `staged_lines`, as the reader thread builds them.
-pub fn schema() -> Schema {
+pub fn line_schema() -> Schema {
     Schema::new(vec![
         Field::new("file_id", DataType::Int64, false),
         Field::new("line_no", DataType::Int64, false),
@@ -33,8 +34,9 @@ pub fn schema() -> Schema {
     ])
 }
 
-/// Batches from one reader thread, consumed by one statement.
+/// Batches from one producer thread, consumed by one statement.
 pub struct Source {
+    schema: SchemaRef,
     state: Mutex<SourceState>,
     scanned: AtomicBool,
     /// For the planner (which otherwise takes a table function for small and may build a hash table
@@ -112,17 +114,22 @@ fn registry() -> &'static Mutex<HashMap<u64, Arc<Source>>> {
     SOURCES.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// A source registered for `incoming_lines(token)`; unregistered when dropped.
+/// A source registered for `batch_stream(token)`; unregistered when dropped.
 pub struct Registration {
     pub token: u64,
     pub source: Arc<Source>,
 }
 
 impl Registration {
-    pub fn new(receiver: Receiver<Result<RecordBatch>>, estimated_rows: u64) -> Result<Self> {
+    pub fn new(
+        receiver: Receiver<Result<RecordBatch>>,
+        schema: SchemaRef,
+        estimated_rows: u64,
+    ) -> Result<Self> {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let token = NEXT.fetch_add(1, Ordering::Relaxed);
         let source = Arc::new(Source {
+            schema,
             state: Mutex::new(SourceState {
                 receiver: Some(receiver),
                 current: None,
@@ -150,19 +157,66 @@ impl Drop for Registration {
     }
 }
 
-/// Registers `incoming_lines` on a connection (once per connection).
+/// Runs `produce` on its own thread, feeding `batch_stream(token)` with the batches (of `schema`) it
+/// emits, while `consume` runs SQL reading the relation it is given, so both cores work. The relation
+/// can be read once, and must be read whole. The producer's error is returned whole (the statement
+/// fails on its text); `estimated_rows` tells DuckDB's planner the order of magnitude.
+pub fn stream<R: Send>(
+    schema: SchemaRef,
+    estimated_rows: u64,
+    produce: impl FnOnce(&mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<R> + Send,
+    consume: impl FnOnce(&str) -> Result<()>,
+) -> Result<R> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<RecordBatch>>(4);
+    let registration = Registration::new(receiver, schema, estimated_rows)?;
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            let mut emit = |b: RecordBatch| {
+                sender
+                    .send(Ok(b))
+                    .map_err(|_| anyhow!("the statement reading the stream stopped"))
+            };
+            match produce(&mut emit) {
+                Ok(produced) => Some(produced),
+                Err(err) => {
+                    // A send error means the statement stopped and reports its own error.
+                    let _ = sender.send(Err(err));
+                    None
+                }
+            }
+        });
+        let consumed = consume(&format!("{FUNCTION}({})", registration.token));
+        let exhausted = registration.source.exhausted();
+        // Whatever happened, the producer must not wait on a channel nobody reads any more.
+        let producer_error = registration.source.close();
+        drop(registration);
+        let produced = producer
+            .join()
+            .map_err(|_| anyhow!("the thread feeding {FUNCTION} panicked"))?;
+        match (consumed, producer_error, produced) {
+            (_, Some(err), _) => Err(err),
+            (Err(err), None, _) => Err(err),
+            (Ok(()), None, Some(produced)) if exhausted => Ok(produced),
+            (Ok(()), None, _) => {
+                bail!("internal error: the SQL reading {FUNCTION} did not read every row")
+            }
+        }
+    })
+}
+
+/// Registers `batch_stream` on a connection (once per connection).
 pub fn register(conn: &Connection) -> Result<()> {
-    conn.register_table_function::<IncomingLines>(FUNCTION)
+    conn.register_table_function::<BatchStream>(FUNCTION)
         .map_err(|e| anyhow!("registering {FUNCTION}: {e}"))
 }
 
-pub struct IncomingLines;
+pub struct BatchStream;
 
 pub struct Bound {
     source: Arc<Source>,
 }
 
-impl VTab for IncomingLines {
+impl VTab for BatchStream {
     type InitData = ();
     type BindData = Bound;
 
@@ -175,7 +229,7 @@ impl VTab for IncomingLines {
             .cloned()
             .ok_or_else(|| format!("{FUNCTION}: no staging source {token}"))?;
         bind.set_cardinality(source.estimated_rows, false);
-        for field in schema().fields() {
+        for field in source.schema.fields() {
             bind.add_result_column(field.name(), to_duckdb_logical_type_for_field(field)?);
         }
         Ok(Bound { source })
@@ -185,10 +239,9 @@ impl VTab for IncomingLines {
         // SAFETY: DuckDB hands init the bind data that `bind` of this function produced.
         let bound = unsafe { &*init.get_bind_data::<Bound>() };
         if bound.source.scanned.swap(true, Ordering::SeqCst) {
-            return Err(format!(
-                "{FUNCTION}: the incoming lines were already read (they can be read once)"
-            )
-            .into());
+            return Err(
+                format!("{FUNCTION}: the stream was already read (it can be read once)").into(),
+            );
         }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         init.set_max_threads(threads as u64);
@@ -247,7 +300,7 @@ mod tests {
     fn every_row_of_every_batch_arrives_once_and_a_second_scan_is_refused() {
         let conn = connection();
         let (sender, receiver) = std::sync::mpsc::sync_channel(2);
-        let registration = Registration::new(receiver, 10_000).unwrap();
+        let registration = Registration::new(receiver, Arc::new(line_schema()), 10_000).unwrap();
         let texts: Vec<String> = (0..5000).map(|i| format!("line {i}")).collect();
         let producer = std::thread::spawn(move || {
             for chunk in texts.chunks(1500).enumerate() {
@@ -284,7 +337,7 @@ mod tests {
     fn the_readers_error_stops_the_statement_and_is_kept_whole() {
         let conn = connection();
         let (sender, receiver) = std::sync::mpsc::sync_channel(2);
-        let registration = Registration::new(receiver, 10).unwrap();
+        let registration = Registration::new(receiver, Arc::new(line_schema()), 10).unwrap();
         sender.send(Ok(batch(1, &["a", "b"]))).unwrap();
         sender
             .send(Err(anyhow!("votes.jsonl.gz: compressed data is truncated")))

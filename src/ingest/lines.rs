@@ -87,7 +87,7 @@ impl LineBatch {
             Arc::new(self.top_level_keys.finish()),
         ];
         self.len = 0;
-        RecordBatch::try_new(Arc::new(incoming::schema()), columns)
+        RecordBatch::try_new(Arc::new(incoming::line_schema()), columns)
             .context("building a staging batch")
     }
 }
@@ -196,7 +196,7 @@ fn read_lines(
 
 /// Reads every non-blank line of the text files (JSON lines, CSV) on a reader thread that splits,
 /// decodes and hashes, while `consume` runs SQL reading them from the relation it is given
-/// (`line_stream(token)`: file_id, line_no, raw, defect, top_level_keys) on DuckDB's threads, so both cores work. The
+/// (`batch_stream(token)`: file_id, line_no, raw, defect, top_level_keys) on DuckDB's threads, so both cores work. The
 /// relation can be read once, and must be read whole. With `count_keys`, each line's top-level JSON keys
 /// are counted (`top_level_keys`; NULL otherwise). Returns each file's content hash.
 pub fn stream_text_files(
@@ -206,51 +206,28 @@ pub fn stream_text_files(
     progress: &ProgressBar,
     consume: impl FnOnce(&str) -> Result<()>,
 ) -> Result<Vec<(i64, String)>> {
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<RecordBatch>>(4);
     // `bytes` is the files' total size. About one line per 80 bytes: only the order of magnitude matters
     // (to DuckDB's planner).
-    let registration = incoming::Registration::new(receiver, bytes / 80 + 1)?;
-    std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
+    let schema = Arc::new(incoming::line_schema());
+    incoming::stream(
+        schema,
+        bytes / 80 + 1,
+        |emit| {
             let mut hashes = Vec::with_capacity(files.len());
             let mut batch = LineBatch::new(count_keys);
-            let mut emit =
-                |b: RecordBatch| sender.send(Ok(b)).map_err(|_| anyhow!("staging stopped"));
             for (file_id, path) in files {
-                match read_lines(*file_id, path, progress, &mut batch, &mut emit) {
-                    Ok(hash) => hashes.push((*file_id, hash)),
-                    Err(err) => {
-                        let _ = sender.send(Err(err));
-                        return hashes;
-                    }
-                }
+                hashes.push((
+                    *file_id,
+                    read_lines(*file_id, path, progress, &mut batch, emit)?,
+                ));
             }
             if batch.len > 0 {
-                // A send error means the statement stopped and reports its own error.
-                let last = batch.finish().and_then(&mut emit);
-                if let Err(err) = last {
-                    let _ = sender.send(Err(err));
-                }
+                emit(batch.finish()?)?;
             }
-            hashes
-        });
-        let consumed = consume(&format!("{}({})", incoming::FUNCTION, registration.token));
-        let exhausted = registration.source.exhausted();
-        // Whatever happened, the reader must not wait on a channel nobody reads any more.
-        let reader_error = registration.source.close();
-        drop(registration);
-        let hashes = reader
-            .join()
-            .map_err(|_| anyhow!("the staging reader thread panicked"))?;
-        match (consumed, reader_error) {
-            (_, Some(reader_error)) => Err(reader_error),
-            (Err(err), None) => Err(err),
-            (Ok(()), None) if !exhausted => {
-                bail!("internal error: the dataset's SQL did not read every incoming line")
-            }
-            (Ok(()), None) => Ok(hashes),
-        }
-    })
+            Ok(hashes)
+        },
+        consume,
+    )
 }
 
 /// Quotes a string as a SQL literal.

@@ -49,9 +49,11 @@ pub struct Spec {
     /// The reader counts each JSON line's top-level keys (`top_level_keys`), so SQL can skip parsing the
     /// key list of lines that have no more keys than known fields.
     pub counts_json_keys: bool,
-    /// `derive.sql` recomputes what depends on the rows just loaded, in the same transaction; it also runs
-    /// alone when nothing new was loaded, so that a changed setting takes effect.
-    pub derive: bool,
+    /// Some(sweep): what depends on the rows just loaded is recomputed in the same transaction, before the
+    /// accounting (the sweep finds repeated rows): `derive_runs.sql` picks what to recompute, `sweep`
+    /// (Rust) computes it, `derive.sql` records the rest. It also runs alone when nothing new was loaded,
+    /// so that a changed setting takes effect.
+    pub derive: Option<fn(&Warehouse) -> Result<()>>,
 }
 
 pub const VOTES: Spec = Spec {
@@ -72,7 +74,7 @@ pub const VOTES: Spec = Spec {
     parquet_by_sql: false,
     streams_lines: true,
     counts_json_keys: true,
-    derive: false,
+    derive: None,
 };
 
 pub const SENSOR_LOGS: Spec = Spec {
@@ -87,7 +89,7 @@ pub const SENSOR_LOGS: Spec = Spec {
     parquet_by_sql: false,
     streams_lines: false,
     counts_json_keys: false,
-    derive: false,
+    derive: None,
 };
 
 pub const STOCKS: Spec = Spec {
@@ -100,7 +102,7 @@ pub const STOCKS: Spec = Spec {
     parquet_by_sql: false,
     streams_lines: true,
     counts_json_keys: false,
-    derive: false,
+    derive: None,
 };
 
 pub const STEDI: Spec = Spec {
@@ -113,7 +115,7 @@ pub const STEDI: Spec = Spec {
     parquet_by_sql: false,
     streams_lines: true,
     counts_json_keys: false,
-    derive: false,
+    derive: None,
 };
 
 pub const TELEMETRY: Spec = Spec {
@@ -126,7 +128,7 @@ pub const TELEMETRY: Spec = Spec {
     parquet_by_sql: true,
     streams_lines: false,
     counts_json_keys: false,
-    derive: true,
+    derive: Some(crate::telemetry::sweep::sweep),
 };
 
 pub struct Options {
@@ -192,7 +194,7 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
                 bulk::load(&run, todo, files_per_batch, &mut report)?
             }
         }
-    } else if spec.derive {
+    } else if spec.derive.is_some() {
         let run = Run::start(wh, spec)?;
         let tx = wh.begin()?;
         report.notes = run.derive()?;
@@ -257,11 +259,20 @@ pub fn parallel_map<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {
+    parallel_map_min(items, 64, f)
+}
+
+/// `parallel_map`, on one thread when there are fewer than `min_items` items (each too cheap to share).
+pub fn parallel_map_min<T: Sync, R: Send>(
+    items: &[T],
+    min_items: usize,
+    f: impl Fn(&T) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(8);
-    if items.len() < 64 || workers == 1 {
+    if items.len() < min_items || workers == 1 {
         return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(workers);
@@ -312,8 +323,14 @@ impl<'a> Run<'a> {
         Ok(run)
     }
 
-    /// Runs `derive.sql` and says what it recomputed (it leaves changed_runs and regridded_runs).
+    /// Runs `derive_runs.sql`, the sweep and `derive.sql`, and says what was recomputed (the SQL leaves
+    /// changed_runs and regridded_runs).
     fn derive(&self) -> Result<Vec<String>> {
+        let Some(sweep) = self.spec.derive else {
+            return Ok(Vec::new());
+        };
+        self.sql("derive_runs.sql")?;
+        timed("sweep", || sweep(self.wh))?;
         self.sql("derive.sql")?;
         let changed: i64 = self.wh.scalar("SELECT count(*) FROM changed_runs")?;
         let regridded: i64 = self.wh.scalar("SELECT count(*) FROM regridded_runs")?;
@@ -532,13 +549,13 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
     };
     record_hashes(run, &todo, &hashes)?;
     timed("file errors", || check_file_errors(run))?;
-    run.sql("accounting.sql")?;
-    report.loaded = timed("ledger", || run.account_and_record())?;
-    (report.rejects_total, report.reject_samples) = run.reject_samples()?;
-    if run.spec.derive {
+    if run.spec.derive.is_some() {
         bar.set_message("derive");
         report.notes = timed("derive", || run.derive())?;
     }
+    run.sql("accounting.sql")?;
+    report.loaded = timed("ledger", || run.account_and_record())?;
+    (report.rejects_total, report.reject_samples) = run.reject_samples()?;
     bar.finish_and_clear();
     timed("commit", || tx.commit())
 }

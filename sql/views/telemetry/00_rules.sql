@@ -37,12 +37,6 @@ CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, r
             THEN 'field ' || field || ' is not reported by sensor_type ' || coalesce(sensor_type, 'NULL')
     END;
 
--- A single-sample spike: the value leaves the midpoint of its two neighbours (same run, robot and field)
--- by more than the sensor's threshold and more than ten times the neighbours' own difference, so a
--- fast but real movement (the neighbours move too) is not a spike. Thresholds: an encoder position
--- cannot jump 25 mm and back within two samples (~24 ms, over 1 m/s); a load cell 500 N likewise.
-CREATE OR REPLACE MACRO telemetry.is_spike(sensor_type, value, previous, next) AS
-    coalesce(
-        abs(value - (previous + next) / 2)
-            > greatest(CASE sensor_type WHEN 'encoder' THEN 25.0 ELSE 500.0 END, 10 * abs(next - previous)),
-        false);
+-- Single-sample spikes are judged by the sweep (is_spike in src/telemetry/sweep.rs), which has each
+-- series in time order: a value that leaves the midpoint of its two neighbours by more than the sensor's
+-- threshold (encoder 25 mm, load cell 500 N) and more than ten times the neighbours' own difference.

@@ -1,0 +1,635 @@
+//! The telemetry sweep: stage 4 and the per-series facts, for the runs `derive_runs.sql` picked.
+//!
+//! Everything here is ordered work on one run at a time: sort each series (run, robot, field) by time,
+//! set repeats aside, flag spikes against the neighbours, average into grid buckets, carry values
+//! forward and back, differentiate. In SQL each of those orderings is a sort or an as-of join over all
+//! readings (22 s for 20M readings); here it is one pass over data that arrives nearly sorted (4 s).
+//! SQL still says what goes in (`sweep_readings.sql`) and what the results mean (`derive.sql`), and the
+//! cleaning rules stay in `sql/views/telemetry/00_rules.sql`; the spike rule and the grid are here.
+use crate::ingest::{incoming, parallel_map_min, timed};
+use crate::sqlfiles;
+use crate::warehouse::Warehouse;
+use anyhow::{anyhow, Context, Result};
+use arrow::array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, TimestampMicrosecondArray,
+    UInt64Array, UInt8Array,
+};
+use arrow::record_batch::RecordBatch;
+use duckdb::params;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Series are numbered like the columns of readings_wide: fx_1, fx_2, fy_1, fy_2, fz_1, fz_2, x_1, x_2,
+/// y_1, y_2, z_1, z_2 (robot 1 even, robot 2 odd; the encoder from 6).
+const SERIES: usize = 12;
+const FIELDS: [&str; 6] = ["fx", "fy", "fz", "x", "y", "z"];
+
+fn robot_of(series: usize) -> u8 {
+    (series % 2) as u8 + 1
+}
+
+fn field_of(series: usize) -> &'static str {
+    FIELDS[series / 2]
+}
+
+fn is_encoder(series: usize) -> bool {
+    series >= 6
+}
+
+/// The three series of one sensor of one robot (robot 0 or 1), in x, y, z order.
+fn sensor_series(encoder: bool, robot: usize) -> [usize; 3] {
+    let base = if encoder { 6 } else { 0 } + robot;
+    [base, base + 2, base + 4]
+}
+
+/// A single-sample spike: the value leaves the midpoint of its two neighbours (same run, robot and
+/// field) by more than the sensor's threshold and more than ten times the neighbours' own difference,
+/// so a fast but real movement (the neighbours move too) is not a spike. Thresholds: an encoder position
+/// cannot jump 25 mm and back within two samples (~24 ms, over 1 m/s); a load cell 500 N likewise.
+/// The first and last reading of a series have one neighbour and are never spikes.
+fn is_spike(encoder: bool, value: f64, previous: f64, next: f64) -> bool {
+    let threshold: f64 = if encoder { 25.0 } else { 500.0 };
+    (value - (previous + next) / 2.0).abs() > threshold.max(10.0 * (next - previous).abs())
+}
+
+#[derive(Clone, Copy)]
+struct Reading {
+    time_us: i64,
+    value: f64,
+    file_id: i64,
+    row_number: i64,
+}
+
+type RunReadings = (u64, [Vec<Reading>; SERIES]);
+
+/// Reads the runs in `changed_runs` and `touched_runs`, writes the repeats of all and the derived rows
+/// of the changed ones; `derive.sql` takes it from there.
+pub fn sweep(wh: &Warehouse) -> Result<()> {
+    let grid_us: i64 = wh.scalar("SELECT getvariable('grid_us')")?;
+    let changed: HashSet<u64> = wh
+        .conn
+        .prepare("SELECT run_uuid FROM changed_runs")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()
+        .context("reading changed_runs")?;
+    let mut runs = timed("sweep: read", || read_runs(wh))
+        .context("reading the readings of the runs to derive")?;
+    let grid_rows: u64 = runs
+        .iter()
+        .filter(|(uuid, _)| changed.contains(uuid))
+        .map(|(_, series)| series.iter().map(Vec::len).sum::<usize>() as u64 / 10)
+        .sum();
+    // A few runs at a time on all cores; their grid rows go to SQL as they are made (the INSERT
+    // compresses them on DuckDB's threads), the rest is kept for the appenders.
+    const RUNS_PER_ROUND: usize = 8;
+    let rest = incoming::stream(
+        feature_schema(),
+        grid_rows + 1,
+        |emit| {
+            let mut rest = Vec::new();
+            while !runs.is_empty() {
+                let round: Vec<RunReadings> =
+                    runs.drain(..RUNS_PER_ROUND.min(runs.len())).collect();
+                let swept = parallel_map_min(&round, 2, |(run_uuid, series)| {
+                    let derive = changed.contains(run_uuid);
+                    Ok(sweep_run(*run_uuid, series, derive.then_some(grid_us)))
+                })?;
+                drop(round);
+                for mut run in swept {
+                    if let Some(features) = run.features.take() {
+                        emit(features?)?;
+                    }
+                    rest.push(run);
+                }
+            }
+            Ok(rest)
+        },
+        |features| {
+            timed("sweep: features", || {
+                wh.run(&format!(
+                    "INSERT INTO telemetry.run_features SELECT * FROM {features}"
+                ))
+            })
+        },
+    )?;
+    timed("sweep: write", || write(wh, rest)).context("writing the derived rows")
+}
+
+/// Every reading of the runs to derive, grouped by run and series, runs in run_uuid order.
+fn read_runs(wh: &Warehouse) -> Result<Vec<RunReadings>> {
+    let sql = sqlfiles::get("datasets/telemetry/sweep_readings.sql")?;
+    let mut stmt = wh.conn.prepare(sql)?;
+    let mut runs: Vec<RunReadings> = Vec::new();
+    let mut index: HashMap<u64, usize> = HashMap::new();
+    for batch in stmt.stream_arrow([])? {
+        let batch = batch?;
+        let columns = batch.columns();
+        let run_uuid = column::<UInt64Array>(columns, 0)?;
+        let series = column::<UInt8Array>(columns, 1)?;
+        let time_us = column::<Int64Array>(columns, 2)?;
+        let value = column::<Float64Array>(columns, 3)?;
+        let file_id = column::<Int64Array>(columns, 4)?;
+        let row_number = column::<Int64Array>(columns, 5)?;
+        // Rows come in runs of the same run: look the run up only when it changes.
+        let mut current: Option<(u64, usize)> = None;
+        for i in 0..batch.num_rows() {
+            let uuid = run_uuid.value(i);
+            let at = match current {
+                Some((u, at)) if u == uuid => at,
+                _ => *index.entry(uuid).or_insert_with(|| {
+                    runs.push((uuid, Default::default()));
+                    runs.len() - 1
+                }),
+            };
+            current = Some((uuid, at));
+            runs[at].1[series.value(i) as usize % SERIES].push(Reading {
+                time_us: time_us.value(i),
+                value: value.value(i),
+                file_id: file_id.value(i),
+                row_number: row_number.value(i),
+            });
+        }
+    }
+    runs.sort_unstable_by_key(|(uuid, _)| *uuid);
+    Ok(runs)
+}
+
+fn column<T: 'static>(columns: &[ArrayRef], i: usize) -> Result<&T> {
+    columns
+        .get(i)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or_else(|| anyhow!("sweep_readings.sql: column {i} is not of the type the sweep reads"))
+}
+
+/// What one run contributes to each output.
+#[derive(Default)]
+struct Swept {
+    features: Option<Result<RecordBatch>>,
+    spikes: Vec<(u64, i64, i64)>,
+    series: Vec<SeriesFacts>,
+    repeats: Vec<Repeat>,
+}
+
+struct SeriesFacts {
+    run_uuid: u64,
+    series: usize,
+    readings: i64,
+    spikes: i64,
+    first_us: i64,
+    last_us: i64,
+    longest_gap_us: i64,
+}
+
+struct Repeat {
+    run_uuid: u64,
+    series: usize,
+    reading: Reading,
+    kept: Reading,
+}
+
+/// The run's repeats; with a grid (a changed run), also its spikes, series facts and features.
+fn sweep_run(run_uuid: u64, series: &[Vec<Reading>; SERIES], grid_us: Option<i64>) -> Swept {
+    let mut swept = Swept::default();
+    // The kept readings that are not spikes, per series: what the grid averages.
+    let mut clean: [Vec<Reading>; SERIES] = Default::default();
+    for (s, readings) in series.iter().enumerate() {
+        if readings.is_empty() {
+            continue;
+        }
+        let kept = set_repeats_aside(run_uuid, s, readings, &mut swept.repeats);
+        if grid_us.is_none() {
+            continue;
+        }
+        let spikes = spike_flags(is_encoder(s), &kept);
+        swept.series.push(SeriesFacts {
+            run_uuid,
+            series: s,
+            readings: kept.len() as i64,
+            spikes: spikes.iter().filter(|&&b| b).count() as i64,
+            first_us: kept[0].time_us,
+            last_us: kept[kept.len() - 1].time_us,
+            longest_gap_us: kept
+                .windows(2)
+                .map(|w| w[1].time_us - w[0].time_us)
+                .max()
+                .unwrap_or(0),
+        });
+        for (r, spike) in kept.iter().zip(&spikes) {
+            if *spike {
+                swept.spikes.push((run_uuid, r.file_id, r.row_number));
+            } else {
+                clean[s].push(*r);
+            }
+        }
+    }
+    swept.features = grid_us
+        .and_then(|grid_us| Grid::new(&clean, grid_us))
+        .map(|grid| grid.features(run_uuid));
+    swept
+}
+
+/// Sorts a series by time, then file and row (older loads have lower file ids), and keeps the first
+/// reading of each instant; the others are repeats of it.
+fn set_repeats_aside(
+    run_uuid: u64,
+    series: usize,
+    readings: &[Reading],
+    repeats: &mut Vec<Repeat>,
+) -> Vec<Reading> {
+    let mut sorted = readings.to_vec();
+    sorted.sort_unstable_by_key(|r| (r.time_us, r.file_id, r.row_number));
+    let mut kept: Vec<Reading> = Vec::with_capacity(sorted.len());
+    for r in sorted {
+        match kept.last() {
+            Some(k) if k.time_us == r.time_us => repeats.push(Repeat {
+                run_uuid,
+                series,
+                reading: r,
+                kept: *k,
+            }),
+            _ => kept.push(r),
+        }
+    }
+    kept
+}
+
+fn spike_flags(encoder: bool, kept: &[Reading]) -> Vec<bool> {
+    let mut flags = vec![false; kept.len()];
+    for (i, w) in kept.windows(3).enumerate() {
+        flags[i + 1] = is_spike(encoder, w[1].value, w[0].value, w[2].value);
+    }
+    flags
+}
+
+/// One sensor's grid buckets in which all three of its fields have a reading: their averages, and for
+/// the encoder the mean time of its samples within the bucket (microseconds from the bucket's start).
+struct Observed {
+    bucket: usize,
+    xyz: [f64; 3],
+    offset_us: f64,
+}
+
+/// A run on the grid: buckets `first_bucket ..= first_bucket + len - 1`, from the first to the last
+/// bucket holding a clean reading of any series.
+struct Grid {
+    grid_us: i64,
+    first_bucket: i64,
+    len: usize,
+    /// Per sensor: load cell of robot 1, 2, then encoder of robot 1, 2.
+    observed: [Vec<Observed>; 4],
+}
+
+impl Grid {
+    fn new(clean: &[Vec<Reading>; SERIES], grid_us: i64) -> Option<Grid> {
+        let bucket = |r: &Reading| r.time_us.div_euclid(grid_us);
+        let first_bucket = clean.iter().filter_map(|s| s.first()).map(bucket).min()?;
+        let last_bucket = clean.iter().filter_map(|s| s.last()).map(bucket).max()?;
+        let len = (last_bucket - first_bucket + 1) as usize;
+        let mut sums = vec![[0.0f64; SERIES]; len];
+        let mut counts = vec![[0u32; SERIES]; len];
+        // Encoder sample offsets per robot: sum, count.
+        let mut offsets = vec![[(0i64, 0u32); 2]; len];
+        for (s, readings) in clean.iter().enumerate() {
+            for r in readings {
+                let b = (bucket(r) - first_bucket) as usize;
+                sums[b][s] += r.value;
+                counts[b][s] += 1;
+                if is_encoder(s) {
+                    let o = &mut offsets[b][s % 2];
+                    o.0 += r.time_us.rem_euclid(grid_us);
+                    o.1 += 1;
+                }
+            }
+        }
+        let observe = |encoder: bool, robot: usize| -> Vec<Observed> {
+            let fields = sensor_series(encoder, robot);
+            (0..len)
+                .filter(|&b| fields.iter().all(|&s| counts[b][s] > 0))
+                .map(|b| Observed {
+                    bucket: b,
+                    xyz: fields.map(|s| sums[b][s] / counts[b][s] as f64),
+                    offset_us: if encoder {
+                        offsets[b][robot].0 as f64 / offsets[b][robot].1 as f64
+                    } else {
+                        0.0
+                    },
+                })
+                .collect()
+        };
+        Some(Grid {
+            grid_us,
+            first_bucket,
+            len,
+            observed: [
+                observe(false, 0),
+                observe(false, 1),
+                observe(true, 0),
+                observe(true, 1),
+            ],
+        })
+    }
+
+    fn features(&self, run_uuid: u64) -> Result<RecordBatch> {
+        let mut f = FeatureColumns::with_capacity(self.len);
+        f.run_uuid = vec![run_uuid; self.len];
+        f.time = (0..self.len as i64)
+            .map(|b| (self.first_bucket + b) * self.grid_us)
+            .collect();
+        for robot in 0..2 {
+            let load_cell = filled(&self.observed[robot], self.len);
+            for (i, column) in load_cell.values.into_iter().enumerate() {
+                f.values[robot + 2 * i] = column; // fx, fy, fz of this robot
+            }
+            f.filled[2 + robot] = load_cell.filled;
+            let encoder = Kinematics::new(&self.observed[2 + robot], self.grid_us);
+            let positions = filled(&self.observed[2 + robot], self.len);
+            let rates = encoder.filled(&self.observed[2 + robot], self.len);
+            for (i, column) in positions.values.into_iter().enumerate() {
+                f.values[6 + robot + 2 * i] = column; // x, y, z of this robot
+            }
+            f.filled[robot] = positions.filled;
+            f.distance[robot] = rates.distance;
+            for i in 0..3 {
+                f.velocity[3 * robot + i] =
+                    rates.velocity.iter().map(|v| v.map(|v| v[i])).collect();
+                f.acceleration[3 * robot + i] =
+                    rates.acceleration.iter().map(|a| a.map(|a| a[i])).collect();
+            }
+            f.speed[robot] = rates.velocity.iter().map(|v| v.map(norm)).collect();
+            f.acceleration_norm[robot] = rates.acceleration.iter().map(|a| a.map(norm)).collect();
+            f.force[robot] = (0..self.len)
+                .map(|g| {
+                    let c = |i: usize| f.values[robot + 2 * i][g];
+                    Some(norm([c(0)?, c(1)?, c(2)?]))
+                })
+                .collect();
+        }
+        f.tool_gap = (0..self.len)
+            .map(|g| {
+                let d = |i: usize| Some(f.values[6 + 2 * i][g]? - f.values[7 + 2 * i][g]?);
+                Some(norm([d(0)?, d(1)?, d(2)?]))
+            })
+            .collect();
+        f.into_batch()
+    }
+}
+
+fn norm(v: [f64; 3]) -> f64 {
+    (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
+}
+
+/// For each grid point, the index of the last observed bucket at or before it (None before the first).
+fn as_of(observed: &[Observed], len: usize) -> Vec<Option<usize>> {
+    let mut out = Vec::with_capacity(len);
+    let mut last = None;
+    let mut next = 0;
+    for g in 0..len {
+        while next < observed.len() && observed[next].bucket <= g {
+            last = Some(next);
+            next += 1;
+        }
+        out.push(last);
+    }
+    out
+}
+
+/// A sensor's three values on every grid point: the bucket's own when observed, else carried forward
+/// from the last observed bucket, else (at the start) back from the first; all NULL, and `filled` NULL,
+/// when the sensor never observed a bucket of the run.
+struct Filled {
+    values: [Vec<Option<f64>>; 3],
+    filled: Vec<Option<bool>>,
+}
+
+fn filled(observed: &[Observed], len: usize) -> Filled {
+    let Some(first) = observed.first() else {
+        return Filled {
+            values: [vec![None; len], vec![None; len], vec![None; len]],
+            filled: vec![None; len],
+        };
+    };
+    let at = as_of(observed, len);
+    let source = |g: usize| at[g].map_or(first, |j| &observed[j]);
+    Filled {
+        values: [0, 1, 2].map(|i| (0..len).map(|g| Some(source(g).xyz[i])).collect()),
+        filled: (0..len)
+            .map(|g| Some(at[g].is_none_or(|j| observed[j].bucket != g)))
+            .collect(),
+    }
+}
+
+/// Encoder derivatives: the change between consecutive observed buckets divided by the real time
+/// between the samples behind them (mean sample times, not the nominal grid step). A grid point whose
+/// encoder is carried keeps the last derivative; the point after a dropout gets the mean rate over the
+/// gap instead of a jump. Before the first known velocity (acceleration), the first known is used.
+struct Kinematics {
+    velocity: Vec<Option<[f64; 3]>>,
+    acceleration: Vec<Option<[f64; 3]>>,
+    distance: Vec<f64>,
+}
+
+struct FilledRates {
+    velocity: Vec<Option<[f64; 3]>>,
+    acceleration: Vec<Option<[f64; 3]>>,
+    distance: Vec<Option<f64>>,
+}
+
+impl Kinematics {
+    fn new(observed: &[Observed], grid_us: i64) -> Kinematics {
+        let n = observed.len();
+        let mut k = Kinematics {
+            velocity: vec![None; n],
+            acceleration: vec![None; n],
+            distance: vec![0.0; n],
+        };
+        for j in 1..n {
+            let (p, c) = (&observed[j - 1], &observed[j]);
+            let dt =
+                (((c.bucket - p.bucket) as i64 * grid_us) as f64 + c.offset_us - p.offset_us) / 1e6;
+            let delta = [0, 1, 2].map(|i| c.xyz[i] - p.xyz[i]);
+            let v = delta.map(|d| d / dt);
+            k.distance[j] = norm(delta);
+            if let Some(pv) = k.velocity[j - 1] {
+                k.acceleration[j] = Some([0, 1, 2].map(|i| (v[i] - pv[i]) / dt));
+            }
+            k.velocity[j] = Some(v);
+        }
+        k
+    }
+
+    fn filled(&self, observed: &[Observed], len: usize) -> FilledRates {
+        if observed.is_empty() {
+            return FilledRates {
+                velocity: vec![None; len],
+                acceleration: vec![None; len],
+                distance: vec![None; len],
+            };
+        }
+        let first_velocity = self.velocity.iter().find_map(|v| *v);
+        let first_acceleration = self.acceleration.iter().find_map(|a| *a);
+        let at = as_of(observed, len);
+        FilledRates {
+            velocity: at
+                .iter()
+                .map(|j| j.and_then(|j| self.velocity[j]).or(first_velocity))
+                .collect(),
+            acceleration: at
+                .iter()
+                .map(|j| j.and_then(|j| self.acceleration[j]).or(first_acceleration))
+                .collect(),
+            // The distance moved is counted once, at the grid point whose bucket observed the arrival.
+            distance: at
+                .iter()
+                .enumerate()
+                .map(|(g, j)| {
+                    Some(match j {
+                        Some(j) if observed[*j].bucket == g => self.distance[*j],
+                        _ => 0.0,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// run_features' columns, in the table's order.
+struct FeatureColumns {
+    run_uuid: Vec<u64>,
+    time: Vec<i64>,
+    /// fx_1, fx_2, fy_1, fy_2, fz_1, fz_2, x_1, x_2, y_1, y_2, z_1, z_2
+    values: [Vec<Option<f64>>; SERIES],
+    /// vx_1, vy_1, vz_1, vx_2, vy_2, vz_2
+    velocity: [Vec<Option<f64>>; 6],
+    /// ax_1, ay_1, az_1, ax_2, ay_2, az_2
+    acceleration: [Vec<Option<f64>>; 6],
+    speed: [Vec<Option<f64>>; 2],
+    acceleration_norm: [Vec<Option<f64>>; 2],
+    force: [Vec<Option<f64>>; 2],
+    distance: [Vec<Option<f64>>; 2],
+    tool_gap: Vec<Option<f64>>,
+    /// encoder_1, encoder_2, load_cell_1, load_cell_2
+    filled: [Vec<Option<bool>>; 4],
+}
+
+impl FeatureColumns {
+    fn with_capacity(len: usize) -> FeatureColumns {
+        FeatureColumns {
+            run_uuid: Vec::with_capacity(len),
+            time: Vec::with_capacity(len),
+            values: Default::default(),
+            velocity: Default::default(),
+            acceleration: Default::default(),
+            speed: Default::default(),
+            acceleration_norm: Default::default(),
+            force: Default::default(),
+            distance: Default::default(),
+            tool_gap: Vec::new(),
+            filled: Default::default(),
+        }
+    }
+
+    fn into_batch(self) -> Result<RecordBatch> {
+        let doubles = self
+            .values
+            .into_iter()
+            .chain(self.velocity)
+            .chain(self.acceleration)
+            .chain(self.speed)
+            .chain(self.acceleration_norm)
+            .chain(self.force)
+            .chain(self.distance)
+            .chain([self.tool_gap])
+            .map(|c| Arc::new(Float64Array::from(c)) as ArrayRef);
+        let columns: Vec<ArrayRef> = [
+            Arc::new(UInt64Array::from(self.run_uuid)) as ArrayRef,
+            Arc::new(TimestampMicrosecondArray::from(self.time)),
+        ]
+        .into_iter()
+        .chain(doubles)
+        .chain(
+            self.filled
+                .into_iter()
+                .map(|c| Arc::new(BooleanArray::from(c)) as ArrayRef),
+        )
+        .collect();
+        RecordBatch::try_new(feature_schema(), columns).context("building run_features' rows")
+    }
+}
+
+fn feature_schema() -> Arc<arrow::datatypes::Schema> {
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    const DOUBLES: [&str; 33] = [
+        "fx_1", "fx_2", "fy_1", "fy_2", "fz_1", "fz_2", "x_1", "x_2", "y_1", "y_2", "z_1", "z_2",
+        "vx_1", "vy_1", "vz_1", "vx_2", "vy_2", "vz_2", "ax_1", "ay_1", "az_1", "ax_2", "ay_2",
+        "az_2", "v1", "v2", "a1", "a2", "f1", "f2", "d1", "d2", "tool_gap",
+    ];
+    let mut fields = vec![
+        Field::new("run_uuid", DataType::UInt64, false),
+        Field::new(
+            "time",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            false,
+        ),
+    ];
+    fields.extend(
+        DOUBLES
+            .iter()
+            .map(|n| Field::new(*n, DataType::Float64, true)),
+    );
+    fields.extend(
+        [
+            "encoder_1_filled",
+            "encoder_2_filled",
+            "load_cell_1_filled",
+            "load_cell_2_filled",
+        ]
+        .map(|n| Field::new(n, DataType::Boolean, true)),
+    );
+    Arc::new(Schema::new(fields))
+}
+
+fn write(wh: &Warehouse, swept: Vec<Swept>) -> Result<()> {
+    let mut spikes = wh.conn.appender_to_db("reading_spikes", "telemetry")?;
+    let mut series = wh.conn.appender("swept_series")?;
+    let mut repeats = wh.conn.appender("repeated_readings")?;
+    for run in swept {
+        for (run_uuid, file_id, row_number) in run.spikes {
+            spikes.append_row(params![run_uuid, file_id, row_number])?;
+        }
+        for s in run.series {
+            series.append_row(params![
+                s.run_uuid,
+                robot_of(s.series),
+                if is_encoder(s.series) {
+                    "encoder"
+                } else {
+                    "load_cell"
+                },
+                field_of(s.series),
+                s.readings,
+                s.spikes,
+                s.first_us,
+                s.last_us,
+                s.longest_gap_us
+            ])?;
+        }
+        for r in run.repeats {
+            repeats.append_row(params![
+                r.reading.file_id,
+                r.reading.row_number,
+                r.run_uuid,
+                robot_of(r.series),
+                field_of(r.series),
+                r.reading.time_us,
+                r.reading.value,
+                r.kept.file_id,
+                r.kept.row_number,
+                r.kept.value
+            ])?;
+        }
+    }
+    spikes.flush()?;
+    series.flush()?;
+    repeats.flush()?;
+    Ok(())
+}
