@@ -302,6 +302,15 @@ fn generated_runs_account_for_every_row_and_quarantine_every_fault() {
             "no reject for {reason}: {reasons}"
         );
     }
+    // The cheap validity test that spares most rows the reason agrees with the reason on every row.
+    assert_eq!(
+        ws.count(
+            "SELECT count(*) FROM telemetry.readings_raw
+             WHERE telemetry.is_valid_reading(time, value, field, robot_id, run_uuid, sensor_type, unparsed)
+                 = (telemetry.reading_defect(time, value, field, robot_id, run_uuid, sensor_type, unparsed) IS NOT NULL)"
+        ),
+        0
+    );
     // Spikes are flagged, not deleted, and left out of the features.
     assert!(ws.count("SELECT count(*) FROM telemetry.readings WHERE is_spike") > 0);
     // Where both sensors report, no sensor column is NULL anywhere; where one is missing, its columns are

@@ -259,20 +259,11 @@ pub fn parallel_map<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {
-    parallel_map_min(items, 64, f)
-}
-
-/// `parallel_map`, on one thread when there are fewer than `min_items` items (each too cheap to share).
-pub fn parallel_map_min<T: Sync, R: Send>(
-    items: &[T],
-    min_items: usize,
-    f: impl Fn(&T) -> Result<R> + Sync,
-) -> Result<Vec<R>> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(8);
-    if items.len() < min_items || workers == 1 {
+    if items.len() < 64 || workers == 1 {
         return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(workers);

@@ -6,10 +6,10 @@
 //! readings (22 s for 20M readings); here it is one pass over data that arrives nearly sorted (4 s).
 //! SQL still says what goes in (`sweep_readings.sql`) and what the results mean (`derive.sql`), and the
 //! cleaning rules stay in `sql/views/telemetry/00_rules.sql`; the spike rule and the grid are here.
-use crate::ingest::{incoming, parallel_map_min, timed};
+use crate::ingest::{incoming, timed};
 use crate::sqlfiles;
 use crate::warehouse::Warehouse;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use arrow::array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, TimestampMicrosecondArray,
     UInt64Array, UInt8Array,
@@ -17,7 +17,7 @@ use arrow::array::{
 use arrow::record_batch::RecordBatch;
 use duckdb::params;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Series are numbered like the columns of readings_wide: fx_1, fx_2, fy_1, fy_2, fz_1, fz_2, x_1, x_2,
 /// y_1, y_2, z_1, z_2 (robot 1 even, robot 2 odd; the encoder from 6).
@@ -81,19 +81,16 @@ pub fn sweep(wh: &Warehouse) -> Result<()> {
         .sum();
     // A few runs at a time on all cores; their grid rows go to SQL as they are made (the INSERT
     // compresses them on DuckDB's threads), the rest is kept for the appenders.
-    const RUNS_PER_ROUND: usize = 8;
+    const RUNS_PER_ROUND: usize = 16;
     let rest = incoming::stream(
         feature_schema(),
         grid_rows + 1,
         |emit| {
             let mut rest = Vec::new();
             while !runs.is_empty() {
-                let round: Vec<RunReadings> =
+                let mut round: Vec<RunReadings> =
                     runs.drain(..RUNS_PER_ROUND.min(runs.len())).collect();
-                let swept = parallel_map_min(&round, 2, |(run_uuid, series)| {
-                    let derive = changed.contains(run_uuid);
-                    Ok(sweep_run(*run_uuid, series, derive.then_some(grid_us)))
-                })?;
+                let swept = sweep_round(&mut round, &changed, grid_us)?;
                 drop(round);
                 for mut run in swept {
                     if let Some(features) = run.features.take() {
@@ -117,6 +114,7 @@ pub fn sweep(wh: &Warehouse) -> Result<()> {
 
 /// Every reading of the runs to derive, grouped by run and series, runs in run_uuid order.
 fn read_runs(wh: &Warehouse) -> Result<Vec<RunReadings>> {
+    let excluded = Excluded::read(wh)?;
     let sql = sqlfiles::get("datasets/telemetry/sweep_readings.sql")?;
     let mut stmt = wh.conn.prepare(sql)?;
     let mut runs: Vec<RunReadings> = Vec::new();
@@ -130,9 +128,22 @@ fn read_runs(wh: &Warehouse) -> Result<Vec<RunReadings>> {
         let value = column::<Float64Array>(columns, 3)?;
         let file_id = column::<Int64Array>(columns, 4)?;
         let row_number = column::<Int64Array>(columns, 5)?;
-        // Rows come in runs of the same run: look the run up only when it changes.
+        // Rows come in runs of the same run (and file): look them up only when they change.
         let mut current: Option<(u64, usize)> = None;
+        let mut file: Option<(i64, Option<&[u64]>)> = None;
         for i in 0..batch.num_rows() {
+            let (f, row) = (file_id.value(i), row_number.value(i));
+            let rows_out = match file {
+                Some((id, rows_out)) if id == f => rows_out,
+                _ => excluded.of_file(f),
+            };
+            file = Some((f, rows_out));
+            if rows_out.is_some_and(|bits| Excluded::has(bits, row)) {
+                continue;
+            }
+            if series.is_null(i) || time_us.is_null(i) || value.is_null(i) {
+                bail!("internal error: row {row} of file #{f} is neither a reading nor rejected");
+            }
             let uuid = run_uuid.value(i);
             let at = match current {
                 Some((u, at)) if u == uuid => at,
@@ -145,13 +156,47 @@ fn read_runs(wh: &Warehouse) -> Result<Vec<RunReadings>> {
             runs[at].1[series.value(i) as usize % SERIES].push(Reading {
                 time_us: time_us.value(i),
                 value: value.value(i),
-                file_id: file_id.value(i),
-                row_number: row_number.value(i),
+                file_id: f,
+                row_number: row,
             });
         }
     }
     runs.sort_unstable_by_key(|(uuid, _)| *uuid);
     Ok(runs)
+}
+
+/// The rows the sweep skips (`sweep_excluded.sql`), as a bit per row number for each file.
+struct Excluded {
+    files: HashMap<i64, Vec<u64>>,
+}
+
+impl Excluded {
+    fn read(wh: &Warehouse) -> Result<Excluded> {
+        let sql = sqlfiles::get("datasets/telemetry/sweep_excluded.sql")?;
+        let mut files: HashMap<i64, Vec<u64>> = HashMap::new();
+        let mut stmt = wh.conn.prepare(sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (file_id, row): (i64, i64) = (r.get(0)?, r.get(1)?);
+            let bits = files.entry(file_id).or_default();
+            let word = (row.max(0) / 64) as usize;
+            if bits.len() <= word {
+                bits.resize(word + 1, 0);
+            }
+            bits[word] |= 1 << (row.max(0) % 64);
+        }
+        Ok(Excluded { files })
+    }
+
+    fn of_file(&self, file_id: i64) -> Option<&[u64]> {
+        self.files.get(&file_id).map(Vec::as_slice)
+    }
+
+    fn has(bits: &[u64], row: i64) -> bool {
+        let word = (row.max(0) / 64) as usize;
+        bits.get(word)
+            .is_some_and(|w| w & (1 << (row.max(0) % 64)) != 0)
+    }
 }
 
 fn column<T: 'static>(columns: &[ArrayRef], i: usize) -> Result<&T> {
@@ -187,70 +232,107 @@ struct Repeat {
     kept: Reading,
 }
 
-/// The run's repeats; with a grid (a changed run), also its spikes, series facts and features.
-fn sweep_run(run_uuid: u64, series: &[Vec<Reading>; SERIES], grid_us: Option<i64>) -> Swept {
+/// Sweeps the runs on all cores, each taking the next run when it is done with one.
+fn sweep_round(round: &mut [RunReadings], changed: &HashSet<u64>, grid_us: i64) -> Result<Vec<Swept>> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let queue = Mutex::new(round.iter_mut());
+    let parts: Vec<std::thread::Result<Vec<Swept>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.min(round_len(&queue)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut swept = Vec::new();
+                    while let Some((run_uuid, series)) = queue.lock().ok().and_then(|mut q| q.next()) {
+                        let derive = changed.contains(run_uuid);
+                        swept.push(sweep_run(*run_uuid, series, derive.then_some(grid_us)));
+                    }
+                    swept
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    let mut swept = Vec::new();
+    for part in parts {
+        swept.extend(part.map_err(|_| anyhow!("a sweep thread panicked"))?);
+    }
+    Ok(swept)
+}
+
+fn round_len<T>(queue: &Mutex<std::slice::IterMut<'_, T>>) -> usize {
+    queue.lock().map_or(1, |q| q.len())
+}
+
+/// The run's repeats; with a grid (a changed run), also its spikes, series facts and features. Leaves
+/// each series sorted, without repeats and spikes.
+fn sweep_run(run_uuid: u64, series: &mut [Vec<Reading>; SERIES], grid_us: Option<i64>) -> Swept {
     let mut swept = Swept::default();
-    // The kept readings that are not spikes, per series: what the grid averages.
-    let mut clean: [Vec<Reading>; SERIES] = Default::default();
-    for (s, readings) in series.iter().enumerate() {
+    for (s, readings) in series.iter_mut().enumerate() {
         if readings.is_empty() {
             continue;
         }
-        let kept = set_repeats_aside(run_uuid, s, readings, &mut swept.repeats);
+        set_repeats_aside(run_uuid, s, readings, &mut swept.repeats);
         if grid_us.is_none() {
             continue;
         }
-        let spikes = spike_flags(is_encoder(s), &kept);
+        let spikes = spike_flags(is_encoder(s), readings);
         swept.series.push(SeriesFacts {
             run_uuid,
             series: s,
-            readings: kept.len() as i64,
+            readings: readings.len() as i64,
             spikes: spikes.iter().filter(|&&b| b).count() as i64,
-            first_us: kept[0].time_us,
-            last_us: kept[kept.len() - 1].time_us,
-            longest_gap_us: kept
+            first_us: readings[0].time_us,
+            last_us: readings[readings.len() - 1].time_us,
+            longest_gap_us: readings
                 .windows(2)
                 .map(|w| w[1].time_us - w[0].time_us)
                 .max()
                 .unwrap_or(0),
         });
-        for (r, spike) in kept.iter().zip(&spikes) {
-            if *spike {
+        let mut flags = spikes.iter();
+        readings.retain(|r| {
+            let spike = flags.next().copied().unwrap_or(false);
+            if spike {
                 swept.spikes.push((run_uuid, r.file_id, r.row_number));
-            } else {
-                clean[s].push(*r);
             }
-        }
+            !spike
+        });
     }
+    // What is left is what the grid averages.
     swept.features = grid_us
-        .and_then(|grid_us| Grid::new(&clean, grid_us))
+        .and_then(|grid_us| Grid::new(series, grid_us))
         .map(|grid| grid.features(run_uuid));
     swept
 }
 
 /// Sorts a series by time, then file and row (older loads have lower file ids), and keeps the first
-/// reading of each instant; the others are repeats of it.
+/// reading of each instant; the others are repeats of it. The readings arrive nearly sorted: a stable
+/// sort (which finds the sorted stretches) is close to one pass.
 fn set_repeats_aside(
     run_uuid: u64,
     series: usize,
-    readings: &[Reading],
+    readings: &mut Vec<Reading>,
     repeats: &mut Vec<Repeat>,
-) -> Vec<Reading> {
-    let mut sorted = readings.to_vec();
-    sorted.sort_unstable_by_key(|r| (r.time_us, r.file_id, r.row_number));
-    let mut kept: Vec<Reading> = Vec::with_capacity(sorted.len());
-    for r in sorted {
-        match kept.last() {
-            Some(k) if k.time_us == r.time_us => repeats.push(Repeat {
+) {
+    let key = |r: &Reading| (r.time_us, r.file_id, r.row_number);
+    if !readings.is_sorted_by_key(key) {
+        readings.sort_by_key(key);
+    }
+    let mut kept = 0;
+    for i in 0..readings.len() {
+        let r = readings[i];
+        if kept > 0 && readings[kept - 1].time_us == r.time_us {
+            repeats.push(Repeat {
                 run_uuid,
                 series,
                 reading: r,
-                kept: *k,
-            }),
-            _ => kept.push(r),
+                kept: readings[kept - 1],
+            });
+        } else {
+            readings[kept] = r;
+            kept += 1;
         }
     }
-    kept
+    readings.truncate(kept);
 }
 
 fn spike_flags(encoder: bool, kept: &[Reading]) -> Vec<bool> {
@@ -539,7 +621,7 @@ impl FeatureColumns {
             .chain(self.force)
             .chain(self.distance)
             .chain([self.tool_gap])
-            .map(|c| Arc::new(Float64Array::from(c)) as ArrayRef);
+            .map(doubles);
         let columns: Vec<ArrayRef> = [
             Arc::new(UInt64Array::from(self.run_uuid)) as ArrayRef,
             Arc::new(TimestampMicrosecondArray::from(self.time)),
@@ -553,6 +635,16 @@ impl FeatureColumns {
         )
         .collect();
         RecordBatch::try_new(feature_schema(), columns).context("building run_features' rows")
+    }
+}
+
+/// A column of doubles; without a validity buffer when it has no NULL (the usual case), which DuckDB
+/// then takes as a plain copy.
+fn doubles(column: Vec<Option<f64>>) -> ArrayRef {
+    if column.iter().all(Option::is_some) {
+        Arc::new(Float64Array::from(column.into_iter().flatten().collect::<Vec<f64>>()))
+    } else {
+        Arc::new(Float64Array::from(column))
     }
 }
 

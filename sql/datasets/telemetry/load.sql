@@ -37,7 +37,8 @@ SELECT r.source_file_id, f.path, r.row_number, r.run_uuid,
        telemetry.reading_defect(r.time, r.value, r.field, r.robot_id, r.run_uuid, r.sensor_type, r.unparsed),
        now()::TIMESTAMP
 FROM telemetry.readings_raw r JOIN staged_files f ON f.file_id = r.source_file_id
-WHERE telemetry.reading_defect(r.time, r.value, r.field, r.robot_id, r.run_uuid, r.sensor_type, r.unparsed) IS NOT NULL;
+WHERE NOT telemetry.is_valid_reading(r.time, r.value, r.field, r.robot_id, r.run_uuid, r.sensor_type, r.unparsed)
+  AND telemetry.reading_defect(r.time, r.value, r.field, r.robot_id, r.run_uuid, r.sensor_type, r.unparsed) IS NOT NULL;
 
 -- touched_runs: the runs with valid rows in this load; the sweep (src/telemetry/sweep.rs) reads them to
 -- find the repeated readings. changed_runs: those that gained readings, which derive_runs.sql

@@ -37,6 +37,16 @@ CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, r
             THEN 'field ' || field || ' is not reported by sensor_type ' || coalesce(sensor_type, 'NULL')
     END;
 
+-- True exactly when reading_defect is NULL, and cheap: most rows are valid, and only the others need
+-- their reason worked out.
+CREATE OR REPLACE MACRO telemetry.is_valid_reading(time, value, field, robot_id, run_uuid, sensor_type, unparsed) AS
+    coalesce(unparsed IS NULL AND run_uuid IS NOT NULL AND time IS NOT NULL AND isfinite(value)
+             AND robot_id IN (1, 2)
+             AND CASE sensor_type WHEN 'encoder' THEN field IN ('x', 'y', 'z')
+                                  WHEN 'load_cell' THEN field IN ('fx', 'fy', 'fz')
+                                  ELSE false END,
+             false);
+
 -- Single-sample spikes are judged by the sweep (is_spike in src/telemetry/sweep.rs), which has each
 -- series in time order: a value that leaves the midpoint of its two neighbours by more than the sensor's
 -- threshold (encoder 25 mm, load cell 500 N) and more than ten times the neighbours' own difference.
