@@ -233,7 +233,11 @@ struct Repeat {
 }
 
 /// Sweeps the runs on all cores, each taking the next run when it is done with one.
-fn sweep_round(round: &mut [RunReadings], changed: &HashSet<u64>, grid_us: i64) -> Result<Vec<Swept>> {
+fn sweep_round(
+    round: &mut [RunReadings],
+    changed: &HashSet<u64>,
+    grid_us: i64,
+) -> Result<Vec<Swept>> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let queue = Mutex::new(round.iter_mut());
     let parts: Vec<std::thread::Result<Vec<Swept>>> = std::thread::scope(|scope| {
@@ -241,7 +245,9 @@ fn sweep_round(round: &mut [RunReadings], changed: &HashSet<u64>, grid_us: i64) 
             .map(|_| {
                 scope.spawn(|| {
                     let mut swept = Vec::new();
-                    while let Some((run_uuid, series)) = queue.lock().ok().and_then(|mut q| q.next()) {
+                    while let Some((run_uuid, series)) =
+                        queue.lock().ok().and_then(|mut q| q.next())
+                    {
                         let derive = changed.contains(run_uuid);
                         swept.push(sweep_run(*run_uuid, series, derive.then_some(grid_us)));
                     }
@@ -642,7 +648,9 @@ impl FeatureColumns {
 /// then takes as a plain copy.
 fn doubles(column: Vec<Option<f64>>) -> ArrayRef {
     if column.iter().all(Option::is_some) {
-        Arc::new(Float64Array::from(column.into_iter().flatten().collect::<Vec<f64>>()))
+        Arc::new(Float64Array::from(
+            column.into_iter().flatten().collect::<Vec<f64>>(),
+        ))
     } else {
         Arc::new(Float64Array::from(column))
     }

@@ -42,6 +42,8 @@ FROM swept_series s
 LEFT JOIN coverage c ON c.run_uuid = s.run_uuid AND c.sensor = s.sensor_type || '_' || s.robot_id
 GROUP BY s.run_uuid, s.robot_id, s.sensor_type;
 
+-- A new run none of whose rows is a valid reading was not derived: it is no run.
+DELETE FROM changed_runs WHERE run_uuid NOT IN (SELECT run_uuid FROM swept_series);
 DELETE FROM telemetry.runs WHERE run_uuid IN (SELECT run_uuid FROM changed_runs);
 INSERT INTO telemetry.runs
 SELECT run_uuid, getvariable('grid_us') // 1000, getvariable('run_id'), now()::TIMESTAMP FROM changed_runs;

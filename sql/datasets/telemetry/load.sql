@@ -40,23 +40,25 @@ FROM telemetry.readings_raw r JOIN staged_files f ON f.file_id = r.source_file_i
 WHERE NOT telemetry.is_valid_reading(r.time, r.value, r.field, r.robot_id, r.run_uuid, r.sensor_type, r.unparsed)
   AND telemetry.reading_defect(r.time, r.value, r.field, r.robot_id, r.run_uuid, r.sensor_type, r.unparsed) IS NOT NULL;
 
--- touched_runs: the runs with valid rows in this load; the sweep (src/telemetry/sweep.rs) reads them to
--- find the repeated readings. changed_runs: those that gained readings, which derive_runs.sql
--- recomputes: a new run, or a run already in the warehouse that gained a valid reading at an instant it
--- had no reading for (a copy of a loaded file changes nothing).
-CREATE OR REPLACE TEMP VIEW new_valid_readings AS
-SELECT r.run_uuid, r.robot_id, r.field, r.time
-FROM telemetry.readings_raw r
-ANTI JOIN telemetry.readings_rejected j ON j.source_file_id = r.source_file_id AND j.line_number = r.row_number
-WHERE r.source_file_id IN (SELECT file_id FROM staged_files);
-
-CREATE OR REPLACE TEMP TABLE touched_runs AS SELECT DISTINCT run_uuid FROM new_valid_readings;
+-- touched_runs: the runs with rows in this load; the sweep (src/telemetry/sweep.rs) reads them to find
+-- the repeated readings. changed_runs: those that may have gained readings, which derive_runs.sql
+-- recomputes: a new run (derive.sql drops it again if none of its rows is valid), or a run already in
+-- the warehouse that gained a valid reading at an instant it had no reading for (a copy of a loaded
+-- file changes nothing).
+CREATE OR REPLACE TEMP TABLE touched_runs AS
+SELECT DISTINCT run_uuid FROM telemetry.readings_raw
+WHERE source_file_id IN (SELECT file_id FROM staged_files) AND run_uuid IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE changed_runs AS
 SELECT run_uuid FROM touched_runs WHERE run_uuid NOT IN (SELECT run_uuid FROM telemetry.runs);
 
 -- (getvariable is a constant when the statement is planned: without earlier runs, no join is planned.)
 SET VARIABLE extends_runs = (SELECT count(*) > 0 FROM touched_runs WHERE run_uuid IN (SELECT run_uuid FROM telemetry.runs));
+CREATE OR REPLACE TEMP VIEW new_valid_readings AS
+SELECT r.run_uuid, r.robot_id, r.field, r.time
+FROM telemetry.readings_raw r
+ANTI JOIN telemetry.readings_rejected j ON j.source_file_id = r.source_file_id AND j.line_number = r.row_number
+WHERE r.source_file_id IN (SELECT file_id FROM staged_files);
 INSERT INTO changed_runs
 SELECT DISTINCT n.run_uuid
 FROM new_valid_readings n

@@ -1,11 +1,13 @@
 -- The load's telemetry Parquet files (variable parquet_files: their paths in file_index order) into
 -- readings_raw in one parallel read, by column name, whatever the files' types (time as TIMESTAMP or ISO
--- text, run_uuid as UBIGINT or text).
+-- text, run_uuid as UBIGINT or text). Each row's file id is looked up in a list by its file_index (a
+-- join with staged_files would probe a hash table for every row).
+SET VARIABLE parquet_file_ids = (
+    SELECT list(file_id ORDER BY list_position(getvariable('parquet_files'), path)) FROM staged_files
+    WHERE list_contains(getvariable('parquet_files'), path));
 INSERT INTO telemetry.readings_raw
-SELECT f.file_id, p.file_row_number + 1,
+SELECT getvariable('parquet_file_ids')[p.file_index::BIGINT + 1], p.file_row_number + 1,
        telemetry.parse_time(p.time), TRY_CAST(p.value AS DOUBLE), CAST(p.field AS VARCHAR),
        TRY_CAST(p.robot_id AS BIGINT), TRY_CAST(p.run_uuid AS UBIGINT), CAST(p.sensor_type AS VARCHAR),
        telemetry.unparsed(p.time, p.value, p.robot_id, p.run_uuid)
-FROM read_parquet(getvariable('parquet_files'), file_row_number = true) p
-JOIN (SELECT file_id, list_position(getvariable('parquet_files'), path) - 1 AS file_index FROM staged_files) f
-    ON f.file_index = p.file_index;
+FROM read_parquet(getvariable('parquet_files'), file_row_number = true) p;
