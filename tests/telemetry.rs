@@ -614,3 +614,37 @@ fn a_file_without_readings_aborts_the_load_naming_it() {
     assert_eq!(ws.count("SELECT count(*) FROM telemetry.readings_raw"), 0);
     assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 0);
 }
+
+#[test]
+fn a_run_whose_every_row_is_rejected_is_no_run() {
+    let ws = Workspace::new();
+    hand_built_run(&ws);
+    // Another run in the same load: a NaN, a robot 3 and an unknown field, nothing valid.
+    let other = "9000000000000000001";
+    let bad = [
+        HEADER.to_string(),
+        row(0, f64::NAN, "x", 1, other),
+        row(10, 1.0, "x", 3, other),
+        row(20, 1.0, "w", 1, other),
+    ];
+    ws.write("runs/bad.csv", &(bad.join("\n") + "\n"));
+    let out = ingest(&ws, &["runs/hand.csv", "runs/bad.csv"]);
+    let text = stdout(&out);
+    assert!(text.contains("derived 1 of 1 run(s)"), "{text}");
+    assert_eq!(
+        ws.csv("SELECT run_uuid FROM telemetry.runs"),
+        format!("run_uuid\n{RUN}\n")
+    );
+    assert_eq!(
+        ws.count(&format!(
+            "SELECT count(*) FROM telemetry.readings_rejected WHERE run_uuid = {other}"
+        )),
+        3
+    );
+    assert_eq!(
+        ws.count(&format!(
+            "SELECT count(*) FROM telemetry.run_features WHERE run_uuid = {other}"
+        )),
+        0
+    );
+}

@@ -733,3 +733,154 @@ fn write(wh: &Warehouse, swept: Vec<Swept>) -> Result<()> {
     repeats.flush()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(time_us: i64, value: f64, file_id: i64, row_number: i64) -> Reading {
+        Reading {
+            time_us,
+            value,
+            file_id,
+            row_number,
+        }
+    }
+
+    #[test]
+    fn the_first_report_of_an_instant_is_kept_and_later_ones_point_to_it() {
+        // Out of order, an older file's report of t=20 arriving last, and three reports of t=30.
+        let mut readings = vec![
+            reading(30, 3.0, 9, 1),
+            reading(10, 1.0, 9, 2),
+            reading(20, 2.5, 9, 3),
+            reading(30, 3.0, 9, 4),
+            reading(30, 3.5, 8, 7),
+            reading(20, 2.0, 8, 5),
+        ];
+        let mut repeats = Vec::new();
+        set_repeats_aside(42, 6, &mut readings, &mut repeats);
+        let kept: Vec<(i64, i64, i64)> = readings
+            .iter()
+            .map(|r| (r.time_us, r.file_id, r.row_number))
+            .collect();
+        assert_eq!(kept, [(10, 9, 2), (20, 8, 5), (30, 8, 7)]);
+        let pointers: Vec<(i64, i64, i64, i64, f64)> = repeats
+            .iter()
+            .map(|r| {
+                (
+                    r.reading.file_id,
+                    r.reading.row_number,
+                    r.kept.file_id,
+                    r.kept.row_number,
+                    r.kept.value,
+                )
+            })
+            .collect();
+        assert_eq!(
+            pointers,
+            [(9, 3, 8, 5, 2.0), (9, 1, 8, 7, 3.5), (9, 4, 8, 7, 3.5)]
+        );
+        assert!(repeats.iter().all(|r| r.run_uuid == 42 && r.series == 6));
+    }
+
+    #[test]
+    fn a_spike_leaves_both_neighbours_but_a_steep_ramp_is_no_spike() {
+        let series = |values: &[f64]| -> Vec<Reading> {
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| reading(i as i64 * 12_000, *v, 1, i as i64 + 1))
+                .collect()
+        };
+        // Encoder: a 40 mm jump and back is a spike (threshold 25 mm); the ends never are.
+        assert_eq!(
+            spike_flags(true, &series(&[100.0, 100.5, 140.5, 101.0, 101.5])),
+            [false, false, true, false, false]
+        );
+        // A ramp of 30 mm per sample: the value sits at its neighbours' midpoint.
+        assert_eq!(
+            spike_flags(true, &series(&[0.0, 30.0, 60.0, 90.0])),
+            [false; 4]
+        );
+        // Load cell: 400 N off the midpoint is under its 500 N threshold; 600 N is over.
+        assert_eq!(
+            spike_flags(false, &series(&[0.0, 400.0, 0.0, 600.0, 0.0])),
+            [false, false, false, true, false]
+        );
+    }
+
+    #[test]
+    fn grid_points_take_the_last_observation_and_the_first_before_it() {
+        let observed = |bucket: usize| Observed {
+            bucket,
+            xyz: [bucket as f64; 3],
+            offset_us: 0.0,
+        };
+        let at = as_of(&[observed(2), observed(3), observed(6)], 8);
+        assert_eq!(
+            at,
+            [
+                None,
+                None,
+                Some(0),
+                Some(1),
+                Some(1),
+                Some(1),
+                Some(2),
+                Some(2)
+            ]
+        );
+        let f = filled(&[observed(2), observed(3), observed(6)], 8);
+        assert_eq!(
+            f.values[0],
+            [2.0, 2.0, 2.0, 3.0, 3.0, 3.0, 6.0, 6.0].map(Some)
+        );
+        assert_eq!(
+            f.filled,
+            [true, true, false, false, true, true, false, true].map(Some)
+        );
+        let absent = filled(&[], 3);
+        assert_eq!(absent.values[2], [None; 3]);
+        assert_eq!(absent.filled, [None; 3]);
+    }
+
+    #[test]
+    fn rates_divide_by_the_real_time_between_samples() {
+        // 10 ms grid; samples 4 ms into bucket 0, 2 ms into bucket 1, 6 ms into bucket 3.
+        let observed = [
+            Observed {
+                bucket: 0,
+                xyz: [0.0, 0.0, 0.0],
+                offset_us: 4_000.0,
+            },
+            Observed {
+                bucket: 1,
+                xyz: [0.8, 0.0, 0.0],
+                offset_us: 2_000.0,
+            },
+            Observed {
+                bucket: 3,
+                xyz: [0.8, 2.4, 0.0],
+                offset_us: 6_000.0,
+            },
+        ];
+        let k = Kinematics::new(&observed, 10_000);
+        // 0.8 mm in 8 ms = 100 mm/s; then 2.4 mm in 24 ms = 100 mm/s along y.
+        let v1 = k.velocity[1].expect("velocity");
+        let v2 = k.velocity[2].expect("velocity");
+        assert!((v1[0] - 100.0).abs() < 1e-9 && v1[1].abs() < 1e-9);
+        assert!(v2[0].abs() < 1e-9 && (v2[1] - 100.0).abs() < 1e-9);
+        // (v2 - v1) / 24 ms
+        let a2 = k.acceleration[2].expect("acceleration");
+        assert!((a2[0] + 100.0 / 0.024).abs() < 1e-6 && (a2[1] - 100.0 / 0.024).abs() < 1e-6);
+        assert_eq!(k.distance, [0.0, 0.8, 2.4]);
+        // On a grid of 5 points: the first velocity is used before it is known; the distance is
+        // counted once, where the arrival was observed.
+        let rates = k.filled(&observed, 5);
+        assert_eq!(rates.velocity[0], k.velocity[1]);
+        assert_eq!(rates.velocity[2], k.velocity[1]);
+        assert_eq!(rates.acceleration[0], k.acceleration[2]);
+        assert_eq!(rates.distance, [0.0, 0.8, 0.0, 2.4, 0.0].map(Some));
+    }
+}

@@ -21,6 +21,10 @@ SELECT run_uuid FROM telemetry.runs
 WHERE grid_ms * 1000 <> getvariable('grid_us') AND run_uuid NOT IN (SELECT run_uuid FROM changed_runs);
 INSERT INTO changed_runs SELECT run_uuid FROM regridded_runs;
 
+-- When no run was derived before this load, the sweep reads every row without probing the run list
+-- (sweep_readings.sql, sweep_excluded.sql): every run it finds is new.
+SET VARIABLE sweep_every_run = (SELECT count(*) = 0 FROM telemetry.runs);
+
 DELETE FROM telemetry.reading_spikes WHERE run_uuid IN (SELECT run_uuid FROM changed_runs);
 DELETE FROM telemetry.run_features WHERE run_uuid IN (SELECT run_uuid FROM changed_runs);
 

@@ -14,4 +14,6 @@ SELECT r.run_uuid,
        r.source_file_id,
        r.row_number
 FROM telemetry.readings_raw r
-WHERE r.run_uuid IN (SELECT run_uuid FROM changed_runs UNION SELECT run_uuid FROM touched_runs)
+WHERE r.run_uuid IS NOT NULL
+  AND (getvariable('sweep_every_run')
+       OR r.run_uuid IN (SELECT run_uuid FROM changed_runs UNION SELECT run_uuid FROM touched_runs))
