@@ -45,4 +45,4 @@ done
 echo "    rows: exercise $("$BIN" --db "$OUT/a.db" query --format csv 'SELECT count(*) FROM blog_analysis.votes' | tail -1), plain $("$BIN" --db "$OUT/b.db" query --format csv 'SELECT count(*) FROM blog_analysis.votes' | tail -1)"
 
 measure "(c) exercise ingest-data, unchanged file" "$BIN" --db "$OUT/a.db" ingest-data "$DATA"
-echo "ratios (a)/(b) by round: ${RATIOS[*]}; median: $(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')"
+echo "ratios (a)/(b) by round: ${RATIOS[*]}; median: $(median "${RATIOS[@]}")"
