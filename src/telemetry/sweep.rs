@@ -104,7 +104,7 @@ pub fn sweep(wh: &Warehouse) -> Result<()> {
         |features| {
             timed("sweep: features", || {
                 wh.run(&format!(
-                    "INSERT INTO telemetry.run_features SELECT * FROM {features}"
+                    "INSERT INTO telemetry.run_grid SELECT * FROM {features}"
                 ))
             })
         },
@@ -443,21 +443,7 @@ impl Grid {
                 f.acceleration[3 * robot + i] =
                     rates.acceleration.iter().map(|a| a.map(|a| a[i])).collect();
             }
-            f.speed[robot] = rates.velocity.iter().map(|v| v.map(norm)).collect();
-            f.acceleration_norm[robot] = rates.acceleration.iter().map(|a| a.map(norm)).collect();
-            f.force[robot] = (0..self.len)
-                .map(|g| {
-                    let c = |i: usize| f.values[robot + 2 * i][g];
-                    Some(norm([c(0)?, c(1)?, c(2)?]))
-                })
-                .collect();
         }
-        f.tool_gap = (0..self.len)
-            .map(|g| {
-                let d = |i: usize| Some(f.values[6 + 2 * i][g]? - f.values[7 + 2 * i][g]?);
-                Some(norm([d(0)?, d(1)?, d(2)?]))
-            })
-            .collect();
         f.into_batch()
     }
 }
@@ -580,7 +566,7 @@ impl Kinematics {
     }
 }
 
-/// run_features' columns, in the table's order.
+/// run_grid's columns, in the table's order (the view run_features adds the norms).
 struct FeatureColumns {
     run_uuid: Vec<u64>,
     time: Vec<i64>,
@@ -590,11 +576,7 @@ struct FeatureColumns {
     velocity: [Vec<Option<f64>>; 6],
     /// ax_1, ay_1, az_1, ax_2, ay_2, az_2
     acceleration: [Vec<Option<f64>>; 6],
-    speed: [Vec<Option<f64>>; 2],
-    acceleration_norm: [Vec<Option<f64>>; 2],
-    force: [Vec<Option<f64>>; 2],
     distance: [Vec<Option<f64>>; 2],
-    tool_gap: Vec<Option<f64>>,
     /// encoder_1, encoder_2, load_cell_1, load_cell_2
     filled: [Vec<Option<bool>>; 4],
 }
@@ -607,11 +589,7 @@ impl FeatureColumns {
             values: Default::default(),
             velocity: Default::default(),
             acceleration: Default::default(),
-            speed: Default::default(),
-            acceleration_norm: Default::default(),
-            force: Default::default(),
             distance: Default::default(),
-            tool_gap: Vec::new(),
             filled: Default::default(),
         }
     }
@@ -622,11 +600,7 @@ impl FeatureColumns {
             .into_iter()
             .chain(self.velocity)
             .chain(self.acceleration)
-            .chain(self.speed)
-            .chain(self.acceleration_norm)
-            .chain(self.force)
             .chain(self.distance)
-            .chain([self.tool_gap])
             .map(doubles);
         let columns: Vec<ArrayRef> = [
             Arc::new(UInt64Array::from(self.run_uuid)) as ArrayRef,
@@ -640,7 +614,7 @@ impl FeatureColumns {
                 .map(|c| Arc::new(BooleanArray::from(c)) as ArrayRef),
         )
         .collect();
-        RecordBatch::try_new(feature_schema(), columns).context("building run_features' rows")
+        RecordBatch::try_new(feature_schema(), columns).context("building run_grid's rows")
     }
 }
 
@@ -658,10 +632,10 @@ fn doubles(column: Vec<Option<f64>>) -> ArrayRef {
 
 fn feature_schema() -> Arc<arrow::datatypes::Schema> {
     use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
-    const DOUBLES: [&str; 33] = [
+    const DOUBLES: [&str; 26] = [
         "fx_1", "fx_2", "fy_1", "fy_2", "fz_1", "fz_2", "x_1", "x_2", "y_1", "y_2", "z_1", "z_2",
         "vx_1", "vy_1", "vz_1", "vx_2", "vy_2", "vz_2", "ax_1", "ay_1", "az_1", "ax_2", "ay_2",
-        "az_2", "v1", "v2", "a1", "a2", "f1", "f2", "d1", "d2", "tool_gap",
+        "az_2", "d1", "d2",
     ];
     let mut fields = vec![
         Field::new("run_uuid", DataType::UInt64, false),

@@ -29,7 +29,7 @@ WITH coverage AS (
     UNPIVOT (
         SELECT run_uuid,
                count(*) FILTER (WHERE NOT encoder_1_filled) AS observed_encoder_1, count(*) FILTER (WHERE encoder_1_filled) AS filled_encoder_1, count(*) FILTER (WHERE NOT encoder_2_filled) AS observed_encoder_2, count(*) FILTER (WHERE encoder_2_filled) AS filled_encoder_2, count(*) FILTER (WHERE NOT load_cell_1_filled) AS observed_load_cell_1, count(*) FILTER (WHERE load_cell_1_filled) AS filled_load_cell_1, count(*) FILTER (WHERE NOT load_cell_2_filled) AS observed_load_cell_2, count(*) FILTER (WHERE load_cell_2_filled) AS filled_load_cell_2
-        FROM telemetry.run_features WHERE run_uuid IN (SELECT run_uuid FROM changed_runs)
+        FROM telemetry.run_grid WHERE run_uuid IN (SELECT run_uuid FROM changed_runs)
         GROUP BY run_uuid
     )
     ON (observed_encoder_1, filled_encoder_1) AS 'encoder_1', (observed_encoder_2, filled_encoder_2) AS 'encoder_2', (observed_load_cell_1, filled_load_cell_1) AS 'load_cell_1', (observed_load_cell_2, filled_load_cell_2) AS 'load_cell_2'

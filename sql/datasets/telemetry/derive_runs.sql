@@ -4,7 +4,8 @@
 --   the sweep (src/telemetry/sweep.rs) reads the readings of those and of touched_runs (sweep_readings.sql)
 --                                in one pass and sorts each series: it writes the repeats of the touched
 --                                runs to the temp table repeated_readings, and for the changed runs
---                                reading_spikes, run_features (stage 4) and the temp table swept_series
+--                                reading_spikes, run_grid (stage 4, read through the view run_features)
+--                                and the temp table swept_series
 --   derive.sql                   records the repeats, run_sensors and runs from what the sweep left
 -- Each run is independent of the others: the sweep computes them in parallel.
 CREATE TEMP TABLE IF NOT EXISTS changed_runs (run_uuid UBIGINT);
@@ -26,7 +27,7 @@ INSERT INTO changed_runs SELECT run_uuid FROM regridded_runs;
 SET VARIABLE sweep_every_run = (SELECT count(*) = 0 FROM telemetry.runs);
 
 DELETE FROM telemetry.reading_spikes WHERE run_uuid IN (SELECT run_uuid FROM changed_runs);
-DELETE FROM telemetry.run_features WHERE run_uuid IN (SELECT run_uuid FROM changed_runs);
+DELETE FROM telemetry.run_grid WHERE run_uuid IN (SELECT run_uuid FROM changed_runs);
 
 -- Per run, robot and field (a series): its readings once repeats are set aside, spikes included.
 CREATE OR REPLACE TEMP TABLE swept_series (
