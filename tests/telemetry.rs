@@ -506,6 +506,12 @@ fn unknown_runs_and_foreign_files_get_one_clear_error_and_change_nothing() {
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("junk.parquet"), "{}", stderr(&out));
+    // DuckDB's own reason, not a consequence of it.
+    assert!(
+        stderr(&out).contains("magic bytes") && !stderr(&out).contains("aborted"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(ws.count("SELECT count(*) FROM telemetry.readings_raw"), 0);
     assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 0);
 }

@@ -14,6 +14,7 @@ use duckdb::arrow::array::{ArrayRef, Int64Array, StringArray};
 use duckdb::arrow::record_batch::RecordBatch;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ledger::{Decision, FileMeta, Outcome};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -610,18 +611,35 @@ fn record_hashes(run: &Run, todo: &[Planned], hashes: &[(i64, String)]) -> Resul
 /// dataset's `missing_columns_parquet.sql` or `missing_columns_csv.sql`. A file DuckDB cannot read is an
 /// error naming it.
 pub fn missing_columns(wh: &Warehouse, sql_dir: &str, path: &str) -> Result<String> {
-    let kind = if discover::has_extension(Path::new(path), &[".parquet"]) {
-        "parquet"
-    } else {
-        "csv"
-    };
-    let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_{kind}.sql"))?;
+    if discover::has_extension(Path::new(path), &[".parquet"]) {
+        let found = missing_columns_parquet(&wh.conn, sql_dir, &[path.to_string()])
+            .map_err(|e| anyhow::anyhow!("{path}: {}", duckdb_reason(&format!("{e:#}"))))?;
+        return Ok(found.into_iter().map(|(_, m)| m).next().unwrap_or_default());
+    }
+    let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_csv.sql"))?;
     wh.run(&format!(
         "SET VARIABLE candidate_file = {}",
         lines::sql_string(path)
     ))
     .and_then(|_| Ok(wh.conn.query_row(check, [], |r| r.get(0))?))
     .map_err(|e| anyhow::anyhow!("{path}: {}", duckdb_reason(&format!("{e:#}"))))
+}
+
+/// `missing_columns` for many Parquet files in one read of their schemas: (path, missing) per file.
+fn missing_columns_parquet(
+    conn: &duckdb::Connection,
+    sql_dir: &str,
+    paths: &[String],
+) -> Result<Vec<(String, String)>> {
+    let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_parquet.sql"))?;
+    let list: Vec<String> = paths.iter().map(|p| lines::sql_string(p)).collect();
+    conn.execute_batch(&format!(
+        "SET VARIABLE candidate_files = [{}]",
+        list.join(", ")
+    ))?;
+    let mut stmt = conn.prepare(check)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 /// DuckDB's reason in an error message: its first line (not the SQL excerpt under it), without the
@@ -640,9 +658,23 @@ fn stage_parquet_by_sql(run: &Run, files: &[&Planned]) -> Result<()> {
     if files.is_empty() {
         return Ok(());
     }
-    for f in files {
-        let path = f.meta.key();
-        let missing = missing_columns(run.wh, run.spec.sql_dir, &path)?;
+    // Every file's schema in one read, on a connection of its own (a failure there leaves the load's
+    // transaction usable); when that fails (or names a file otherwise), file by file, so that the error
+    // names the file.
+    let paths: Vec<String> = files.iter().map(|f| f.meta.key()).collect();
+    let together: HashMap<String, String> = run
+        .wh
+        .conn
+        .try_clone()
+        .map_err(anyhow::Error::from)
+        .and_then(|probe| missing_columns_parquet(&probe, run.spec.sql_dir, &paths))
+        .map(|found| found.into_iter().collect())
+        .unwrap_or_default();
+    for path in &paths {
+        let missing = match together.get(path) {
+            Some(missing) => missing.clone(),
+            None => missing_columns(run.wh, run.spec.sql_dir, path)?,
+        };
         if !missing.is_empty() {
             bail!(
                 "{path}: not a {} file: no column(s) {missing}",
