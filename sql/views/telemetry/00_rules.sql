@@ -6,11 +6,17 @@ CREATE OR REPLACE MACRO telemetry.sensor_of(field) AS
 
 -- A landed time (TIMESTAMP, TIMESTAMPTZ or ISO-8601 text) as UTC: a trailing Z or offset is honoured, a
 -- bare time is taken as UTC. NULL when it is not a time.
-CREATE OR REPLACE MACRO telemetry.parse_time(t) AS TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP);
+-- (typeof is constant for a column: DuckDB keeps only the branch for the column's type.)
+CREATE OR REPLACE MACRO telemetry.parse_time(t) AS
+    CASE WHEN typeof(t) = 'TIMESTAMP' THEN TRY_CAST(t AS TIMESTAMP)
+         ELSE TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END;
 
 -- The landed texts that did not parse into readings_raw's types, as 'column: text; ...'; NULL when all did.
 CREATE OR REPLACE MACRO telemetry.unparsed(time, value, robot_id, run_uuid) AS
-    nullif(concat_ws('; ',
+    CASE WHEN typeof(time) = 'TIMESTAMP' AND typeof(value) = 'DOUBLE' AND typeof(robot_id) = 'BIGINT'
+              AND typeof(run_uuid) = 'UBIGINT'
+         THEN NULL  -- columns of the very types of readings_raw: nothing can fail to parse
+         ELSE nullif(concat_ws('; ',
         CASE WHEN time IS NOT NULL AND telemetry.parse_time(time) IS NULL
              THEN 'time is not a timestamp: ' || time END,
         CASE WHEN value IS NOT NULL AND TRY_CAST(value AS DOUBLE) IS NULL
@@ -18,7 +24,7 @@ CREATE OR REPLACE MACRO telemetry.unparsed(time, value, robot_id, run_uuid) AS
         CASE WHEN robot_id IS NOT NULL AND TRY_CAST(robot_id AS BIGINT) IS NULL
              THEN 'robot_id is not an integer: ' || robot_id END,
         CASE WHEN run_uuid IS NOT NULL AND TRY_CAST(run_uuid AS UBIGINT) IS NULL
-             THEN 'run_uuid is not an unsigned 64-bit integer: ' || run_uuid END), '');
+             THEN 'run_uuid is not an unsigned 64-bit integer: ' || run_uuid END), '') END::VARCHAR;
 
 -- Why a row of readings_raw cannot be a reading; NULL when it can.
 CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, run_uuid, sensor_type, unparsed) AS
