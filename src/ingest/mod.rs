@@ -614,7 +614,11 @@ pub fn missing_columns(wh: &Warehouse, sql_dir: &str, path: &str) -> Result<Stri
     if discover::has_extension(Path::new(path), &[".parquet"]) {
         let found = missing_columns_parquet(&wh.conn, sql_dir, &[path.to_string()])
             .map_err(|e| anyhow::anyhow!("{path}: {}", duckdb_reason(&format!("{e:#}"))))?;
-        return Ok(found.into_iter().map(|(_, m)| m).next().unwrap_or_default());
+        return found
+            .into_iter()
+            .map(|(_, m)| m)
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{path}: DuckDB found no columns in it"));
     }
     let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_csv.sql"))?;
     wh.run(&format!(
