@@ -654,3 +654,36 @@ fn a_run_whose_every_row_is_rejected_is_no_run() {
         0
     );
 }
+
+#[test]
+fn a_reading_stamped_years_off_fails_the_load_naming_its_run_and_changes_nothing() {
+    let ws = Workspace::new();
+    hand_built_run(&ws);
+    ingest(&ws, &["runs/hand.csv"]);
+    let before = ws.csv("SELECT count(*) AS n FROM telemetry.readings_raw");
+    // A logger whose clock fell back to 1970 for one reading of an existing run.
+    let wrong = [
+        HEADER.to_string(),
+        format!("1970-01-01T00:00:00.000Z,1.0,x,1,{RUN},encoder"),
+    ];
+    ws.write("runs/wrong.csv", &(wrong.join("\n") + "\n"));
+    let out = exercise(
+        &ws,
+        &["ingest-data", "--dataset", "telemetry", "runs/wrong.csv"],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("run {RUN}: its readings span"))
+            && err.contains("a reading's clock is probably wrong"),
+        "{err}"
+    );
+    assert_eq!(
+        ws.csv("SELECT count(*) AS n FROM telemetry.readings_raw"),
+        before
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM meta.file_loads WHERE path LIKE '%wrong.csv'"),
+        0
+    );
+}

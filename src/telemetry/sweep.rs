@@ -305,9 +305,11 @@ fn sweep_run(run_uuid: u64, series: &mut [Vec<Reading>; SERIES], grid_us: Option
         });
     }
     // What is left is what the grid averages.
-    swept.features = grid_us
-        .and_then(|grid_us| Grid::new(series, grid_us))
-        .map(|grid| grid.features(run_uuid));
+    swept.features = match grid_us.map(|grid_us| Grid::new(run_uuid, series, grid_us)) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(grid))) => Some(grid.features(run_uuid)),
+        Some(Err(err)) => Some(Err(err)),
+    };
     swept
 }
 
@@ -368,12 +370,32 @@ struct Grid {
     observed: [Vec<Observed>; 4],
 }
 
+/// The most grid points the sweep makes for one run (about 14 hours at 10 ms, ~3 GB while it is built):
+/// more is a clock gone wrong (a reading stamped 1970 in a 2022 run), not a run.
+const MAX_GRID_POINTS: i64 = 5_000_000;
+
 impl Grid {
-    fn new(clean: &[Vec<Reading>; SERIES], grid_us: i64) -> Option<Grid> {
+    /// None when the run has no clean reading; an error when its readings span too many grid points.
+    fn new(run_uuid: u64, clean: &[Vec<Reading>; SERIES], grid_us: i64) -> Result<Option<Grid>> {
         let bucket = |r: &Reading| r.time_us.div_euclid(grid_us);
-        let first_bucket = clean.iter().filter_map(|s| s.first()).map(bucket).min()?;
-        let last_bucket = clean.iter().filter_map(|s| s.last()).map(bucket).max()?;
-        let len = (last_bucket - first_bucket + 1) as usize;
+        let (Some(first_bucket), Some(last_bucket)) = (
+            clean.iter().filter_map(|s| s.first()).map(bucket).min(),
+            clean.iter().filter_map(|s| s.last()).map(bucket).max(),
+        ) else {
+            return Ok(None);
+        };
+        let points = last_bucket - first_bucket + 1;
+        if points > MAX_GRID_POINTS {
+            bail!(
+                "run {run_uuid}: its readings span {:.1} hours, {points} grid points of {} ms, more than \
+                 the {MAX_GRID_POINTS} made for one run: a reading's clock is probably wrong (its first and \
+                 last readings: SELECT * FROM telemetry.readings WHERE run_uuid = {run_uuid} ORDER BY time), \
+                 or use a coarser --grid-ms",
+                (points * grid_us) as f64 / 3.6e9,
+                grid_us / 1000
+            );
+        }
+        let len = points as usize;
         let mut sums = vec![[0.0f64; SERIES]; len];
         let mut counts = vec![[0u32; SERIES]; len];
         // Encoder sample offsets per robot: sum, count.
@@ -405,7 +427,7 @@ impl Grid {
                 })
                 .collect()
         };
-        Some(Grid {
+        Ok(Some(Grid {
             grid_us,
             first_bucket,
             len,
@@ -415,7 +437,7 @@ impl Grid {
                 observe(true, 0),
                 observe(true, 1),
             ],
-        })
+        }))
     }
 
     fn features(&self, run_uuid: u64) -> Result<RecordBatch> {
