@@ -296,6 +296,15 @@ mod tests {
         conn
     }
 
+    /// `SELECT count(*)` over the stream of this token.
+    fn count_rows(conn: &Connection, token: u64) -> duckdb::Result<i64> {
+        conn.query_row(
+            &format!("SELECT count(*) FROM {FUNCTION}({token})"),
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+    }
+
     #[test]
     fn every_row_of_every_batch_arrives_once_and_a_second_scan_is_refused() {
         let conn = connection();
@@ -323,13 +332,7 @@ mod tests {
         producer.join().unwrap();
         assert_eq!((rows, lines, distinct), (5000, 5000 * 5001 / 2, 5000));
         assert!(registration.source.exhausted());
-        let again = conn
-            .query_row(
-                &format!("SELECT count(*) FROM {FUNCTION}({})", registration.token),
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .unwrap_err();
+        let again = count_rows(&conn, registration.token).unwrap_err();
         assert!(again.to_string().contains("already read"), "{again}");
     }
 
@@ -342,13 +345,7 @@ mod tests {
         sender
             .send(Err(anyhow!("votes.jsonl.gz: compressed data is truncated")))
             .unwrap();
-        let failed = conn
-            .query_row(
-                &format!("SELECT count(*) FROM {FUNCTION}({})", registration.token),
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .unwrap_err();
+        let failed = count_rows(&conn, registration.token).unwrap_err();
         assert!(failed.to_string().contains("truncated"), "{failed}");
         let kept = registration.source.close().expect("the reader's error");
         assert_eq!(
@@ -361,13 +358,7 @@ mod tests {
     #[test]
     fn an_unknown_token_is_an_error_not_an_empty_table() {
         let conn = connection();
-        let err = conn
-            .query_row(
-                &format!("SELECT count(*) FROM {FUNCTION}(999999)"),
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .unwrap_err();
+        let err = count_rows(&conn, 999_999).unwrap_err();
         assert!(err.to_string().contains("no staging source"), "{err}");
     }
 }
