@@ -5,7 +5,8 @@ use crate::cli::{
 };
 use crate::ingest::{self, Report, Spec};
 use crate::output;
-use crate::warehouse::Warehouse;
+use crate::text::{printable, CAP};
+use crate::warehouse::{Access, Warehouse};
 use anyhow::{bail, Context, Result};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
@@ -28,10 +29,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Stedi(args) => report(db, "reports/stedi_zones.sql", args.format),
         Command::Runs(args) => report(db, "reports/telemetry_runs.sql", args.format),
         Command::Run(args) => {
-            crate::telemetry::run(&Warehouse::open_read_only(db)?, &args).map(|_| ExitCode::SUCCESS)
+            crate::telemetry::run(&Warehouse::open_reader(db, Access::Read)?, &args)
+                .map(|_| ExitCode::SUCCESS)
         }
         Command::Plot(args) => {
-            let wh = Warehouse::open_read_only(db)?;
+            let wh = Warehouse::open_reader(db, Access::Read)?;
             crate::telemetry::plot(&wh, &args)?;
             println!("wrote {}", args.output.display());
             Ok(ExitCode::SUCCESS)
@@ -109,7 +111,7 @@ fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
 fn recognise(wh: &Warehouse, paths: &[String]) -> Dataset {
     let first = ingest::discover::find_files(paths, ingest::TELEMETRY.extensions)
         .ok()
-        .and_then(|files| files.into_iter().next());
+        .and_then(|found| found.files.into_iter().next());
     let is_telemetry = first.is_some_and(|f| {
         ingest::missing_columns(wh, ingest::TELEMETRY.sql_dir, &f.to_string_lossy())
             .is_ok_and(|missing| missing.is_empty())
@@ -121,9 +123,10 @@ fn recognise(wh: &Warehouse, paths: &[String]) -> Dataset {
     }
 }
 
-/// Shows a path relative to the working directory when it is below it.
+/// Shows a path relative to the working directory when it is below it, safe to print (a file name is
+/// data: its control characters are escaped).
 fn display_path(path: &str) -> String {
-    std::env::current_dir()
+    let shown = std::env::current_dir()
         .ok()
         .and_then(|cwd| {
             Path::new(path)
@@ -131,7 +134,8 @@ fn display_path(path: &str) -> String {
                 .ok()
                 .map(|p| p.display().to_string())
         })
-        .unwrap_or_else(|| path.to_string())
+        .unwrap_or_else(|| path.to_string());
+    printable(&shown, 4 * CAP)
 }
 
 pub fn print_report(report: &Report, spec: &Spec, out: &mut dyn Write) -> Result<()> {
@@ -193,29 +197,34 @@ pub fn print_report(report: &Report, spec: &Spec, out: &mut dyn Write) -> Result
             out,
             "note: {}: {}",
             display_path(&o.path),
-            o.message.as_deref().unwrap_or("")
+            printable(o.message.as_deref().unwrap_or(""), CAP)
         )?;
     }
     for note in &report.notes {
-        writeln!(out, "{note}")?;
+        writeln!(out, "{}", printable(note, 4 * CAP))?;
     }
-    for (path, other) in &report.duplicate_files {
+    for copy in &report.duplicate_files {
         writeln!(
             out,
-            "skipped: {}: same content as the already loaded {}",
-            display_path(&path.to_string_lossy()),
-            display_path(other)
+            "skipped: {}: same content as {} {}",
+            display_path(&copy.path.to_string_lossy()),
+            display_path(&copy.kept),
+            if copy.in_this_run {
+                "(loaded in this run)"
+            } else {
+                "(loaded before)"
+            }
         )?;
     }
     for (path, why) in &report.failed {
-        eprintln!("failed: {}: {why}", display_path(path));
+        eprintln!("failed: {}: {}", display_path(path), printable(why, CAP));
     }
     for r in &report.reject_samples {
         eprintln!(
             "rejected: {}:{}: {}",
             display_path(&r.file),
             r.line,
-            r.reason
+            printable(&r.reason, CAP)
         );
     }
     let shown = report.reject_samples.len() as i64;
@@ -239,7 +248,7 @@ fn outliers(db: &Path, format: Format) -> Result<ExitCode> {
 
 /// Prints the result of an embedded report query.
 fn report(db: &Path, file: &str, format: Format) -> Result<ExitCode> {
-    let wh = Warehouse::open_read_only(db)?;
+    let wh = Warehouse::open_reader(db, Access::Read)?;
     let result = output::query(&wh.conn, crate::sqlfiles::get(file)?)?;
     output::print(&result, format, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
@@ -259,14 +268,45 @@ fn query(db: &Path, args: &QueryArgs) -> Result<ExitCode> {
             text
         }
     };
+    // One statement: the result printed is the result of all that ran.
+    let statements = crate::duck::statements::count(&sql)?;
+    if statements > 1 {
+        bail!("{statements} statements given: `exercise query` runs exactly one (run them one by one)");
+    }
     let wh = if args.write {
         Warehouse::open(db)?
     } else {
-        Warehouse::open_read_only(db)?
+        Warehouse::open_reader(db, Access::Sandboxed)?
     };
-    let result = output::query(&wh.conn, sql.trim().trim_end_matches(';'))?;
+    let result = output::query(&wh.conn, sql.trim().trim_end_matches(';')).map_err(|e| {
+        if args.write {
+            e
+        } else {
+            explain_sandbox_refusal(e)
+        }
+    })?;
     output::print(&result, args.format.format, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Adds, to DuckDB's refusal of something the read-only sandbox forbids, how to do it on purpose.
+fn explain_sandbox_refusal(err: anyhow::Error) -> anyhow::Error {
+    let text = err.to_string();
+    let refused = [
+        "read-only mode",
+        "disabled by configuration",
+        "external access is disabled",
+        "configuration has been locked",
+        "Permission Error",
+    ];
+    if refused.iter().any(|r| text.contains(r)) {
+        anyhow::anyhow!(
+            "{}: `exercise query` is read-only and reads only the warehouse; add --write to change it or to read and write other files",
+            crate::ingest::duckdb_reason(&text)
+        )
+    } else {
+        err
+    }
 }
 
 fn print_section(wh: &Warehouse, title: &str, sql: &str) -> Result<()> {
@@ -293,7 +333,7 @@ fn table_counts_sql(wh: &Warehouse) -> Result<String> {
 }
 
 fn status(db: &Path) -> Result<ExitCode> {
-    let wh = Warehouse::open_read_only(db)?;
+    let wh = Warehouse::open_reader(db, Access::Read)?;
     println!("warehouse {}", db.display());
     print_section(&wh, "tables", &table_counts_sql(&wh)?)?;
     for (path, sql) in crate::sqlfiles::under("status/") {
@@ -381,8 +421,7 @@ fn check_ingestion(db: &Path, args: &CheckArgs) -> Result<ExitCode> {
 }
 
 fn check_outliers(db: &Path) -> Result<ExitCode> {
-    let wh = Warehouse::open(db)?;
-    wh.run_file("views/blog_analysis/outlier_weeks.sql")?;
+    let wh = Warehouse::open_reader(db, Access::Read)?;
     let exists: i64 = wh.scalar(
         "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'blog_analysis' AND view_name = 'outlier_weeks'",
     )?;
@@ -503,7 +542,7 @@ fn relation(wh: &Warehouse, name: &str) -> Result<String> {
 }
 
 fn export(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
-    let wh = Warehouse::open_read_only(db)?;
+    let wh = Warehouse::open_reader(db, Access::Read)?;
     let source = relation(&wh, &args.table)?;
     std::fs::create_dir_all(&args.to)
         .with_context(|| format!("cannot create {}", args.to.display()))?;

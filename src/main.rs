@@ -2,12 +2,14 @@
 //! `main` only parses arguments, dispatches, and turns errors into one clear line and exit code 1.
 mod cli;
 mod commands;
+mod duck;
 mod fetch;
 mod generate;
 mod ingest;
 mod output;
 mod sqlfiles;
 mod telemetry;
+mod text;
 mod warehouse;
 
 use clap::Parser;
@@ -20,7 +22,7 @@ fn main() -> ExitCode {
         // A reader that stopped early (`exercise run ... | head`) is not an error of ours.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", text::printable_lines(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }

@@ -1,5 +1,6 @@
 //! Printing query results: aligned tables for people, CSV and JSON lines for pipes.
 use crate::cli::Format;
+use crate::text::{printable, CAP};
 use anyhow::{Context, Result};
 use duckdb::arrow::datatypes::{DataType, SchemaRef};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -37,7 +38,8 @@ pub fn print(result: &ResultSet, format: Format, out: &mut dyn Write) -> Result<
     .context("writing the result")
 }
 
-/// Cell texts of every row, as DuckDB's types display them.
+/// Cell texts of every row, as DuckDB's types display them, safe for a terminal (control characters
+/// escaped, a cell cut at `CAP` characters); CSV and JSON output keep values exact.
 fn cells(result: &ResultSet) -> Result<Vec<Vec<String>>> {
     let options = FormatOptions::default()
         .with_null("NULL")
@@ -51,7 +53,12 @@ fn cells(result: &ResultSet) -> Result<Vec<Vec<String>>> {
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
             .collect::<Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| f.value(i).to_string()).collect());
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| printable(&f.value(i).to_string(), CAP))
+                    .collect(),
+            );
         }
     }
     Ok(rows)
@@ -65,7 +72,8 @@ fn is_numeric(t: &DataType) -> bool {
 pub fn write_table(result: &ResultSet, out: &mut dyn Write) -> Result<()> {
     let fields = result.schema.fields();
     let rows = cells(result)?;
-    let mut widths: Vec<usize> = fields.iter().map(|f| f.name().chars().count()).collect();
+    let names: Vec<String> = fields.iter().map(|f| printable(f.name(), CAP)).collect();
+    let mut widths: Vec<usize> = names.iter().map(|n| n.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -86,11 +94,7 @@ pub fn write_table(result: &ResultSet, out: &mut dyn Write) -> Result<()> {
             .collect();
         parts.join("  ").trim_end().to_string()
     };
-    writeln!(
-        out,
-        "{}",
-        line(fields.iter().map(|f| f.name().as_str()).collect())
-    )?;
+    writeln!(out, "{}", line(names.iter().map(String::as_str).collect()))?;
     writeln!(
         out,
         "{}",

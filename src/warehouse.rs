@@ -14,10 +14,23 @@ pub struct Warehouse {
     pub path: PathBuf,
 }
 
+/// How a command may use the warehouse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Read and write: created when missing, migrated, views re-created. Takes the write lock.
+    Write,
+    /// Read only, for the tool's own queries (reports, exports): the file is opened read-only, so any
+    /// number of readers run side by side; nothing in the warehouse is changed.
+    Read,
+    /// Read only, for SQL typed by a user (`exercise query` without --write): besides the read-only
+    /// file, DuckDB may read or write no other file, load no extension and change no setting.
+    Sandboxed,
+}
+
 impl Warehouse {
     /// Opens (creating if needed) for writing, applies pending migrations and re-creates the views.
     pub fn open(path: &Path) -> Result<Self> {
-        let wh = Self::connect(path, AccessMode::ReadWrite)?;
+        let wh = Self::connect(path, Access::Write)?;
         wh.migrate()?;
         wh.recreate_views()?;
         Ok(wh)
@@ -25,21 +38,71 @@ impl Warehouse {
 
     /// Opens for writing without migrating (for `exercise migrate`, which reports what it applies).
     pub fn open_unmigrated(path: &Path) -> Result<Self> {
-        Self::connect(path, AccessMode::ReadWrite)
+        Self::connect(path, Access::Write)
     }
 
-    /// Opens for reading only, after bringing the schema up to date when the file is not in use.
-    pub fn open_read_only(path: &Path) -> Result<Self> {
-        match Self::open(path) {
-            Ok(wh) => drop(wh),
-            // Another process may hold the file open for reading: read what is there.
-            Err(err) if path.exists() && is_lock_error(&err) => {}
-            Err(err) => return Err(err),
+    /// Opens an existing warehouse read-only, after checking that its schema and views are this build's:
+    /// a reader does no schema work, so it never needs the write lock. A missing file, a file that is not
+    /// a warehouse, or one that needs migrating is a clear error saying what to run.
+    pub fn open_reader(path: &Path, access: Access) -> Result<Self> {
+        debug_assert!(access != Access::Write);
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                bail!("{} is a directory, not a warehouse file", path.display())
+            }
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => bail!(
+                "no warehouse at {}: `exercise migrate` creates an empty one, `exercise ingest-data` loads data into one",
+                path.display()
+            ),
+            Err(err) => bail!("cannot open warehouse {}: {err}", path.display()),
         }
-        Self::connect(path, AccessMode::ReadOnly)
+        let wh = Self::connect(path, access)?;
+        wh.check_current()?;
+        Ok(wh)
     }
 
-    fn connect(path: &Path, mode: AccessMode) -> Result<Self> {
+    /// Refuses a warehouse whose migrations or views are not this build's, without changing it.
+    fn check_current(&self) -> Result<()> {
+        let p = self.path.display();
+        let has_ledger: i64 = self.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()
+             AND schema_name = 'meta' AND table_name = 'schema_migrations'",
+        )?;
+        if has_ledger == 0 {
+            bail!(
+                "{p} is a DuckDB file but not an exercise warehouse (it has no meta.schema_migrations): \
+                 check --db, or run `exercise --db {p} migrate` to make it one"
+            );
+        }
+        let known = sqlfiles::migrations()?;
+        let pending = verify(&self.applied_migrations()?, &known)
+            .map_err(|e| anyhow!("warehouse {p}: {e}"))?;
+        if !pending.is_empty() {
+            let names: Vec<&str> = pending.iter().map(|m| m.name).collect();
+            bail!(
+                "warehouse {p} needs migrating ({} pending: {}): run `exercise --db {p} migrate` first",
+                names.len(),
+                names.join(", ")
+            );
+        }
+        let views: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT max_by(checksum, created_at) FROM meta.schema_views",
+                [],
+                |r| r.get(0),
+            )
+            .context("reading meta.schema_views")?;
+        if views.as_deref() != Some(views_checksum().as_str()) {
+            bail!(
+                "the views of warehouse {p} are not this build's: run `exercise --db {p} migrate` to re-create them"
+            );
+        }
+        Ok(())
+    }
+
+    fn connect(path: &Path, access: Access) -> Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             if !parent.is_dir() {
                 bail!(
@@ -49,12 +112,19 @@ impl Warehouse {
                 );
             }
         }
-        let writable = matches!(mode, AccessMode::ReadWrite);
+        let mode = match access {
+            Access::Write => AccessMode::ReadWrite,
+            Access::Read | Access::Sandboxed => AccessMode::ReadOnly,
+        };
         let storage = std::env::var("EXERCISE_STORAGE_VERSION")
             .unwrap_or_else(|_| STORAGE_COMPATIBILITY.to_string());
+        // Extensions are never installed or loaded behind the user's back (json and parquet are built in):
+        // a SQLite file given as --db is refused instead of fetching the sqlite extension.
         let mut config = Config::default()
             .access_mode(mode)
             .and_then(|c| c.with("storage_compatibility_version", &storage))
+            .and_then(|c| c.with("autoinstall_known_extensions", "false"))
+            .and_then(|c| c.enable_autoload_extension(false))
             .with_context(|| {
                 format!("building the DuckDB configuration (storage version {storage})")
             })?;
@@ -64,9 +134,15 @@ impl Warehouse {
                 format!("EXERCISE_MEMORY_LIMIT={limit} is not a DuckDB memory limit")
             })?;
         }
+        if access == Access::Sandboxed {
+            config = config
+                .enable_external_access(false)
+                .and_then(|c| c.with("lock_configuration", "true"))
+                .context("building the read-only sandbox's configuration")?;
+        }
         let conn =
             Connection::open_with_flags(path, config).map_err(|e| explain_open_error(path, e))?;
-        if writable {
+        if access == Access::Write {
             crate::ingest::incoming::register(&conn)?;
         }
         Ok(Warehouse {
@@ -100,41 +176,27 @@ impl Warehouse {
     pub fn migrate(&self) -> Result<Vec<&'static str>> {
         self.run_file("bootstrap.sql")?;
         let known = sqlfiles::migrations()?;
-        let applied = self.applied_migrations()?;
-        for (version, name, checksum) in &applied {
-            let Some(m) = known.iter().find(|m| m.version == *version) else {
-                bail!(
-                    "warehouse {} has migration {name} which this build of exercise does not know: use a newer build",
-                    self.path.display()
-                );
-            };
-            if &m.checksum != checksum {
-                bail!(
-                    "migration {} was edited after it was applied to {} (checksum {} now, {} when applied): \
-                     put the change in a new migration instead",
-                    m.name,
-                    self.path.display(),
-                    m.checksum,
-                    checksum
-                );
-            }
-        }
+        let pending = verify(&self.applied_migrations()?, &known)
+            .map_err(|e| anyhow!("warehouse {}: {e}", self.path.display()))?;
         let mut newly = Vec::new();
-        for m in known
-            .iter()
-            .filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version))
-        {
+        for m in pending {
             self.apply_migration(m)?;
             newly.push(m.name);
         }
         Ok(newly)
     }
 
-    fn applied_migrations(&self) -> Result<Vec<(i32, String, String)>> {
+    fn applied_migrations(&self) -> Result<Vec<Applied>> {
         let mut stmt = self.conn.prepare(
             "SELECT version, name, checksum FROM meta.schema_migrations ORDER BY version",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Applied {
+                version: r.get(0)?,
+                name: r.get(1)?,
+                checksum: r.get(2)?,
+            })
+        })?;
         rows.collect::<Result<Vec<_>, _>>()
             .context("reading meta.schema_migrations")
     }
@@ -152,13 +214,21 @@ impl Warehouse {
         tx.commit()
     }
 
-    /// Re-creates every view from `sql/views/**.sql`, in path order, in one transaction.
+    /// Re-creates every view from `sql/views/**.sql`, in path order, in one transaction, and records
+    /// which definitions they are (meta.schema_views) for read-only commands to check.
     pub fn recreate_views(&self) -> Result<()> {
         let tx = self.begin()?;
         for (path, sql) in sqlfiles::under("views/") {
             self.run(sql)
                 .with_context(|| format!("creating the view in sql/{path}"))?;
         }
+        self.run("DELETE FROM meta.schema_views")?;
+        self.conn
+            .execute(
+                "INSERT INTO meta.schema_views VALUES (?, now()::TIMESTAMP)",
+                [views_checksum()],
+            )
+            .context("recording the views' checksum")?;
         tx.commit()
     }
 
@@ -168,6 +238,57 @@ impl Warehouse {
             .query_row(sql, [], |r| r.get(0))
             .with_context(|| format!("running `{sql}`"))
     }
+}
+
+/// A migration recorded in meta.schema_migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub version: i32,
+    pub name: String,
+    pub checksum: String,
+}
+
+/// Checks the applied migrations against the ones this build knows and returns those still to apply,
+/// in order. An applied migration that is unknown, edited since (its checksum differs) or recorded twice
+/// is an error: the warehouse and the build disagree on the schema's history.
+pub fn verify<'a>(applied: &[Applied], known: &'a [Migration]) -> Result<Vec<&'a Migration>> {
+    for (i, a) in applied.iter().enumerate() {
+        if applied[..i].iter().any(|b| b.version == a.version) {
+            bail!(
+                "migration version {} is recorded twice in meta.schema_migrations ({}): the history is corrupt",
+                a.version,
+                a.name
+            );
+        }
+        let Some(m) = known.iter().find(|m| m.version == a.version) else {
+            bail!(
+                "it has migration {} which this build of exercise does not know: use a newer build",
+                a.name
+            );
+        };
+        if m.checksum != a.checksum {
+            bail!(
+                "migration {} was edited after it was applied (checksum {} now, {} when applied): \
+                 put the change in a new migration instead",
+                m.name,
+                m.checksum,
+                a.checksum
+            );
+        }
+    }
+    Ok(known
+        .iter()
+        .filter(|m| !applied.iter().any(|a| a.version == m.version))
+        .collect())
+}
+
+/// One checksum over every view file (path and text), in the order they are created.
+pub fn views_checksum() -> String {
+    let all: String = sqlfiles::under("views/")
+        .iter()
+        .map(|(path, sql)| format!("{path}\n{sql}\n"))
+        .collect();
+    sqlfiles::checksum(&all)
 }
 
 /// Rolls back on drop unless committed, so an early return or error leaves the warehouse as it was.
@@ -191,8 +312,13 @@ impl Drop for Transaction<'_> {
     }
 }
 
-fn is_lock_error(err: &anyhow::Error) -> bool {
-    format!("{err:#}").contains("is locked by another process")
+/// Does the file begin with these bytes?
+fn starts_with_bytes(path: &Path, magic: &[u8]) -> bool {
+    let mut head = vec![0u8; magic.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && head == magic
 }
 
 /// Turns DuckDB's open failures into one sentence naming the file.
@@ -211,6 +337,12 @@ fn explain_open_error(path: &Path, err: duckdb::Error) -> anyhow::Error {
             })
             .unwrap_or_default();
         anyhow!("warehouse {p} is locked by another process{holder}: close it and try again")
+    } else if starts_with_bytes(path, b"SQLite format 3\0") {
+        anyhow!("{p} is not a DuckDB warehouse (it looks like a SQLite database): check --db")
+    } else if text.contains("Loading external extensions is disabled") {
+        anyhow!(
+            "{p} is not a DuckDB warehouse (DuckDB would need an extension to open it): check --db"
+        )
     } else if text.contains("not a valid DuckDB database")
         || text.contains("is not a DuckDB database")
         || text.contains("database file with version number")
@@ -218,5 +350,65 @@ fn explain_open_error(path: &Path, err: duckdb::Error) -> anyhow::Error {
         anyhow!("{p} is not a DuckDB database (or one written by a newer DuckDB): {text}")
     } else {
         anyhow!("cannot open warehouse {p}: {text}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> Vec<Migration> {
+        (1..=3)
+            .map(|v| Migration {
+                version: v,
+                name: ["V001__a.sql", "V002__b.sql", "V003__c.sql"][v as usize - 1],
+                sql: "SELECT 1",
+                checksum: format!("sum{v}"),
+            })
+            .collect()
+    }
+
+    fn applied(version: i32, checksum: &str) -> Applied {
+        Applied {
+            version,
+            name: format!("V{version:03}__x.sql"),
+            checksum: checksum.into(),
+        }
+    }
+
+    #[test]
+    fn verify_returns_the_pending_migrations_in_order() {
+        let known = known();
+        let pending = verify(&[applied(1, "sum1")], &known).unwrap();
+        let names: Vec<_> = pending.iter().map(|m| m.name).collect();
+        assert_eq!(names, ["V002__b.sql", "V003__c.sql"]);
+        assert_eq!(verify(&[], &known).unwrap().len(), 3);
+        let all = [applied(1, "sum1"), applied(2, "sum2"), applied(3, "sum3")];
+        assert!(verify(&all, &known).unwrap().is_empty());
+    }
+
+    #[test]
+    fn verify_refuses_an_edited_migration() {
+        let err = verify(&[applied(1, "sum1"), applied(2, "other")], &known()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("V002__b.sql was edited after it was applied"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn verify_refuses_an_unknown_migration() {
+        let err = verify(&[applied(1, "sum1"), applied(9, "sum9")], &known()).unwrap_err();
+        assert!(
+            err.to_string().contains("V009__x.sql which this build"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn verify_refuses_a_version_recorded_twice() {
+        let err = verify(&[applied(1, "sum1"), applied(1, "sum1")], &known()).unwrap_err();
+        assert!(err.to_string().contains("recorded twice"), "{err}");
     }
 }

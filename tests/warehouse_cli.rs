@@ -175,6 +175,7 @@ fn reviewer_checks_pass_on_the_example() {
 #[test]
 fn check_outliers_fails_on_an_empty_warehouse() {
     let ws = Workspace::new();
+    ws.exercise().arg("migrate").assert().success();
     let out = ws.exercise().arg("check-outliers").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(

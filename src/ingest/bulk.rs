@@ -20,10 +20,13 @@ pub fn load(
     for batch in todo.chunks_mut(files_per_batch.max(1)) {
         match load_batch(run, batch, report) {
             Ok(()) => {}
+            Err(err) if is_warehouse_failure(run, &err) => return Err(err),
             Err(_) if batch.len() > 1 => {
                 for one in batch.chunks_mut(1) {
-                    if let Err(err) = load_batch(run, one, report) {
-                        record_failure(run, &one[0], &format!("{err:#}"), report)?;
+                    match load_batch(run, one, report) {
+                        Ok(()) => {}
+                        Err(err) if is_warehouse_failure(run, &err) => return Err(err),
+                        Err(err) => record_failure(run, &one[0], &format!("{err:#}"), report)?,
                     }
                 }
             }
@@ -43,7 +46,7 @@ fn load_batch(run: &Run, files: &mut [Planned], report: &mut Report) -> Result<(
     let tx = run.wh.begin()?;
     run.register(files)?;
     run.wh.run(
-        "SET VARIABLE batch_files = (SELECT list(path ORDER BY file_index) FROM staged_files)",
+        "SET VARIABLE batch_files = (SELECT list(meta.file_pattern(path) ORDER BY file_index) FROM staged_files)",
     )?;
     run.sql("replace.sql")?;
     run.sql("load.sql")?;
@@ -61,6 +64,27 @@ fn load_batch(run: &Run, files: &mut [Planned], report: &mut Report) -> Result<(
     let room = 10usize.saturating_sub(report.reject_samples.len());
     report.reject_samples.extend(samples.into_iter().take(room));
     Ok(())
+}
+
+/// Is this the warehouse failing (a full disk, an I/O error writing it, DuckDB giving up on it) rather than
+/// a file being unreadable? Then it is the run's error, not the file's: the batch is rolled back, the run
+/// stops, and no healthy file is recorded as failed.
+fn is_warehouse_failure(run: &Run, err: &anyhow::Error) -> bool {
+    let text = format!("{err:#}");
+    let warehouse = run.wh.path.to_string_lossy();
+    [
+        "No space left on device",
+        "Disk quota exceeded",
+        "has been invalidated",
+        "FATAL Error",
+        "Could not write",
+        "Could not truncate",
+        "Could not fsync",
+        "Read-only file system",
+    ]
+    .iter()
+    .any(|sign| text.contains(sign))
+        || (!warehouse.is_empty() && text.contains(warehouse.as_ref()))
 }
 
 fn record_failure(run: &Run, file: &Planned, message: &str, report: &mut Report) -> Result<()> {

@@ -1,6 +1,9 @@
-//! Turning the paths a user typed (files, directories, globs) into the list of files to read.
+//! Turning the paths a user typed (files, directories, globs) into the list of real files to read:
+//! each real file once (by its canonical path), each directory visited once, link loops named.
 use anyhow::{bail, Context, Result};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
 
 /// Does `name` end with one of the dataset's file endings (case-insensitive)?
 pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
@@ -11,19 +14,77 @@ pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
     extensions.iter().any(|ext| name.ends_with(ext))
 }
 
-fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list directory {}", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot list directory {}", dir.display()))?
-            .path();
-        if path.is_dir() {
-            walk(&path, extensions, out)?;
-        } else if has_extension(&path, extensions) {
-            out.push(path);
+/// What discovery found: the files, and what it passed over on the way (one line each).
+#[derive(Debug, Default)]
+pub struct Found {
+    pub files: Vec<PathBuf>,
+    pub notes: Vec<String>,
+}
+
+/// Is `path` a symbolic link that cannot be resolved because it leads back to itself?
+fn is_link_loop(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        && std::fs::metadata(path).is_err_and(|e| {
+            e.raw_os_error() == Some(40 /* ELOOP */) || e.to_string().contains("symbolic links")
+        })
+}
+
+/// Every file below `dir` with one of the endings, following links to directories but entering each
+/// real directory once (a link back to an ancestor or to a directory already read is passed over).
+fn walk(dir: &Path, extensions: &[&str], found: &mut Found) -> Result<()> {
+    let mut entered: HashSet<PathBuf> = HashSet::new();
+    let mut skipped: Vec<String> = Vec::new();
+    let walker = WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if !e.file_type().is_dir() {
+                return true;
+            }
+            match std::fs::canonicalize(e.path()) {
+                Ok(real) if !entered.insert(real.clone()) => {
+                    skipped.push(format!(
+                        "skipped {}: the same directory as {} (already read)",
+                        e.path().display(),
+                        real.display()
+                    ));
+                    false
+                }
+                _ => true,
+            }
+        });
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() && has_extension(e.path(), extensions) => {
+                found.files.push(e.into_path())
+            }
+            Ok(_) => {}
+            Err(err) if err.loop_ancestor().is_some() => found.notes.push(format!(
+                "skipped {}: a link back to {} (already read)",
+                err.path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                err.loop_ancestor()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            )),
+            Err(err) => {
+                let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+                if is_link_loop(&path) {
+                    if has_extension(&path, extensions) {
+                        bail!(
+                            "{}: symbolic link loop (the link leads back to itself)",
+                            path.display()
+                        );
+                    }
+                } else if has_extension(&path, extensions) || path.is_dir() || path == dir {
+                    return Err(err).with_context(|| format!("cannot read {}", path.display()));
+                }
+            }
         }
     }
+    found.notes.extend(skipped);
     Ok(())
 }
 
@@ -31,47 +92,94 @@ fn is_glob(pattern: &str) -> bool {
     pattern.contains(['*', '?', '['])
 }
 
-/// Every matching file below the given paths, absolute, sorted, each once.
-/// A path that does not exist, or names nothing to load, is an error naming it.
-pub fn find_files(paths: &[String], extensions: &[&str]) -> Result<Vec<PathBuf>> {
+/// Every matching file below the given paths, canonical (absolute, links resolved), sorted, each once.
+/// A path that does not exist, or names nothing to load, is an error naming it. A path that exists as
+/// typed is that file or directory, even when its name has glob characters.
+pub fn find_files(paths: &[String], extensions: &[&str]) -> Result<Found> {
     let wanted = extensions.join(", ");
-    let mut files = Vec::new();
+    let mut found = Found::default();
     for arg in paths {
-        let before = files.len();
+        let before = found.files.len();
         let path = Path::new(arg);
         if path.is_dir() {
-            walk(path, extensions, &mut files)?;
-            if files.len() == before {
+            walk(path, extensions, &mut found)?;
+            if found.files.len() == before {
                 bail!("{arg}: directory has no files ending in {wanted}");
             }
         } else if path.is_file() {
             if !has_extension(path, extensions) {
                 bail!("{arg}: not a file type this dataset reads (expected one of {wanted})");
             }
-            files.push(path.to_path_buf());
+            found.files.push(path.to_path_buf());
+        } else if is_link_loop(path) {
+            bail!("{arg}: symbolic link loop (the link leads back to itself)");
         } else if is_glob(arg) {
             let matches =
                 glob::glob(arg).with_context(|| format!("{arg}: not a valid glob pattern"))?;
             for m in matches {
                 let m = m.with_context(|| format!("{arg}: cannot read a match"))?;
                 if m.is_dir() {
-                    walk(&m, extensions, &mut files)?;
+                    walk(&m, extensions, &mut found)?;
                 } else if has_extension(&m, extensions) {
-                    files.push(m);
+                    found.files.push(m);
                 }
             }
-            if files.len() == before {
+            if found.files.len() == before {
                 bail!("{arg}: no files ending in {wanted} match this pattern");
             }
         } else {
             bail!("{arg}: no such file or directory");
         }
     }
-    let mut absolute = files
-        .into_iter()
-        .map(|f| std::path::absolute(&f).with_context(|| format!("cannot resolve {}", f.display())))
+    let mut real = found
+        .files
+        .iter()
+        .map(|f| {
+            std::fs::canonicalize(f).with_context(|| format!("cannot resolve {}", f.display()))
+        })
         .collect::<Result<Vec<_>>>()?;
-    absolute.sort();
-    absolute.dedup();
-    Ok(absolute)
+    real.sort();
+    real.dedup();
+    found.files = real;
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn a_link_loop_is_read_once_and_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/x.jsonl"), "{}\n").unwrap();
+        symlink(dir.path(), dir.path().join("a/back")).unwrap();
+        symlink(dir.path().join("a"), dir.path().join("again")).unwrap();
+        let found = find_files(&[dir.path().to_string_lossy().into()], &[".jsonl"]).unwrap();
+        assert_eq!(found.files.len(), 1, "{found:?}");
+        assert!(found.files[0].ends_with("a/x.jsonl"));
+        assert!(!found.notes.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_link_to_itself_is_named_as_a_loop() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = dir.path().join("me.jsonl");
+        symlink(&me, &me).unwrap();
+        let err = find_files(&[me.to_string_lossy().into()], &[".jsonl"]).unwrap_err();
+        assert!(err.to_string().contains("symbolic link loop"), "{err}");
+        let err = find_files(&[dir.path().to_string_lossy().into()], &[".jsonl"]).unwrap_err();
+        assert!(err.to_string().contains("symbolic link loop"), "{err}");
+    }
+
+    #[test]
+    fn a_name_with_glob_characters_is_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join("v[1].jsonl");
+        std::fs::write(&odd, "{}\n").unwrap();
+        std::fs::write(dir.path().join("v1.jsonl"), "{}\n").unwrap();
+        let found = find_files(&[odd.to_string_lossy().into()], &[".jsonl"]).unwrap();
+        assert_eq!(found.files, vec![std::fs::canonicalize(&odd).unwrap()]);
+    }
 }

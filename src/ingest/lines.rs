@@ -17,6 +17,7 @@ use std::sync::Arc;
 use xxhash_rust::xxh3::Xxh3;
 
 const BATCH_ROWS: usize = 65_536;
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
 /// Counts bytes read from the file into the progress bar and hashes them (the ledger's content hash),
 /// so a new file is read once.
@@ -178,6 +179,10 @@ fn read_lines(
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
         }
+        // A UTF-8 byte-order mark opens the file, not its first line's text.
+        if line_no == 1 && buf.starts_with(UTF8_BOM) {
+            buf.drain(..UTF8_BOM.len());
+        }
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -242,12 +247,15 @@ pub fn stage_parquet_as_json(
     path: &Path,
     progress: &ProgressBar,
 ) -> Result<u64> {
+    conn.execute_batch(&format!(
+        "SET VARIABLE parquet_file = meta.file_pattern({})",
+        sql_string(&path.to_string_lossy())
+    ))?;
     let sql = format!(
         "INSERT INTO staged_lines
          SELECT {file_id}, p.file_row_number + 1,
                 json_merge_patch(to_json(p), '{{\"file_row_number\":null}}')::VARCHAR, NULL, NULL
-         FROM read_parquet({}, file_row_number = true) p",
-        sql_string(&path.to_string_lossy())
+         FROM read_parquet(getvariable('parquet_file'), file_row_number = true) p"
     );
     let staged = conn
         .execute(&sql, [])

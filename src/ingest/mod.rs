@@ -40,7 +40,7 @@ pub struct Spec {
     pub reference_file: Option<&'static str>,
     /// Parquet files are not staged as JSON lines: after each file's columns are checked
     /// (`missing_columns_parquet.sql`), `stage_parquet.sql` reads them all in one statement with DuckDB's
-    /// reader (variable parquet_files) straight into the dataset's landing table.
+    /// reader (variable parquet_paths) straight into the dataset's landing table.
     pub parquet_by_sql: bool,
     /// `load.sql` reads the text files' lines once, while they are read, from the view `incoming_lines`
     /// (`staged_lines` then holds only Parquet rows staged as JSON): it keeps the raw text it needs
@@ -115,7 +115,7 @@ pub const STEDI: Spec = Spec {
     reference_file: None,
     parquet_by_sql: false,
     streams_lines: true,
-    counts_json_keys: false,
+    counts_json_keys: true,
     derive: None,
 };
 
@@ -148,8 +148,8 @@ pub struct RejectSample {
 pub struct Report {
     pub loaded: Vec<Outcome>,
     pub unchanged: Vec<PathBuf>,
-    /// Files whose content equals a file already loaded under another name: (file, loaded as).
-    pub duplicate_files: Vec<(PathBuf, String)>,
+    /// Files whose content equals a file loaded under another name, before or in this run.
+    pub duplicate_files: Vec<Copy>,
     /// Files that could not be loaded: (file, why). Only bulk datasets get past a bad file.
     pub failed: Vec<(String, String)>,
     pub rejects_total: i64,
@@ -176,6 +176,15 @@ impl Report {
     }
 }
 
+/// A file skipped because its content is that of another file.
+pub struct Copy {
+    pub path: PathBuf,
+    /// The file whose content it repeats, as the ledger or this run names it.
+    pub kept: String,
+    /// Whether `kept` is loaded in this very run (else it was loaded before).
+    pub in_this_run: bool,
+}
+
 /// A file the run will read.
 pub struct Planned {
     pub meta: FileMeta,
@@ -198,27 +207,38 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
     } else if spec.derive.is_some() {
         let run = Run::start(wh, spec)?;
         let tx = wh.begin()?;
-        report.notes = run.derive()?;
+        let notes = run.derive()?;
+        report.notes.extend(notes);
         tx.commit()?;
     }
     report.elapsed = started.elapsed();
     Ok(report)
 }
 
-/// Decides per file: unchanged (skip), duplicate of another loaded file (skip), or to be read.
-/// Hashing runs on all cores.
+/// Decides per file: unchanged (skip), a copy of a file loaded before or earlier in this run (skip), or
+/// to be read. Hashing runs on all cores.
 fn plan(wh: &Warehouse, spec: &Spec, opts: &Options, report: &mut Report) -> Result<Vec<Planned>> {
-    let files = discover::find_files(&opts.paths, spec.extensions)?;
+    let found = discover::find_files(&opts.paths, spec.extensions)?;
+    report.notes.extend(found.notes);
     let previous = ledger::previous_loads(wh, spec.name)?;
-    let metas = files
+    let metas = found
+        .files
         .iter()
         .map(|p| FileMeta::read(p))
         .collect::<Result<Vec<_>>>()?;
-    // A text file never loaded before is hashed while it is staged (read once), not here.
+    // A text file never loaded before is hashed while it is staged (read once), not here, unless its
+    // size is that of another file of this run or of a loaded file: only then can it be a copy.
+    let mut sizes: HashMap<i64, usize> = HashMap::new();
+    for m in &metas {
+        *sizes.entry(m.size).or_default() += 1;
+    }
+    let loaded_sizes: std::collections::HashSet<i64> = previous.values().map(|p| p.size).collect();
     let defer = |m: &FileMeta| {
         matches!(spec.mode, Mode::Lines)
             && !discover::has_extension(&m.path, &[".parquet"])
             && m.path.file_name().and_then(|n| n.to_str()) != spec.reference_file
+            && sizes.get(&m.size) == Some(&1)
+            && !loaded_sizes.contains(&m.size)
     };
     let decisions = parallel_map(&metas, |m| {
         let previous = previous.get(&m.key());
@@ -229,28 +249,42 @@ fn plan(wh: &Warehouse, spec: &Spec, opts: &Options, report: &mut Report) -> Res
         }
         ledger::decide(m, previous, opts.force)
     })?;
-    let loaded_hashes: std::collections::HashMap<&str, &str> = previous
+    let loaded_hashes: HashMap<&str, &str> = previous
         .iter()
         .map(|(path, p)| (p.hash.as_str(), path.as_str()))
         .collect();
+    // The first file (in path order) with a content is read; a later one with the same content is a copy.
+    let mut read_now: HashMap<String, String> = HashMap::new();
     let mut todo = Vec::new();
     for (meta, decision) in metas.into_iter().zip(decisions) {
-        match decision {
-            Decision::Unchanged => report.unchanged.push(meta.path),
-            Decision::Load { hash } => match loaded_hashes
+        let hash = match decision {
+            Decision::Unchanged => {
+                report.unchanged.push(meta.path);
+                continue;
+            }
+            Decision::Load { hash } => hash,
+        };
+        if !hash.is_empty() {
+            let earlier = loaded_hashes
                 .get(hash.as_str())
-                .filter(|_| !hash.is_empty())
-            {
-                Some(other) if !opts.force && *other != meta.key() => {
-                    report.duplicate_files.push((meta.path, other.to_string()))
-                }
-                _ => todo.push(Planned {
-                    meta,
-                    hash,
-                    file_id: 0,
-                }),
-            },
+                .filter(|other| !opts.force && **other != meta.key())
+                .map(|other| (other.to_string(), false))
+                .or_else(|| read_now.get(&hash).map(|kept| (kept.clone(), true)));
+            if let Some((kept, in_this_run)) = earlier {
+                report.duplicate_files.push(Copy {
+                    path: meta.path,
+                    kept,
+                    in_this_run,
+                });
+                continue;
+            }
+            read_now.insert(hash.clone(), meta.key());
         }
+        todo.push(Planned {
+            meta,
+            hash,
+            file_id: 0,
+        });
     }
     Ok(todo)
 }
@@ -343,7 +377,7 @@ impl<'a> Run<'a> {
 
     pub fn sql(&self, file: &str) -> Result<()> {
         let path = format!("{}/{file}", self.spec.sql_dir);
-        if std::env::var_os("EXERCISE_TIMINGS").is_none() {
+        if !timings_on() {
             return self.wh.run_file(&path);
         }
         // Timed statement by statement (statements end with a semicolon at the end of a line).
@@ -475,11 +509,20 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Runs `f`; with EXERCISE_TIMINGS set, prints how long it took to stderr.
+/// Whether EXERCISE_TIMINGS asks for timings: 1, true, yes or on (any case); empty or anything else is off.
+pub fn timings_on() -> bool {
+    std::env::var("EXERCISE_TIMINGS").is_ok_and(|v| {
+        ["1", "true", "yes", "on"]
+            .iter()
+            .any(|t| v.trim().eq_ignore_ascii_case(t))
+    })
+}
+
+/// Runs `f`; with EXERCISE_TIMINGS on, prints how long it took to stderr.
 pub fn timed<T>(label: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let started = Instant::now();
     let result = f();
-    if std::env::var_os("EXERCISE_TIMINGS").is_some() {
+    if timings_on() {
         eprintln!(
             "timing: {label:<24} {:>8.3} s",
             started.elapsed().as_secs_f64()
@@ -543,7 +586,8 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
     timed("file errors", || check_file_errors(run))?;
     if run.spec.derive.is_some() {
         bar.set_message("derive");
-        report.notes = timed("derive", || run.derive())?;
+        let notes = timed("derive", || run.derive())?;
+        report.notes.extend(notes);
     }
     run.sql("accounting.sql")?;
     report.loaded = timed("ledger", || run.account_and_record())?;
@@ -622,7 +666,7 @@ pub fn missing_columns(wh: &Warehouse, sql_dir: &str, path: &str) -> Result<Stri
     }
     let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_csv.sql"))?;
     wh.run(&format!(
-        "SET VARIABLE candidate_file = {}",
+        "SET VARIABLE candidate_file = meta.file_pattern({})",
         lines::sql_string(path)
     ))
     .and_then(|_| Ok(wh.conn.query_row(check, [], |r| r.get(0))?))
@@ -638,7 +682,7 @@ fn missing_columns_parquet(
     let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_parquet.sql"))?;
     let list: Vec<String> = paths.iter().map(|p| lines::sql_string(p)).collect();
     conn.execute_batch(&format!(
-        "SET VARIABLE candidate_files = [{}]",
+        "SET VARIABLE candidate_files = list_transform([{}]::VARCHAR[], lambda p: meta.file_pattern(p))",
         list.join(", ")
     ))?;
     let mut stmt = conn.prepare(check)?;
@@ -691,7 +735,7 @@ fn stage_parquet_by_sql(run: &Run, files: &[&Planned]) -> Result<()> {
         .map(|f| lines::sql_string(&f.meta.key()))
         .collect();
     run.wh.run(&format!(
-        "SET VARIABLE parquet_files = [{}]",
+        "SET VARIABLE parquet_paths = [{}]::VARCHAR[]",
         list.join(", ")
     ))?;
     timed("parquet", || run.sql("stage_parquet.sql"))

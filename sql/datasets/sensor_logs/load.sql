@@ -1,4 +1,5 @@
--- Sensor logs: the batch's Parquet files (getvariable('batch_files'), in file_index order) into dwh.data_sample.
+-- Sensor logs: the batch's Parquet files (getvariable('batch_files'): their meta.file_pattern, in file_index
+-- order) into dwh.data_sample.
 INSERT INTO dwh.data_sample
 SELECT p.department_name, p.sensor_serial, p.create_at, p.product_name, p.product_expire, f.file_id
 FROM read_parquet(getvariable('batch_files')) p

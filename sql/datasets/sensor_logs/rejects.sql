@@ -1,7 +1,7 @@
 -- Run only when some file of the batch came up short (inserted < rows in its footer): read just those
 -- files again and quarantine each rejected row with its row number and reason.
 SET VARIABLE short_files = (
-    SELECT list(f.path ORDER BY f.file_index)
+    SELECT list(meta.file_pattern(f.path) ORDER BY f.file_index)
     FROM file_accounting a JOIN staged_files f USING (file_id)
     WHERE a.rows_inserted < a.rows_read);
 

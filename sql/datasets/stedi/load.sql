@@ -10,8 +10,8 @@ SELECT file_id, path,
        END AS source
 FROM staged_files;
 
--- epoch milliseconds (a JSON number or string) to TIMESTAMP; NULL when it is not one
-CREATE OR REPLACE TEMP MACRO stedi_ms(t) AS epoch_ms(TRY_CAST(TRY_CAST(t AS DOUBLE) AS BIGINT));
+-- epoch milliseconds (a JSON number or string, whole) to TIMESTAMP; NULL when it is not one
+CREATE OR REPLACE TEMP MACRO stedi_ms(t) AS meta.epoch_ms_timestamp(t);
 
 CREATE OR REPLACE TEMP TABLE stedi_typed AS
 WITH stedi_parsed AS (
@@ -26,7 +26,12 @@ WITH stedi_parsed AS (
                json_extract_string(l.raw, ['$.user', '$.timestamp', '$.x', '$.y', '$.z'])
                 WHEN kind = 'OBJECT' AND f.source = 'step_trainer' THEN
                json_extract_string(l.raw, ['$.sensorReadingTime', '$.serialNumber', '$.distanceFromObject'])
-           END AS v
+           END AS v,
+           -- only a line with more keys (counted by the reader) than known fields present can repeat one
+           CASE WHEN kind = 'OBJECT' AND coalesce(l.top_level_keys, 99) > len(list_filter(v, lambda x: x IS NOT NULL))
+                THEN json_keys(l.raw) END AS keys,
+           CASE WHEN len(keys) > len(list_distinct(keys))
+                THEN list_filter(keys, lambda k, i: list_position(keys, k) < i)[1] END AS repeated_key
     FROM incoming_lines l JOIN stedi_files f USING (file_id)
 ),
 judged AS (
@@ -35,26 +40,27 @@ SELECT file_id, line_no, source, raw,
            WHEN defect IS NOT NULL     THEN defect
            WHEN NOT is_json            THEN 'malformed JSON'
            WHEN kind <> 'OBJECT'       THEN 'not a JSON object'
+           WHEN repeated_key IS NOT NULL THEN 'duplicated key ' || repeated_key
            WHEN source = 'customer' THEN CASE
                WHEN v[2] IS NULL                                  THEN 'missing email'
                WHEN v[7] IS NULL                                  THEN 'missing lastUpdateDate'
-               WHEN stedi_ms(v[7]) IS NULL                        THEN 'lastUpdateDate is not epoch milliseconds: ' || v[7]
-               WHEN v[6] IS NOT NULL AND stedi_ms(v[6]) IS NULL   THEN 'registrationDate is not epoch milliseconds: ' || v[6]
+               WHEN stedi_ms(v[7]) IS NULL                        THEN 'lastUpdateDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[7]
+               WHEN v[6] IS NOT NULL AND stedi_ms(v[6]) IS NULL   THEN 'registrationDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[6]
                WHEN v[4] IS NOT NULL AND TRY_CAST(v[4] AS DATE) IS NULL THEN 'birthDay is not a date: ' || v[4]
-               WHEN v[8] IS NOT NULL AND stedi_ms(v[8]) IS NULL   THEN 'shareWithResearchAsOfDate is not epoch milliseconds: ' || v[8]
-               WHEN v[9] IS NOT NULL AND stedi_ms(v[9]) IS NULL   THEN 'shareWithPublicAsOfDate is not epoch milliseconds: ' || v[9]
-               WHEN v[10] IS NOT NULL AND stedi_ms(v[10]) IS NULL THEN 'shareWithFriendsAsOfDate is not epoch milliseconds: ' || v[10]
+               WHEN v[8] IS NOT NULL AND stedi_ms(v[8]) IS NULL   THEN 'shareWithResearchAsOfDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[8]
+               WHEN v[9] IS NOT NULL AND stedi_ms(v[9]) IS NULL   THEN 'shareWithPublicAsOfDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[9]
+               WHEN v[10] IS NOT NULL AND stedi_ms(v[10]) IS NULL THEN 'shareWithFriendsAsOfDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[10]
            END
            WHEN source = 'accelerometer' THEN CASE
                WHEN v[1] IS NULL                                  THEN 'missing user'
-               WHEN stedi_ms(v[2]) IS NULL                        THEN 'timestamp is not epoch milliseconds: ' || coalesce(v[2], 'missing')
-               WHEN TRY_CAST(v[3] AS DOUBLE) IS NULL OR TRY_CAST(v[4] AS DOUBLE) IS NULL OR TRY_CAST(v[5] AS DOUBLE) IS NULL
+               WHEN stedi_ms(v[2]) IS NULL                        THEN 'timestamp is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || coalesce(v[2], 'missing')
+               WHEN meta.exact_double(v[3]) IS NULL OR meta.exact_double(v[4]) IS NULL OR meta.exact_double(v[5]) IS NULL
                                                                   THEN 'x, y and z must be numbers'
            END
            WHEN source = 'step_trainer' THEN CASE
-               WHEN stedi_ms(v[1]) IS NULL                        THEN 'sensorReadingTime is not epoch milliseconds: ' || coalesce(v[1], 'missing')
+               WHEN stedi_ms(v[1]) IS NULL                        THEN 'sensorReadingTime is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || coalesce(v[1], 'missing')
                WHEN v[2] IS NULL                                  THEN 'missing serialNumber'
-               WHEN TRY_CAST(v[3] AS INTEGER) IS NULL             THEN 'distanceFromObject is not an integer: ' || coalesce(v[3], 'missing')
+               WHEN TRY_CAST(meta.exact_bigint(v[3]) AS INTEGER) IS NULL THEN 'distanceFromObject is not an integer: ' || coalesce(v[3], 'missing')
            END
        END AS reject_reason,
        v
@@ -94,8 +100,8 @@ INSERT INTO stedi_landing.customer SELECT * FROM stedi_customer_new;
 
 CREATE OR REPLACE TEMP TABLE stedi_accelerometer_new AS
 WITH typed AS (
-    SELECT v[1] AS "user", stedi_ms(v[2]) AS "timestamp", CAST(v[3] AS DOUBLE) AS x, CAST(v[4] AS DOUBLE) AS y,
-           CAST(v[5] AS DOUBLE) AS z, file_id, line_no
+    SELECT v[1] AS "user", stedi_ms(v[2]) AS "timestamp", meta.exact_double(v[3]) AS x, meta.exact_double(v[4]) AS y,
+           meta.exact_double(v[5]) AS z, file_id, line_no
     FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL
 )
 SELECT * FROM typed t
@@ -107,7 +113,7 @@ INSERT INTO stedi_landing.accelerometer SELECT * FROM stedi_accelerometer_new;
 
 CREATE OR REPLACE TEMP TABLE stedi_step_trainer_new AS
 WITH typed AS (
-    SELECT stedi_ms(v[1]) AS sensorReadingTime, v[2] AS serialNumber, CAST(v[3] AS INTEGER) AS distanceFromObject,
+    SELECT stedi_ms(v[1]) AS sensorReadingTime, v[2] AS serialNumber, CAST(meta.exact_bigint(v[3]) AS INTEGER) AS distanceFromObject,
            file_id, line_no
     FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL
 )

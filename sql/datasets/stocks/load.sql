@@ -27,12 +27,12 @@ typed AS (
            v[1]                             AS date_text,
            v[7]                             AS volume_text,
            TRY_CAST(v[1] AS DATE)           AS Date,
-           TRY_CAST(v[2] AS DOUBLE)         AS Open,
-           TRY_CAST(v[3] AS DOUBLE)         AS High,
-           TRY_CAST(v[4] AS DOUBLE)         AS Low,
-           TRY_CAST(v[5] AS DOUBLE)         AS Close,
-           TRY_CAST(v[6] AS DOUBLE)         AS "Adj Close",
-           TRY_CAST(v[7] AS DOUBLE)         AS volume_number
+           meta.exact_double(v[2])          AS Open,
+           meta.exact_double(v[3])          AS High,
+           meta.exact_double(v[4])          AS Low,
+           meta.exact_double(v[5])          AS Close,
+           meta.exact_double(v[6])          AS "Adj Close",
+           meta.exact_whole(v[7])           AS volume_number  -- '1158000.0' is a whole number too
     FROM fields
 ),
 judged AS (
@@ -43,11 +43,11 @@ judged AS (
             WHEN n_fields <> 7                                       THEN 'expected 7 fields, found ' || n_fields
             WHEN contains(raw, ',,') OR starts_with(raw, ',') OR ends_with(raw, ',') THEN 'missing values'
             WHEN Date IS NULL                                        THEN 'Date is not a date: ' || date_text
+            WHEN NOT meta.plausible_year(Date)                       THEN 'Date is outside the years ' || meta.plausible_years() || ': ' || date_text
             WHEN Open IS NULL OR High IS NULL OR Low IS NULL OR Close IS NULL OR "Adj Close" IS NULL
                                                                      THEN 'a price is not a number'
             WHEN NOT isfinite(Open + High + Low + Close + "Adj Close") THEN 'a price is not finite'
-            WHEN volume_number IS NULL OR volume_number <> round(volume_number) OR volume_number < 0
-                                                                     THEN 'Volume is not a whole number: ' || volume_text
+            WHEN volume_number IS NULL OR volume_number < 0          THEN 'Volume is not a whole number: ' || volume_text
         END AS reject_reason
     FROM typed
 )

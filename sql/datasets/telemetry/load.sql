@@ -13,7 +13,7 @@ GROUP BY file_id;
 INSERT INTO telemetry.readings_raw
 SELECT file_id, line_no,
        telemetry.parse_time(time), TRY_CAST(value AS DOUBLE), field,
-       TRY_CAST(robot_id AS BIGINT), TRY_CAST(run_uuid AS UBIGINT), sensor_type,
+       meta.integer_of(robot_id), meta.uinteger_of(run_uuid), sensor_type,
        coalesce(defect, telemetry.unparsed(time, value, robot_id, run_uuid))
 FROM (
     SELECT l.file_id, l.line_no,

@@ -1,13 +1,14 @@
--- The load's telemetry Parquet files (variable parquet_files: their paths in file_index order) into
+-- The load's telemetry Parquet files (variable parquet_paths: their paths in file_index order) into
 -- readings_raw in one parallel read, by column name, whatever the files' types (time as TIMESTAMP or ISO
 -- text, run_uuid as UBIGINT or text). Each row's file id is looked up in a list by its file_index (a
 -- join with staged_files would probe a hash table for every row).
 SET VARIABLE parquet_file_ids = (
-    SELECT list(file_id ORDER BY list_position(getvariable('parquet_files'), path)) FROM staged_files
-    WHERE list_contains(getvariable('parquet_files'), path));
+    SELECT list(file_id ORDER BY list_position(getvariable('parquet_paths'), path)) FROM staged_files
+    WHERE list_contains(getvariable('parquet_paths'), path));
+SET VARIABLE parquet_files = list_transform(getvariable('parquet_paths'), lambda p: meta.file_pattern(p));
 INSERT INTO telemetry.readings_raw
 SELECT getvariable('parquet_file_ids')[p.file_index::BIGINT + 1], p.file_row_number + 1,
        telemetry.parse_time(p.time), TRY_CAST(p.value AS DOUBLE), CAST(p.field AS VARCHAR),
-       TRY_CAST(p.robot_id AS BIGINT), TRY_CAST(p.run_uuid AS UBIGINT), CAST(p.sensor_type AS VARCHAR),
+       meta.integer_of(p.robot_id), meta.uinteger_of(p.run_uuid), CAST(p.sensor_type AS VARCHAR),
        telemetry.unparsed(p.time, p.value, p.robot_id, p.run_uuid)
 FROM read_parquet(getvariable('parquet_files'), file_row_number = true) p;

@@ -18,25 +18,31 @@ WITH parsed AS (
         END AS f,
         -- only a line without an Id needs to know whether it is an object at all
         CASE WHEN is_json AND f['Id'] IS NULL THEN json_type(raw) ELSE 'OBJECT' END AS json_kind,
-        -- A line can only have unknown keys when it has more keys than known fields present: the reader
-        -- counted its keys (top_level_keys; NULL for Parquet rows), so most lines skip parsing the key list.
+        -- A line can only have unknown or repeated keys when it has more keys than known fields present:
+        -- the reader counted its keys (top_level_keys; NULL for Parquet rows), so most lines skip parsing
+        -- the key list.
         CASE WHEN is_json AND coalesce(top_level_keys, 7) >
                   (f['Id'] IS NOT NULL)::INT + (f['PostId'] IS NOT NULL)::INT + (f['VoteTypeId'] IS NOT NULL)::INT
                   + (f['CreationDate'] IS NOT NULL)::INT + (f['UserId'] IS NOT NULL)::INT
                   + (f['BountyAmount'] IS NOT NULL)::INT
-        THEN list_filter(json_keys(raw), lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
-        END AS unknown_keys
+        THEN json_keys(raw) END AS keys,
+        list_filter(keys, lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
+            AS unknown_keys,
+        -- the first key that occurs again (JSON parsers disagree on which value of a repeated key wins)
+        CASE WHEN len(keys) > len(list_distinct(keys))
+             THEN list_filter(keys, lambda k, i: list_position(keys, k) < i)[1] END AS repeated_key
     FROM incoming_lines
 ),
 typed AS (
     SELECT
         *,
-        TRY_CAST(f['Id'] AS BIGINT)              AS Id,
-        TRY_CAST(f['PostId'] AS BIGINT)          AS PostId,
-        TRY_CAST(f['VoteTypeId'] AS SMALLINT)    AS VoteTypeId,
-        TRY_CAST(f['CreationDate'] AS TIMESTAMP) AS CreationDate,
-        TRY_CAST(f['UserId'] AS BIGINT)          AS UserId,
-        TRY_CAST(f['BountyAmount'] AS INTEGER)   AS BountyAmount
+        -- integers exactly as sent (sign and digits), timestamps with an offset converted to UTC
+        meta.exact_bigint(f['Id'])                                 AS Id,
+        meta.exact_bigint(f['PostId'])                             AS PostId,
+        TRY_CAST(meta.exact_bigint(f['VoteTypeId']) AS SMALLINT)   AS VoteTypeId,
+        meta.utc_timestamp(f['CreationDate'])                      AS CreationDate,
+        meta.exact_bigint(f['UserId'])                             AS UserId,
+        TRY_CAST(meta.exact_bigint(f['BountyAmount']) AS INTEGER)  AS BountyAmount
     FROM parsed
 ),
 judged AS (
@@ -46,6 +52,7 @@ judged AS (
             WHEN defect IS NOT NULL                               THEN defect
             WHEN NOT is_json                                      THEN 'malformed JSON'
             WHEN json_kind <> 'OBJECT'                            THEN 'not a JSON object'
+            WHEN repeated_key IS NOT NULL                         THEN 'duplicated key ' || repeated_key
             WHEN f['Id'] IS NULL                                  THEN 'missing required field Id'
             WHEN Id IS NULL                                       THEN 'Id is not an integer: ' || f['Id']
             WHEN f['PostId'] IS NULL                              THEN 'missing required field PostId'
@@ -54,6 +61,7 @@ judged AS (
             WHEN VoteTypeId IS NULL                               THEN 'VoteTypeId is not a small integer: ' || f['VoteTypeId']
             WHEN f['CreationDate'] IS NULL                        THEN 'missing required field CreationDate'
             WHEN CreationDate IS NULL                             THEN 'CreationDate is not a valid timestamp: ' || f['CreationDate']
+            WHEN NOT meta.plausible_year(CreationDate)            THEN 'CreationDate is outside the years ' || meta.plausible_years() || ': ' || f['CreationDate']
             WHEN f['UserId'] IS NOT NULL AND UserId IS NULL       THEN 'UserId is not an integer: ' || f['UserId']
             WHEN f['BountyAmount'] IS NOT NULL AND BountyAmount IS NULL THEN 'BountyAmount is not an integer: ' || f['BountyAmount']
         END AS reject_reason

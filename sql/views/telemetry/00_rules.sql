@@ -21,9 +21,9 @@ CREATE OR REPLACE MACRO telemetry.unparsed(time, value, robot_id, run_uuid) AS
              THEN 'time is not a timestamp: ' || time END,
         CASE WHEN value IS NOT NULL AND TRY_CAST(value AS DOUBLE) IS NULL
              THEN 'value is not a number: ' || value END,
-        CASE WHEN robot_id IS NOT NULL AND TRY_CAST(robot_id AS BIGINT) IS NULL
+        CASE WHEN robot_id IS NOT NULL AND meta.integer_of(robot_id) IS NULL
              THEN 'robot_id is not an integer: ' || robot_id END,
-        CASE WHEN run_uuid IS NOT NULL AND TRY_CAST(run_uuid AS UBIGINT) IS NULL
+        CASE WHEN run_uuid IS NOT NULL AND meta.uinteger_of(run_uuid) IS NULL
              THEN 'run_uuid is not an unsigned 64-bit integer: ' || run_uuid END), '') END::VARCHAR;
 
 -- Why a row of readings_raw cannot be a reading; NULL when it can.
@@ -32,6 +32,7 @@ CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, r
         WHEN unparsed IS NOT NULL                              THEN unparsed
         WHEN run_uuid IS NULL                                  THEN 'run_uuid is missing'
         WHEN time IS NULL                                      THEN 'time is missing'
+        WHEN NOT meta.plausible_year(time)                     THEN 'time is outside the years ' || meta.plausible_years() || ': ' || time
         WHEN value IS NULL                                     THEN 'value is missing'
         WHEN isnan(value)                                      THEN 'value is NaN'
         WHEN isinf(value)                                      THEN 'value is infinite'
@@ -46,7 +47,8 @@ CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, r
 -- True exactly when reading_defect is NULL, and cheap: most rows are valid, and only the others need
 -- their reason worked out.
 CREATE OR REPLACE MACRO telemetry.is_valid_reading(time, value, field, robot_id, run_uuid, sensor_type, unparsed) AS
-    coalesce(unparsed IS NULL AND run_uuid IS NOT NULL AND time IS NOT NULL AND isfinite(value)
+    coalesce(unparsed IS NULL AND run_uuid IS NOT NULL AND time IS NOT NULL AND meta.plausible_year(time)
+             AND isfinite(value)
              AND robot_id IN (1, 2)
              AND CASE sensor_type WHEN 'encoder' THEN field IN ('x', 'y', 'z')
                                   WHEN 'load_cell' THEN field IN ('fx', 'fy', 'fz')

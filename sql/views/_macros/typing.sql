@@ -1,0 +1,59 @@
+-- Strict typing of landed text, shared by every dataset: a value is stored as sent or rejected with a
+-- reason, never rounded, truncated or re-zoned. TRY_CAST alone is too lenient for that: it rounds
+-- '1800.7' to 1801, reads '0x710' as 1808 and '1_900' as 1900, and drops a timestamp's UTC offset.
+
+-- Each macro first checks that the text has only the characters its kind of number is written with
+-- (translate is cheap per character, unlike a regular expression), then lets TRY_CAST judge the rest.
+
+-- An integer written as an optional sign and digits, as BIGINT; NULL for anything else (a fraction, an
+-- exponent, hex, digit separators, spaces) and when out of range.
+CREATE OR REPLACE MACRO meta.exact_bigint(t) AS
+    CASE WHEN translate(t, '0123456789+-', '') = '' THEN TRY_CAST(t AS BIGINT) END;
+
+-- The same for unsigned 64-bit integers (ids up to 2^64 - 1).
+CREATE OR REPLACE MACRO meta.exact_ubigint(t) AS
+    CASE WHEN translate(t, '0123456789+', '') = '' THEN TRY_CAST(t AS UBIGINT) END;
+
+-- A whole number that may be written with a zero fraction ('1158000' or '1158000.0'), as BIGINT; NULL
+-- for a non-zero fraction, an exponent, hex or separators.
+CREATE OR REPLACE MACRO meta.exact_whole(t) AS
+    CASE WHEN translate(t, '0123456789+-.', '') = '' AND TRY_CAST(t AS DOUBLE) IS NOT NULL
+              AND ltrim(split_part(t, '.', 2), '0') = ''
+         THEN TRY_CAST(split_part(t, '.', 1) AS BIGINT) END;
+
+-- A number written in decimal (optional sign, digits, fraction, exponent), as DOUBLE; NULL for hex, digit
+-- separators, spaces, and 'nan' or 'inf' spelled as text.
+CREATE OR REPLACE MACRO meta.exact_double(t) AS
+    CASE WHEN translate(t, '0123456789+-.eE', '') = '' THEN TRY_CAST(t AS DOUBLE) END;
+
+-- A landed integer column of any type (text, or a number type of a Parquet file) as BIGINT or UBIGINT,
+-- exactly: text must be sign and digits, a number must have no fraction. NULL otherwise.
+CREATE OR REPLACE MACRO meta.integer_of(x) AS
+    CASE WHEN typeof(x) = 'VARCHAR' THEN meta.exact_bigint(CAST(x AS VARCHAR))
+         WHEN TRY_CAST(x AS DOUBLE) = TRY_CAST(TRY_CAST(x AS BIGINT) AS DOUBLE) THEN TRY_CAST(x AS BIGINT) END;
+CREATE OR REPLACE MACRO meta.uinteger_of(x) AS
+    CASE WHEN typeof(x) = 'VARCHAR' THEN meta.exact_ubigint(CAST(x AS VARCHAR))
+         WHEN TRY_CAST(x AS DOUBLE) = TRY_CAST(TRY_CAST(x AS UBIGINT) AS DOUBLE) THEN TRY_CAST(x AS UBIGINT) END;
+
+-- Does a timestamp text end with a UTC offset or Z? ('+' or '-' after the date part can only be one.)
+CREATE OR REPLACE MACRO meta.has_utc_offset(t) AS
+    suffix(t, 'Z') OR suffix(t, 'z') OR contains(substr(t, 11), '+') OR contains(substr(t, 11), '-');
+
+-- A landed timestamp text as UTC: with a Z or offset (+05:00, -0800) it is converted to UTC, without one
+-- it is taken as written (already UTC). NULL when it is not a timestamp, and when anything but digits,
+-- separators, T, Z and an offset follows the date (TRY_CAST would drop a zone name such as 'EST').
+CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
+    CASE WHEN translate(substr(t, 11), '0123456789:.+- TtZz', '') <> '' THEN NULL
+         WHEN meta.has_utc_offset(t) THEN TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP)
+         ELSE TRY_CAST(t AS TIMESTAMP) END;
+
+-- The years a landed timestamp or date may have: one outside them (99999, -0001, a clock at year 0) is
+-- a mistake in the data, rejected with its reason rather than stored. Change the range here.
+CREATE OR REPLACE MACRO meta.plausible_year(ts) AS year(ts) BETWEEN 1900 AND 2199;
+CREATE OR REPLACE MACRO meta.plausible_years() AS '1900-2199';
+
+-- Epoch milliseconds (a whole number, JSON number or text) as TIMESTAMP; NULL when not a whole number
+-- or outside the plausible years (so a value in seconds or microseconds is not read as a wrong date).
+CREATE OR REPLACE MACRO meta.epoch_ms_timestamp(t) AS
+    CASE WHEN meta.exact_whole(t) BETWEEN -2208988800000 AND 7258118399999   -- 1900-01-01 .. 2199-12-31
+         THEN epoch_ms(meta.exact_whole(t)) END;

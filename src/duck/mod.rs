@@ -1,0 +1,2 @@
+//! DuckDB tools that know nothing of the application.
+pub mod statements;

@@ -1,0 +1,64 @@
+//! Text that came from the data, made safe to print: a file's bytes never steer the user's terminal,
+//! and one huge value never floods it. The warehouse keeps the full text; only what is printed is cut.
+
+/// How many characters of one value are printed.
+pub const CAP: usize = 200;
+
+/// `text` with every control character escaped (`\n`, `\t`, `\x1b`, `\u{9b}`, ...) and, when longer than
+/// `cap` characters, cut there with `... (N bytes)` saying how long it was.
+pub fn printable(text: &str, cap: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(cap + 32));
+    for (shown, c) in text.chars().enumerate() {
+        if shown == cap {
+            out.push_str(&format!("... ({} bytes)", text.len()));
+            break;
+        }
+        push_escaped(&mut out, c, false);
+    }
+    out
+}
+
+/// A message of several lines (an error) with control characters escaped but its line breaks kept.
+pub fn printable_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_escaped(&mut out, c, true);
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, c: char, keep_newlines: bool) {
+    match c {
+        '\n' if keep_newlines => out.push('\n'),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+        c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        c => out.push(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_plain_text_kept() {
+        assert_eq!(printable("plain, ünïcode", CAP), "plain, ünïcode");
+        assert_eq!(
+            printable("\u{1b}]0;owned\u{7}\ttab\nnl\r\u{9b}31m\u{7f}", CAP),
+            "\\x1b]0;owned\\x07\\ttab\\nnl\\r\\u{9b}31m\\x7f"
+        );
+        assert_eq!(printable_lines("a\nb\u{1b}[2J"), "a\nb\\x1b[2J");
+    }
+
+    #[test]
+    fn a_long_value_is_cut_and_says_how_long_it_was() {
+        let long = "9".repeat(2_000_000);
+        let shown = printable(&long, CAP);
+        assert_eq!(shown, format!("{}... (2000000 bytes)", "9".repeat(CAP)));
+        assert_eq!(printable("12345", 5), "12345");
+        assert_eq!(printable("123456", 5), "12345... (6 bytes)");
+    }
+}
