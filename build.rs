@@ -26,10 +26,10 @@ fn main() {
     let mut code = String::from("pub static SQL_FILES: &[(&str, &str)] = &[\n");
     for rel in &files {
         println!("cargo:rerun-if-changed=sql/{rel}");
-        let abs = root.join(rel);
+        // The checkout's own folder, resolved when the crate compiles (not a path frozen into this output,
+        // which a build of another checkout sharing the target folder could otherwise reuse).
         code.push_str(&format!(
-            "    ({rel:?}, include_str!({:?})),\n",
-            abs.to_string_lossy()
+            "    ({rel:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sql/{rel}\"))),\n"
         ));
     }
     code.push_str("];\n");

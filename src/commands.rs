@@ -3,10 +3,11 @@ use crate::cli::{
     CheckArgs, Cli, Command, Dataset, ExportArgs, Format, GenerateWhat, IngestArgs, QueryArgs,
     TelemetryFormat,
 };
+use crate::duck::quote_ident;
+use crate::duck::warehouse::{Access, Warehouse};
 use crate::ingest::{self, Report, Spec};
 use crate::output;
 use crate::text::{printable, CAP};
-use crate::warehouse::{Access, Warehouse};
 use anyhow::{bail, Context, Result};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
@@ -249,7 +250,7 @@ fn outliers(db: &Path, format: Format) -> Result<ExitCode> {
 /// Prints the result of an embedded report query.
 fn report(db: &Path, file: &str, format: Format) -> Result<ExitCode> {
     let wh = Warehouse::open_reader(db, Access::Read)?;
-    let result = output::query(&wh.conn, crate::sqlfiles::get(file)?)?;
+    let result = output::query(&wh.conn, crate::duck::sqlfiles::get(file)?)?;
     output::print(&result, format, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -302,7 +303,7 @@ fn explain_sandbox_refusal(err: anyhow::Error) -> anyhow::Error {
     if refused.iter().any(|r| text.contains(r)) {
         anyhow::anyhow!(
             "{}: `exercise query` is read-only and reads only the warehouse; add --write to change it or to read and write other files",
-            crate::ingest::duckdb_reason(&text)
+            crate::duck::duckdb_reason(&text)
         )
     } else {
         err
@@ -336,7 +337,7 @@ fn status(db: &Path) -> Result<ExitCode> {
     let wh = Warehouse::open_reader(db, Access::Read)?;
     println!("warehouse {}", db.display());
     print_section(&wh, "tables", &table_counts_sql(&wh)?)?;
-    for (path, sql) in crate::sqlfiles::under("status/") {
+    for (path, sql) in crate::duck::sqlfiles::under("status/") {
         let title = path
             .trim_start_matches("status/")
             .trim_end_matches(".sql")
@@ -518,10 +519,6 @@ fn generate(what: GenerateWhat) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// `schema.name` (or `name` in main) to a quoted, existing relation, or an error listing what exists.
 fn relation(wh: &Warehouse, name: &str) -> Result<String> {
     let (schema, table) = name.split_once('.').unwrap_or(("main", name));
@@ -560,7 +557,7 @@ fn export(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
             "FORMAT parquet".to_string(),
         ),
     };
-    let target_sql = crate::ingest::lines::sql_string(&target.to_string_lossy());
+    let target_sql = crate::duck::sql_string(&target.to_string_lossy());
     wh.run(&format!(
         "COPY (SELECT * FROM {source}) TO {target_sql} ({options})"
     ))

@@ -7,10 +7,9 @@ mod fetch;
 mod generate;
 mod ingest;
 mod output;
-mod sqlfiles;
+mod par;
 mod telemetry;
 mod text;
-mod warehouse;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -22,7 +21,10 @@ fn main() -> ExitCode {
         // A reader that stopped early (`exercise run ... | head`) is not an error of ours.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", text::printable_lines(&format!("{err:#}")));
+            eprintln!(
+                "error: {}",
+                text::printable_lines(&format!("{err:#}"), 10 * text::CAP)
+            );
             ExitCode::FAILURE
         }
     }

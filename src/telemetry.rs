@@ -4,9 +4,9 @@
 pub mod sweep;
 
 use crate::cli::{Format, PlotArgs, RunArgs, RunFormat};
-use crate::ingest::lines::sql_string;
+use crate::duck::sql_string;
+use crate::duck::warehouse::Warehouse;
 use crate::output;
-use crate::warehouse::Warehouse;
 use anyhow::{anyhow, bail, Context, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -7,22 +7,22 @@ pub const CAP: usize = 200;
 /// `text` with every control character escaped (`\n`, `\t`, `\x1b`, `\u{9b}`, ...) and, when longer than
 /// `cap` characters, cut there with `... (N bytes)` saying how long it was.
 pub fn printable(text: &str, cap: usize) -> String {
+    escaped(text, cap, false)
+}
+
+/// A message of several lines (an error) made safe the same way, its line breaks kept.
+pub fn printable_lines(text: &str, cap: usize) -> String {
+    escaped(text, cap, true)
+}
+
+fn escaped(text: &str, cap: usize, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(text.len().min(cap + 32));
     for (shown, c) in text.chars().enumerate() {
         if shown == cap {
             out.push_str(&format!("... ({} bytes)", text.len()));
             break;
         }
-        push_escaped(&mut out, c, false);
-    }
-    out
-}
-
-/// A message of several lines (an error) with control characters escaped but its line breaks kept.
-pub fn printable_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        push_escaped(&mut out, c, true);
+        push_escaped(&mut out, c, keep_newlines);
     }
     out
 }
@@ -50,7 +50,8 @@ mod tests {
             printable("\u{1b}]0;owned\u{7}\ttab\nnl\r\u{9b}31m\u{7f}", CAP),
             "\\x1b]0;owned\\x07\\ttab\\nnl\\r\\u{9b}31m\\x7f"
         );
-        assert_eq!(printable_lines("a\nb\u{1b}[2J"), "a\nb\\x1b[2J");
+        assert_eq!(printable_lines("a\nb\u{1b}[2J", CAP), "a\nb\\x1b[2J");
+        assert_eq!(printable_lines("ab\ncd", 4), "ab\nc... (5 bytes)");
     }
 
     #[test]

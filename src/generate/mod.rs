@@ -385,7 +385,7 @@ pub fn stocks(dir: &Path, symbols: u64, rows: u64, seed: u64) -> Result<(u64, u6
 }
 
 fn parallel_sum<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<u64> + Sync) -> Result<u64> {
-    Ok(crate::ingest::parallel_map(items, f)?.iter().sum())
+    Ok(crate::par::parallel_map(items, f)?.iter().sum())
 }
 
 /// Writes lines into numbered files of at most `per_file` lines: `dir/prefix-0001.json`, ...

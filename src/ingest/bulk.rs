@@ -1,8 +1,9 @@
 //! Bulk Parquet loads: many files per transaction, read by DuckDB on all cores. A batch that fails is
 //! retried file by file, so one bad file is recorded as failed and the rest still load; an interrupted
 //! run keeps every committed batch and the next run resumes after it.
-use super::{progress_bar, Planned, Report, Run};
-use crate::sqlfiles;
+use super::{Planned, Report, Run};
+use crate::duck::sqlfiles;
+use crate::par::progress_bar;
 use anyhow::{Context, Result};
 use std::time::Instant;
 
@@ -91,7 +92,7 @@ fn record_failure(run: &Run, file: &Planned, message: &str, report: &mut Report)
     let path = file.meta.key();
     // DuckDB's message usually names the file already; keep its first line (not the SQL excerpt under it),
     // minus the noise of a wrapping path.
-    let why = super::duckdb_reason(message).replace(&format!("{path}: "), "");
+    let why = crate::duck::duckdb_reason(message).replace(&format!("{path}: "), "");
     run.wh
         .conn
         .execute(

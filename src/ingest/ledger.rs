@@ -1,5 +1,5 @@
 //! The load ledger (meta.file_loads): what each file was when it was read, and what came of it.
-use crate::warehouse::Warehouse;
+use crate::duck::warehouse::Warehouse;
 use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::io::Read;

@@ -1,9 +1,11 @@
 //! Reading newline-delimited JSON and CSV (plain or gzip) for SQL, one row per non-blank line, exactly as
 //! landed, with its line number (`stream_text_files`). Parquet rows are staged as JSON text into
 //! `staged_lines`, so one SQL path types both.
-use super::incoming;
+use crate::duck::sql_string;
+use crate::duck::stream;
 use anyhow::{anyhow, bail, Context, Result};
 use duckdb::arrow::array::{ArrayRef, Int32Builder, Int64Builder, StringBuilder};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 use flate2::read::MultiGzDecoder;
@@ -34,6 +36,17 @@ impl<R: Read> Read for Counting<R> {
         self.hasher.borrow_mut().update(&buf[..n]);
         Ok(n)
     }
+}
+
+/// The columns of `staged_lines`, as the reader thread builds them.
+pub fn line_schema() -> Schema {
+    Schema::new(vec![
+        Field::new("file_id", DataType::Int64, false),
+        Field::new("line_no", DataType::Int64, false),
+        Field::new("raw", DataType::Utf8, false),
+        Field::new("defect", DataType::Utf8, true),
+        Field::new("top_level_keys", DataType::Int32, true),
+    ])
 }
 
 /// Lines for the stream (and `staged_lines`), built column by column.
@@ -78,7 +91,7 @@ impl LineBatch {
         self.len += 1;
     }
 
-    /// The batch so far, in the stream's schema (`incoming::schema`, which its table function declares).
+    /// The batch so far, in the stream's schema (`line_schema`, which the stream's table function declares).
     fn finish(&mut self) -> Result<RecordBatch> {
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.file_id.finish()),
@@ -88,8 +101,7 @@ impl LineBatch {
             Arc::new(self.top_level_keys.finish()),
         ];
         self.len = 0;
-        RecordBatch::try_new(Arc::new(incoming::line_schema()), columns)
-            .context("building a staging batch")
+        RecordBatch::try_new(Arc::new(line_schema()), columns).context("building a staging batch")
     }
 }
 
@@ -213,8 +225,8 @@ pub fn stream_text_files(
 ) -> Result<Vec<(i64, String)>> {
     // `bytes` is the files' total size. About one line per 80 bytes: only the order of magnitude matters
     // (to DuckDB's planner).
-    let schema = Arc::new(incoming::line_schema());
-    incoming::stream(
+    let schema = Arc::new(line_schema());
+    stream::stream(
         schema,
         bytes / 80 + 1,
         |emit| {
@@ -233,11 +245,6 @@ pub fn stream_text_files(
         },
         consume,
     )
-}
-
-/// Quotes a string as a SQL literal.
-pub fn sql_string(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// Stages every row of a Parquet file as the JSON text of that row; line number = row number.

@@ -3,16 +3,17 @@
 //! in batches of files, each its own transaction, so a bad file or an interruption costs only itself.
 pub mod bulk;
 pub mod discover;
-pub mod incoming;
 pub mod ledger;
 pub mod lines;
 
-use crate::sqlfiles;
-use crate::warehouse::Warehouse;
+use crate::duck::sqlfiles;
+use crate::duck::warehouse::Warehouse;
+use crate::duck::{duckdb_reason, sql_string, timed, timings_on};
+use crate::par::{parallel_map, progress_bar};
 use anyhow::{bail, Context, Result};
 use duckdb::arrow::array::{ArrayRef, Int64Array, StringArray};
 use duckdb::arrow::record_batch::RecordBatch;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use ledger::{Decision, FileMeta, Outcome};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -289,39 +290,6 @@ fn plan(wh: &Warehouse, spec: &Spec, opts: &Options, report: &mut Report) -> Res
     Ok(todo)
 }
 
-/// Applies `f` to every item on all available cores, keeping order; the first error wins.
-pub fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> Result<R> + Sync,
-) -> Result<Vec<R>> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
-    if items.len() < 64 || workers == 1 {
-        return items.iter().map(&f).collect();
-    }
-    let chunk = items.len().div_ceil(workers);
-    let results: Vec<Result<Vec<R>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Result<Vec<R>>>()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| bail!("a worker thread panicked"))
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(items.len());
-    for part in results {
-        out.extend(part?);
-    }
-    Ok(out)
-}
-
 /// One ingestion run: its id, dataset and start, and the warehouse it writes.
 pub struct Run<'a> {
     pub wh: &'a Warehouse,
@@ -342,7 +310,7 @@ impl<'a> Run<'a> {
             "SET VARIABLE run_id = {}; SET VARIABLE dataset = {}; SET VARIABLE started_us = {};
              SET preserve_insertion_order = false;",
             run.run_id,
-            lines::sql_string(spec.name),
+            sql_string(spec.name),
             run.started_us
         ))?;
         wh.run_file("ingest/staging.sql")?;
@@ -509,39 +477,6 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Whether EXERCISE_TIMINGS asks for timings: 1, true, yes or on (any case); empty or anything else is off.
-pub fn timings_on() -> bool {
-    std::env::var("EXERCISE_TIMINGS").is_ok_and(|v| {
-        ["1", "true", "yes", "on"]
-            .iter()
-            .any(|t| v.trim().eq_ignore_ascii_case(t))
-    })
-}
-
-/// Runs `f`; with EXERCISE_TIMINGS on, prints how long it took to stderr.
-pub fn timed<T>(label: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    let started = Instant::now();
-    let result = f();
-    if timings_on() {
-        eprintln!(
-            "timing: {label:<24} {:>8.3} s",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    result
-}
-
-pub fn progress_bar(total: u64, template: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(template)
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
-}
-
 /// Stage every file's lines, type and merge them, all in one transaction.
 fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<()> {
     let wh = run.wh;
@@ -616,7 +551,7 @@ fn stage_all_but_text<'a>(
         if name.is_some() && name.as_deref() == run.spec.reference_file {
             wh.run(&format!(
                 "SET VARIABLE reference_file = {}; SET VARIABLE reference_file_id = {};",
-                lines::sql_string(&f.meta.key()),
+                sql_string(&f.meta.key()),
                 f.file_id
             ))?;
             run.sql("reference.sql")?;
@@ -667,7 +602,7 @@ pub fn missing_columns(wh: &Warehouse, sql_dir: &str, path: &str) -> Result<Stri
     let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_csv.sql"))?;
     wh.run(&format!(
         "SET VARIABLE candidate_file = meta.file_pattern({})",
-        lines::sql_string(path)
+        sql_string(path)
     ))
     .and_then(|_| Ok(wh.conn.query_row(check, [], |r| r.get(0))?))
     .map_err(|e| anyhow::anyhow!("{path}: {}", duckdb_reason(&format!("{e:#}"))))
@@ -680,7 +615,7 @@ fn missing_columns_parquet(
     paths: &[String],
 ) -> Result<Vec<(String, String)>> {
     let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_parquet.sql"))?;
-    let list: Vec<String> = paths.iter().map(|p| lines::sql_string(p)).collect();
+    let list: Vec<String> = paths.iter().map(|p| sql_string(p)).collect();
     conn.execute_batch(&format!(
         "SET VARIABLE candidate_files = list_transform([{}]::VARCHAR[], lambda p: meta.file_pattern(p))",
         list.join(", ")
@@ -688,16 +623,6 @@ fn missing_columns_parquet(
     let mut stmt = conn.prepare(check)?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
-}
-
-/// DuckDB's reason in an error message: its first line (not the SQL excerpt under it), without the
-/// driver's "Error code 1" trailer.
-pub fn duckdb_reason(message: &str) -> &str {
-    message
-        .lines()
-        .next()
-        .unwrap_or(message)
-        .trim_end_matches(": Error code 1: Unknown error code")
 }
 
 /// Reads the Parquet files with the dataset's `stage_parquet.sql`, in one statement, after checking each
@@ -730,10 +655,7 @@ fn stage_parquet_by_sql(run: &Run, files: &[&Planned]) -> Result<()> {
             )
         }
     }
-    let list: Vec<String> = files
-        .iter()
-        .map(|f| lines::sql_string(&f.meta.key()))
-        .collect();
+    let list: Vec<String> = files.iter().map(|f| sql_string(&f.meta.key())).collect();
     run.wh.run(&format!(
         "SET VARIABLE parquet_paths = [{}]::VARCHAR[]",
         list.join(", ")

@@ -7,9 +7,9 @@
 //! 20M readings, most of it DuckDB reading them and writing the 2.1M grid rows).
 //! SQL still says what goes in (`sweep_readings.sql`) and what the results mean (`derive.sql`), and the
 //! cleaning rules stay in `sql/views/telemetry/00_rules.sql`; the spike rule and the grid are here.
-use crate::ingest::{incoming, timed};
-use crate::sqlfiles;
-use crate::warehouse::Warehouse;
+use crate::duck::sqlfiles;
+use crate::duck::warehouse::Warehouse;
+use crate::duck::{stream, timed};
 use anyhow::{anyhow, bail, Context, Result};
 use arrow::array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, TimestampMicrosecondArray,
@@ -83,7 +83,7 @@ pub fn sweep(wh: &Warehouse) -> Result<()> {
     // A few runs at a time on all cores; their grid rows go to SQL as they are made (the INSERT
     // compresses them on DuckDB's threads), the rest is kept for the appenders.
     const RUNS_PER_ROUND: usize = 16;
-    let rest = incoming::stream(
+    let rest = stream::stream(
         feature_schema(),
         grid_rows + 1,
         |emit| {

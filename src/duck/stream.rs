@@ -1,9 +1,8 @@
 //! `batch_stream(token)`: a DuckDB table function that hands a producer thread's Arrow batches straight
-//! to a SQL statement, which reads them on all of DuckDB's threads as they arrive: the reader thread's
-//! lines, which SQL types (or copies into `staged_lines`), and the telemetry sweep's grid rows, which
-//! SQL inserts. It can be scanned once.
+//! to a SQL statement, which reads them on all of DuckDB's threads as they arrive (the loads' text lines,
+//! the telemetry sweep's grid rows). It can be scanned once.
 use anyhow::{anyhow, bail, Result};
-use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::core::{DataChunkHandle, LogicalTypeHandle, LogicalTypeId};
 use duckdb::vtab::{
@@ -22,17 +21,6 @@ pub const FUNCTION: &str = "batch_stream";
 
 /// Rows per output chunk (DuckDB's vector size).
 const CHUNK_ROWS: usize = 2048;
-
-/// The columns of `staged_lines`, as the reader thread builds them.
-pub fn line_schema() -> Schema {
-    Schema::new(vec![
-        Field::new("file_id", DataType::Int64, false),
-        Field::new("line_no", DataType::Int64, false),
-        Field::new("raw", DataType::Utf8, false),
-        Field::new("defect", DataType::Utf8, true),
-        Field::new("top_level_keys", DataType::Int32, true),
-    ])
-}
 
 /// Batches from one producer thread, consumed by one statement.
 pub struct Source {
@@ -309,7 +297,7 @@ mod tests {
     fn every_row_of_every_batch_arrives_once_and_a_second_scan_is_refused() {
         let conn = connection();
         let (sender, receiver) = std::sync::mpsc::sync_channel(2);
-        let registration = Registration::new(receiver, Arc::new(line_schema()), 10_000).unwrap();
+        let registration = Registration::new(receiver, batch(1, &[]).schema(), 10_000).unwrap();
         let texts: Vec<String> = (0..5000).map(|i| format!("line {i}")).collect();
         let producer = std::thread::spawn(move || {
             for chunk in texts.chunks(1500).enumerate() {
@@ -340,7 +328,7 @@ mod tests {
     fn the_readers_error_stops_the_statement_and_is_kept_whole() {
         let conn = connection();
         let (sender, receiver) = std::sync::mpsc::sync_channel(2);
-        let registration = Registration::new(receiver, Arc::new(line_schema()), 10).unwrap();
+        let registration = Registration::new(receiver, batch(1, &[]).schema(), 10).unwrap();
         sender.send(Ok(batch(1, &["a", "b"]))).unwrap();
         sender
             .send(Err(anyhow!("votes.jsonl.gz: compressed data is truncated")))

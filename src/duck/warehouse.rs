@@ -1,5 +1,5 @@
 //! The warehouse file: opening it (with clear errors), migrating it, re-creating views, transactions.
-use crate::sqlfiles::{self, Migration};
+use super::sqlfiles::{self, Migration};
 use anyhow::{anyhow, bail, Context, Result};
 use duckdb::{AccessMode, Config, Connection};
 use std::path::{Path, PathBuf};
@@ -143,7 +143,7 @@ impl Warehouse {
         let conn =
             Connection::open_with_flags(path, config).map_err(|e| explain_open_error(path, e))?;
         if access == Access::Write {
-            crate::ingest::incoming::register(&conn)?;
+            super::stream::register(&conn)?;
         }
         Ok(Warehouse {
             conn,
