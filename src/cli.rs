@@ -106,18 +106,13 @@ pub struct ExportArgs {
     pub partition_by: Option<String>,
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Dataset {
-    /// Vote records, JSONL/JSON (optionally gzipped) or Parquet, into blog_analysis.votes
-    Votes,
-    /// Per-minute sensor-log Parquet files, into dwh.data_sample
-    SensorLogs,
-    /// ETF and stock CSVs (etfs/, stocks/, symbols_valid_meta.csv), into market.prices and market.features
-    Stocks,
-    /// STEDI customer/, accelerometer/ and step_trainer/ JSON, into the landing, trusted and curated zones
-    Stedi,
-    /// Robot telemetry, long-format Parquet or CSV, into telemetry.readings .. run_features
-    Telemetry,
+/// The `--dataset` values, with each dataset's description, from the registry.
+fn dataset_names() -> clap::builder::PossibleValuesParser {
+    crate::datasets::ALL
+        .iter()
+        .map(|spec| clap::builder::PossibleValue::new(spec.name).help(spec.about))
+        .collect::<Vec<_>>()
+        .into()
 }
 
 #[derive(Args, Debug)]
@@ -127,8 +122,8 @@ pub struct IngestArgs {
     pub paths: Vec<String>,
     /// Which dataset the files belong to [default: telemetry when the first Parquet or CSV file has the
     /// telemetry columns (time, value, field, robot_id, run_uuid, sensor_type), otherwise votes]
-    #[arg(long, value_enum)]
-    pub dataset: Option<Dataset>,
+    #[arg(long, value_parser = dataset_names())]
+    pub dataset: Option<String>,
     /// Re-read files even when the ledger says they are unchanged
     #[arg(long)]
     pub force: bool,
@@ -284,4 +279,24 @@ pub enum GenerateWhat {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+impl From<Format> for crate::output::Format {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Table => Self::Table,
+            Format::Csv => Self::Csv,
+            Format::Json => Self::Json,
+        }
+    }
+}
+
+impl From<RunFormat> for crate::telemetry::RunFormat {
+    fn from(format: RunFormat) -> Self {
+        match format {
+            RunFormat::Table => Self::Table,
+            RunFormat::Csv => Self::Csv,
+            RunFormat::Parquet => Self::Parquet,
+        }
+    }
 }

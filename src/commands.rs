@@ -1,12 +1,12 @@
 //! One function per subcommand: open the warehouse, do the work, print, choose the exit code.
 use crate::cli::{
-    CheckArgs, Cli, Command, Dataset, ExportArgs, Format, GenerateWhat, IngestArgs, QueryArgs,
-    TelemetryFormat,
+    CheckArgs, Cli, Command, ExportArgs, GenerateWhat, IngestArgs, QueryArgs, TelemetryFormat,
 };
-use crate::duck::quote_ident;
+use crate::datasets;
 use crate::duck::warehouse::{Access, Warehouse};
+use crate::duck::{quote_ident, sql_string};
 use crate::ingest::{self, Report, Spec};
-use crate::output;
+use crate::output::{self, Format};
 use crate::text::{printable, CAP};
 use anyhow::{bail, Context, Result};
 use std::io::{IsTerminal, Read, Write};
@@ -19,23 +19,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Migrate => migrate(db),
         Command::IngestData(args) => ingest_data(db, &args),
-        Command::Outliers(args) => outliers(db, args.format),
+        Command::Outliers(args) => outliers(db, args.format.into()),
         Command::Query(args) => query(db, &args),
         Command::Status => status(db),
         Command::CheckIngestion(args) => check_ingestion(db, &args),
         Command::CheckOutliers => check_outliers(db),
-        Command::FetchData(args) => crate::fetch::fetch(&args).map(|_| ExitCode::SUCCESS),
+        Command::FetchData(args) => crate::fetch::fetch(
+            args.url.as_deref(),
+            &args.dir,
+            Duration::from_secs(args.timeout_secs),
+        )
+        .map(|_| ExitCode::SUCCESS),
         Command::Generate(args) => generate(args.what),
         Command::Export(args) => export(db, &args),
-        Command::Stedi(args) => report(db, "reports/stedi_zones.sql", args.format),
-        Command::Runs(args) => report(db, "reports/telemetry_runs.sql", args.format),
+        Command::Stedi(args) => report(db, "reports/stedi_zones.sql", args.format.into()),
+        Command::Runs(args) => report(db, "reports/telemetry_runs.sql", args.format.into()),
         Command::Run(args) => {
-            crate::telemetry::run(&Warehouse::open_reader(db, Access::Read)?, &args)
+            let wh = Warehouse::open_reader(db, Access::Read)?;
+            let format = args.format.into();
+            crate::telemetry::run(&wh, args.run_uuid, format, args.output.as_deref())
                 .map(|_| ExitCode::SUCCESS)
         }
         Command::Plot(args) => {
             let wh = Warehouse::open_reader(db, Access::Read)?;
-            crate::telemetry::plot(&wh, &args)?;
+            let size = (args.width, args.height);
+            crate::telemetry::plot(&wh, args.run_uuid, &args.output, size)?;
             println!("wrote {}", args.output.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -55,25 +63,16 @@ fn migrate(db: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn spec(dataset: Dataset) -> &'static Spec {
-    match dataset {
-        Dataset::Votes => &ingest::VOTES,
-        Dataset::SensorLogs => &ingest::SENSOR_LOGS,
-        Dataset::Stocks => &ingest::STOCKS,
-        Dataset::Stedi => &ingest::STEDI,
-        Dataset::Telemetry => &ingest::TELEMETRY,
-    }
-}
-
 fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
     let wh = Warehouse::open(db)?;
-    let dataset = match args.dataset {
-        Some(dataset) => dataset,
+    let spec = match &args.dataset {
+        Some(name) => {
+            datasets::by_name(name).with_context(|| format!("no dataset {name} (see --help)"))?
+        }
         None => recognise(&wh, &args.paths),
     };
-    let spec = spec(dataset);
     if let Some(grid_ms) = args.grid_ms {
-        if dataset != Dataset::Telemetry {
+        if !std::ptr::eq(spec, &datasets::TELEMETRY) {
             bail!("--grid-ms is for --dataset telemetry only");
         }
         if grid_ms == 0 {
@@ -109,18 +108,18 @@ fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
 
 /// Without --dataset: telemetry when the first Parquet or CSV file found has the telemetry columns,
 /// otherwise votes (whose own checks then say what is wrong with the paths).
-fn recognise(wh: &Warehouse, paths: &[String]) -> Dataset {
-    let first = ingest::discover::find_files(paths, ingest::TELEMETRY.extensions)
+fn recognise(wh: &Warehouse, paths: &[String]) -> &'static Spec {
+    let first = ingest::discover::find_files(paths, datasets::TELEMETRY.extensions)
         .ok()
         .and_then(|found| found.files.into_iter().next());
     let is_telemetry = first.is_some_and(|f| {
-        ingest::missing_columns(wh, ingest::TELEMETRY.sql_dir, &f.to_string_lossy())
+        ingest::missing_columns(wh, datasets::TELEMETRY.sql_dir, &f.to_string_lossy())
             .is_ok_and(|missing| missing.is_empty())
     });
     if is_telemetry {
-        Dataset::Telemetry
+        &datasets::TELEMETRY
     } else {
-        Dataset::Votes
+        &datasets::VOTES
     }
 }
 
@@ -286,7 +285,11 @@ fn query(db: &Path, args: &QueryArgs) -> Result<ExitCode> {
             explain_sandbox_refusal(e)
         }
     })?;
-    output::print(&result, args.format.format, &mut std::io::stdout().lock())?;
+    output::print(
+        &result,
+        args.format.format.into(),
+        &mut std::io::stdout().lock(),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -333,10 +336,50 @@ fn table_counts_sql(wh: &Warehouse) -> Result<String> {
     Ok(parts.join(" UNION ALL ") + " ORDER BY 1")
 }
 
+/// One row per dataset of the registry: its files, how repeats are judged, its rejects table and count.
+fn datasets_sql() -> String {
+    let rows: Vec<String> = datasets::ALL
+        .iter()
+        .map(|spec| {
+            format!(
+                "SELECT {} AS dataset, {} AS files, {} AS repeats, {} AS rejects_table, (SELECT count(*) FROM {}) AS rejected",
+                sql_string(spec.name),
+                sql_string(&spec.extensions.join(" ")),
+                sql_string(&spec.dedup.describe()),
+                sql_string(spec.rejects_table),
+                spec.rejects_table
+            )
+        })
+        .collect();
+    rows.join(" UNION ALL ")
+}
+
+/// Rejected rows by table and reason (the reason's text up to the first colon), over every dataset's
+/// rejects table.
+fn rejects_sql() -> String {
+    let tables: Vec<String> = datasets::ALL
+        .iter()
+        .map(|spec| {
+            format!(
+                "SELECT {} AS rejects_table, reason FROM {}",
+                sql_string(spec.rejects_table),
+                spec.rejects_table
+            )
+        })
+        .collect();
+    format!(
+        "SELECT rejects_table, split_part(reason, ':', 1) AS reason, count(*) AS \"rows\"
+         FROM ({}) GROUP BY ALL ORDER BY 1, 3 DESC, 2",
+        tables.join(" UNION ALL ")
+    )
+}
+
 fn status(db: &Path) -> Result<ExitCode> {
     let wh = Warehouse::open_reader(db, Access::Read)?;
     println!("warehouse {}", db.display());
     print_section(&wh, "tables", &table_counts_sql(&wh)?)?;
+    print_section(&wh, "datasets", &datasets_sql())?;
+    print_section(&wh, "rejects", &rejects_sql())?;
     for (path, sql) in crate::duck::sqlfiles::under("status/") {
         let title = path
             .trim_start_matches("status/")
@@ -358,7 +401,7 @@ fn timed_ingest(wh: &Warehouse, data: &Path, force: bool) -> Result<(Report, Dur
     let started = Instant::now();
     let report = ingest::ingest(
         wh,
-        &ingest::VOTES,
+        &datasets::VOTES,
         &ingest::Options {
             paths: vec![data.to_string_lossy().into_owned()],
             force,

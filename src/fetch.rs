@@ -1,5 +1,4 @@
 //! `exercise fetch-data`: download the votes archive and extract votes.jsonl, leaving no partial files.
-use crate::cli::FetchArgs;
 use anyhow::{bail, Context, Result};
 use std::fs::{self, File};
 use std::io::{BufReader, Read, Write};
@@ -7,22 +6,21 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Downloads to a hidden part file, extracts to another, then renames into place.
-pub fn fetch(args: &FetchArgs) -> Result<PathBuf> {
-    let url = args.url.as_deref().context(
+/// `timeout` bounds the wait for a connection that does not answer.
+pub fn fetch(url: Option<&str>, dir: &Path, timeout: Duration) -> Result<PathBuf> {
+    let url = url.context(
         "no data URL: pass --url URL (or set EXERCISE_DATA_URL) pointing at the votes archive (.zip, .gz or .jsonl)",
     )?;
-    fs::create_dir_all(&args.dir)
-        .with_context(|| format!("cannot create {}", args.dir.display()))?;
-    let target = args.dir.join("votes.jsonl");
-    let download = args.dir.join(".votes.download.part");
-    let extracted = args.dir.join(".votes.jsonl.part");
-    let result =
-        download_to(url, &download, Duration::from_secs(args.timeout_secs)).and_then(|bytes| {
-            extract(&download, &extracted)?;
-            fs::rename(&extracted, &target)
-                .with_context(|| format!("cannot move the data to {}", target.display()))?;
-            Ok(bytes)
-        });
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let target = dir.join("votes.jsonl");
+    let download = dir.join(".votes.download.part");
+    let extracted = dir.join(".votes.jsonl.part");
+    let result = download_to(url, &download, timeout).and_then(|bytes| {
+        extract(&download, &extracted)?;
+        fs::rename(&extracted, &target)
+            .with_context(|| format!("cannot move the data to {}", target.display()))?;
+        Ok(bytes)
+    });
     let _ = fs::remove_file(&download);
     let _ = fs::remove_file(&extracted);
     let bytes = result?;

@@ -2,6 +2,7 @@
 //! `main` only parses arguments, dispatches, and turns errors into one clear line and exit code 1.
 mod cli;
 mod commands;
+mod datasets;
 mod duck;
 mod fetch;
 mod generate;

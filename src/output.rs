@@ -1,5 +1,4 @@
 //! Printing query results: aligned tables for people, CSV and JSON lines for pipes.
-use crate::cli::Format;
 use crate::text::{printable, CAP};
 use anyhow::{Context, Result};
 use duckdb::arrow::datatypes::{DataType, SchemaRef};
@@ -7,6 +6,17 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 use duckdb::Connection;
 use std::io::Write;
+
+/// How a result is printed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for people
+    Table,
+    /// RFC 4180 CSV with a header row
+    Csv,
+    /// One JSON object per line
+    Json,
+}
 
 /// A query result held in memory: its schema and batches.
 pub struct ResultSet {

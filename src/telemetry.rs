@@ -1,12 +1,12 @@
 //! Robot telemetry access: the runs, one run's aligned features, and a picture of one run. The data
 //! itself is made by SQL (sql/datasets/telemetry, sql/views/telemetry) and the sweep (`sweep`: the
 //! ordered per-run work of stage 4); the rest of this module only reads it.
+pub mod derive;
 pub mod sweep;
 
-use crate::cli::{Format, PlotArgs, RunArgs, RunFormat};
 use crate::duck::sql_string;
 use crate::duck::warehouse::Warehouse;
-use crate::output;
+use crate::output::{self, Format};
 use anyhow::{anyhow, bail, Context, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -30,13 +30,21 @@ fn features_sql(run_uuid: u64) -> String {
     )
 }
 
+/// How `exercise run` writes a run's features.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RunFormat {
+    Table,
+    Csv,
+    Parquet,
+}
+
 /// `exercise run`: the run's feature table, as a table, CSV or Parquet, to stdout or a file.
-pub fn run(wh: &Warehouse, args: &RunArgs) -> Result<()> {
-    require_run(wh, args.run_uuid)?;
-    let sql = features_sql(args.run_uuid);
-    let format = match args.format {
+pub fn run(wh: &Warehouse, run_uuid: u64, format: RunFormat, output: Option<&Path>) -> Result<()> {
+    require_run(wh, run_uuid)?;
+    let sql = features_sql(run_uuid);
+    let format = match format {
         RunFormat::Parquet => {
-            let Some(path) = &args.output else {
+            let Some(path) = output else {
                 bail!("--format parquet needs --output FILE");
             };
             wh.run(&format!(
@@ -50,7 +58,7 @@ pub fn run(wh: &Warehouse, args: &RunArgs) -> Result<()> {
         RunFormat::Csv => Format::Csv,
     };
     let result = output::query(&wh.conn, &sql)?;
-    match &args.output {
+    match output {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
@@ -175,18 +183,13 @@ fn panel(
 }
 
 /// `exercise plot`: a 3 x 2 grid (position, force, speed; robot 1, robot 2) in one PNG.
-pub fn plot(wh: &Warehouse, args: &PlotArgs) -> Result<()> {
-    require_run(wh, args.run_uuid)?;
+/// `size` is (width, height) in pixels.
+pub fn plot(wh: &Warehouse, run_uuid: u64, output: &Path, size: (u32, u32)) -> Result<()> {
+    require_run(wh, run_uuid)?;
     plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
         .map_err(|_| anyhow!("cannot load the embedded DejaVu Sans font"))?;
-    let series = load_series(wh, args.run_uuid, args.width as usize * 2)?;
-    draw(
-        &series,
-        args.run_uuid,
-        &args.output,
-        (args.width, args.height),
-    )
-    .with_context(|| format!("writing {}", args.output.display()))
+    let series = load_series(wh, run_uuid, size.0 as usize * 2)?;
+    draw(&series, run_uuid, output, size).with_context(|| format!("writing {}", output.display()))
 }
 
 fn names(v: &[String]) -> Vec<&str> {

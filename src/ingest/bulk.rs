@@ -1,14 +1,14 @@
 //! Bulk Parquet loads: many files per transaction, read by DuckDB on all cores. A batch that fails is
 //! retried file by file, so one bad file is recorded as failed and the rest still load; an interrupted
 //! run keeps every committed batch and the next run resumes after it.
-use super::{Planned, Report, Run};
+use super::{Load, Planned, Report};
 use crate::duck::sqlfiles;
 use crate::par::progress_bar;
 use anyhow::{Context, Result};
 use std::time::Instant;
 
 pub fn load(
-    run: &Run,
+    run: &Load,
     mut todo: Vec<Planned>,
     files_per_batch: usize,
     report: &mut Report,
@@ -43,7 +43,7 @@ pub fn load(
 }
 
 /// One transaction: register the files, replace earlier versions, insert, quarantine, account, record.
-fn load_batch(run: &Run, files: &mut [Planned], report: &mut Report) -> Result<()> {
+fn load_batch(run: &Load, files: &mut [Planned], report: &mut Report) -> Result<()> {
     let tx = run.wh.begin()?;
     run.register(files)?;
     run.wh.run(
@@ -70,7 +70,7 @@ fn load_batch(run: &Run, files: &mut [Planned], report: &mut Report) -> Result<(
 /// Is this the warehouse failing (a full disk, an I/O error writing it, DuckDB giving up on it) rather than
 /// a file being unreadable? Then it is the run's error, not the file's: the batch is rolled back, the run
 /// stops, and no healthy file is recorded as failed.
-fn is_warehouse_failure(run: &Run, err: &anyhow::Error) -> bool {
+fn is_warehouse_failure(run: &Load, err: &anyhow::Error) -> bool {
     let text = format!("{err:#}");
     let warehouse = run.wh.path.to_string_lossy();
     [
@@ -88,7 +88,7 @@ fn is_warehouse_failure(run: &Run, err: &anyhow::Error) -> bool {
         || (!warehouse.is_empty() && text.contains(warehouse.as_ref()))
 }
 
-fn record_failure(run: &Run, file: &Planned, message: &str, report: &mut Report) -> Result<()> {
+fn record_failure(run: &Load, file: &Planned, message: &str, report: &mut Report) -> Result<()> {
     let path = file.meta.key();
     // DuckDB's message usually names the file already; keep its first line (not the SQL excerpt under it),
     // minus the noise of a wrapping path.

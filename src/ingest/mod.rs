@@ -20,118 +20,91 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How a dataset's files are staged and committed.
-pub enum Mode {
-    /// Text lines (JSON lines, CSV; Parquet rows as JSON) staged in full, then typed and merged in one
+/// How a dataset's files reach its SQL.
+pub enum Staging {
+    /// Text lines (JSON lines, CSV; plain or gzip) typed by `load.sql` as the reader thread delivers them,
+    /// read once from the view `incoming_lines`; `load.sql` keeps the raw text it needs (rejects) itself.
+    /// Parquet rows are staged as the JSON text of each row, so one SQL path types both. With
+    /// `count_json_keys` the reader counts each JSON line's top-level keys (`top_level_keys`), so SQL
+    /// parses the key list only of lines with more keys than known fields. All files load in one
     /// transaction.
-    Lines,
-    /// Parquet files read directly by DuckDB, this many files per transaction.
+    StreamedLines { count_json_keys: bool },
+    /// Text lines copied into `staged_lines` first, for SQL that reads them several times; Parquet files
+    /// read by DuckDB in one statement (`stage_parquet.sql`, after every file's columns are checked by
+    /// `missing_columns_parquet.sql`). All files load in one transaction.
+    StagedLines,
+    /// Parquet files read by DuckDB directly (`read_parquet` over a batch), this many files per
+    /// transaction: a bad file is retried alone and recorded as failed, the rest go on.
     ParquetBatches { files_per_batch: usize },
 }
 
-/// What Rust must know about a dataset; everything else is in `sql/datasets/<name>/`.
+/// What a repeated row is, for a dataset (its SQL does the work; this says which rule it follows).
+pub enum Dedup {
+    /// A key seen before (in the warehouse, or earlier in the run in file then line order) is a
+    /// duplicate; the first occurrence wins.
+    FirstWinsOnKey(&'static str),
+    /// A key seen before with the same values is a duplicate, with other values a reject naming the row
+    /// kept: nothing is overwritten.
+    ConflictOnKey(&'static str),
+    /// Only an exact repeat of a whole record is a duplicate.
+    ExactRecord,
+    /// A changed file replaces the rows of its earlier version; rows are not unique on any key.
+    ReplaceFile,
+}
+
+impl Dedup {
+    /// The rule in words, for `exercise status`.
+    pub fn describe(&self) -> String {
+        match self {
+            Dedup::FirstWinsOnKey(key) => format!("first wins on {key}"),
+            Dedup::ConflictOnKey(key) => {
+                format!("same values on {key} are duplicates, other values rejects")
+            }
+            Dedup::ExactRecord => "exact repeats of a record are duplicates".into(),
+            Dedup::ReplaceFile => "a changed file replaces its earlier rows".into(),
+        }
+    }
+}
+
+/// A step a dataset runs after its rows are in, in the load's transaction, before the accounting (which
+/// may depend on it). It also runs when no file was new, so that a changed setting takes effect.
+pub trait AfterLoad: Sync {
+    /// Does the work; returns what to tell the user, one line each.
+    fn run(&self, load: &Load) -> Result<Vec<String>>;
+}
+
+/// What Rust must know about a dataset; everything else is in `sql/datasets/<name>/`. Each dataset
+/// declares one in `src/datasets/`.
 pub struct Spec {
+    /// The `--dataset` value and the ledger's `dataset`.
     pub name: &'static str,
+    /// One line on what it loads, for `--help`.
+    pub about: &'static str,
     pub extensions: &'static [&'static str],
     pub sql_dir: &'static str,
     pub rejects_table: &'static str,
-    pub mode: Mode,
+    pub staging: Staging,
+    pub dedup: Dedup,
     /// A file of this name is not staged as lines: `reference.sql` reads it with DuckDB's own reader
     /// (variables reference_file, reference_file_id) before `load.sql` runs.
     pub reference_file: Option<&'static str>,
-    /// Parquet files are not staged as JSON lines: after each file's columns are checked
-    /// (`missing_columns_parquet.sql`), `stage_parquet.sql` reads them all in one statement with DuckDB's
-    /// reader (variable parquet_paths) straight into the dataset's landing table.
-    pub parquet_by_sql: bool,
-    /// `load.sql` reads the text files' lines once, while they are read, from the view `incoming_lines`
-    /// (`staged_lines` then holds only Parquet rows staged as JSON): it keeps the raw text it needs
-    /// (rejects) itself. Otherwise every line is copied into `staged_lines` first, for SQL that reads it
-    /// several times.
-    pub streams_lines: bool,
-    /// The reader counts each JSON line's top-level keys (`top_level_keys`), so SQL can skip parsing the
-    /// key list of lines that have no more keys than known fields.
-    pub counts_json_keys: bool,
-    /// Some(sweep): what depends on the rows just loaded is recomputed in the same transaction, before the
-    /// accounting (the sweep finds repeated rows): `derive_runs.sql` picks what to recompute, `sweep`
-    /// (Rust) computes it, `derive.sql` records the rest. It also runs alone when nothing new was loaded,
-    /// so that a changed setting takes effect.
-    pub derive: Option<fn(&Warehouse) -> Result<()>>,
+    pub after_load: Option<&'static dyn AfterLoad>,
 }
 
-pub const VOTES: Spec = Spec {
-    name: "votes",
-    extensions: &[
-        ".jsonl",
-        ".json",
-        ".ndjson",
-        ".jsonl.gz",
-        ".json.gz",
-        ".ndjson.gz",
-        ".parquet",
-    ],
-    sql_dir: "datasets/votes",
-    rejects_table: "blog_analysis.votes_rejected",
-    mode: Mode::Lines,
-    reference_file: None,
-    parquet_by_sql: false,
-    streams_lines: true,
-    counts_json_keys: true,
-    derive: None,
-};
+impl Spec {
+    fn streams_lines(&self) -> bool {
+        matches!(self.staging, Staging::StreamedLines { .. })
+    }
 
-pub const SENSOR_LOGS: Spec = Spec {
-    name: "sensor-logs",
-    extensions: &[".parquet"],
-    sql_dir: "datasets/sensor_logs",
-    rejects_table: "dwh.data_sample_rejected",
-    mode: Mode::ParquetBatches {
-        files_per_batch: 2000,
-    },
-    reference_file: None,
-    parquet_by_sql: false,
-    streams_lines: false,
-    counts_json_keys: false,
-    derive: None,
-};
-
-pub const STOCKS: Spec = Spec {
-    name: "stocks",
-    extensions: &[".csv"],
-    sql_dir: "datasets/stocks",
-    rejects_table: "market.prices_rejected",
-    mode: Mode::Lines,
-    reference_file: Some("symbols_valid_meta.csv"),
-    parquet_by_sql: false,
-    streams_lines: true,
-    counts_json_keys: false,
-    derive: None,
-};
-
-pub const STEDI: Spec = Spec {
-    name: "stedi",
-    extensions: &[".json", ".jsonl", ".json.gz", ".jsonl.gz"],
-    sql_dir: "datasets/stedi",
-    rejects_table: "stedi_landing.rejected",
-    mode: Mode::Lines,
-    reference_file: None,
-    parquet_by_sql: false,
-    streams_lines: true,
-    counts_json_keys: true,
-    derive: None,
-};
-
-pub const TELEMETRY: Spec = Spec {
-    name: "telemetry",
-    extensions: &[".parquet", ".csv"],
-    sql_dir: "datasets/telemetry",
-    rejects_table: "telemetry.readings_rejected",
-    mode: Mode::Lines,
-    reference_file: None,
-    parquet_by_sql: true,
-    streams_lines: false,
-    counts_json_keys: false,
-    derive: Some(crate::telemetry::sweep::sweep),
-};
+    fn counts_json_keys(&self) -> bool {
+        matches!(
+            self.staging,
+            Staging::StreamedLines {
+                count_json_keys: true
+            }
+        )
+    }
+}
 
 pub struct Options {
     pub paths: Vec<String>,
@@ -198,17 +171,19 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
     let mut report = Report::default();
     let todo = timed("plan", || plan(wh, spec, opts, &mut report))?;
     if !todo.is_empty() {
-        let run = Run::start(wh, spec)?;
-        match spec.mode {
-            Mode::Lines => load_lines(&run, todo, &mut report)?,
-            Mode::ParquetBatches { files_per_batch } => {
-                bulk::load(&run, todo, files_per_batch, &mut report)?
+        let load = Load::start(wh, spec)?;
+        match spec.staging {
+            Staging::ParquetBatches { files_per_batch } => {
+                bulk::load(&load, todo, files_per_batch, &mut report)?
+            }
+            Staging::StreamedLines { .. } | Staging::StagedLines => {
+                load_lines(&load, todo, &mut report)?
             }
         }
-    } else if spec.derive.is_some() {
-        let run = Run::start(wh, spec)?;
+    } else if let Some(step) = spec.after_load {
+        let load = Load::start(wh, spec)?;
         let tx = wh.begin()?;
-        let notes = run.derive()?;
+        let notes = step.run(&load)?;
         report.notes.extend(notes);
         tx.commit()?;
     }
@@ -235,7 +210,7 @@ fn plan(wh: &Warehouse, spec: &Spec, opts: &Options, report: &mut Report) -> Res
     }
     let loaded_sizes: std::collections::HashSet<i64> = previous.values().map(|p| p.size).collect();
     let defer = |m: &FileMeta| {
-        matches!(spec.mode, Mode::Lines)
+        !matches!(spec.staging, Staging::ParquetBatches { .. })
             && !discover::has_extension(&m.path, &[".parquet"])
             && m.path.file_name().and_then(|n| n.to_str()) != spec.reference_file
             && sizes.get(&m.size) == Some(&1)
@@ -290,17 +265,18 @@ fn plan(wh: &Warehouse, spec: &Spec, opts: &Options, report: &mut Report) -> Res
     Ok(todo)
 }
 
-/// One ingestion run: its id, dataset and start, and the warehouse it writes.
-pub struct Run<'a> {
+/// One load (an `exercise ingest-data` run, or one batch of it): its ledger run id, dataset and start,
+/// and the warehouse it writes.
+pub struct Load<'a> {
     pub wh: &'a Warehouse,
     pub spec: &'a Spec,
     pub run_id: i64,
     pub started_us: i64,
 }
 
-impl<'a> Run<'a> {
+impl<'a> Load<'a> {
     fn start(wh: &'a Warehouse, spec: &'a Spec) -> Result<Self> {
-        let run = Run {
+        let load = Load {
             wh,
             spec,
             run_id: wh.scalar("SELECT nextval('meta.load_run_id_seq')")?,
@@ -309,40 +285,16 @@ impl<'a> Run<'a> {
         wh.run(&format!(
             "SET VARIABLE run_id = {}; SET VARIABLE dataset = {}; SET VARIABLE started_us = {};
              SET preserve_insertion_order = false;",
-            run.run_id,
+            load.run_id,
             sql_string(spec.name),
-            run.started_us
+            load.started_us
         ))?;
         wh.run_file("ingest/staging.sql")?;
-        Ok(run)
+        Ok(load)
     }
 
-    /// Runs `derive_runs.sql`, the sweep and `derive.sql`, and says what was recomputed (the SQL leaves
-    /// changed_runs and regridded_runs).
-    fn derive(&self) -> Result<Vec<String>> {
-        let Some(sweep) = self.spec.derive else {
-            return Ok(Vec::new());
-        };
-        self.sql("derive_runs.sql")?;
-        timed("sweep", || sweep(self.wh))?;
-        self.sql("derive.sql")?;
-        let changed: i64 = self.wh.scalar("SELECT count(*) FROM changed_runs")?;
-        let regridded: i64 = self.wh.scalar("SELECT count(*) FROM regridded_runs")?;
-        let grid: i64 = self.wh.scalar("SELECT grid_ms FROM telemetry.settings")?;
-        let total: i64 = self.wh.scalar("SELECT count(*) FROM telemetry.runs")?;
-        let mut notes = vec![format!(
-            "derived {changed} of {total} run(s) on the {grid} ms grid: {} with new readings, {regridded} because they were on another grid; the other {} untouched",
-            changed - regridded,
-            total - changed
-        )];
-        if regridded > 0 {
-            notes.push(format!(
-                "the grid changed to {grid} ms, so every run was derived again"
-            ));
-        }
-        Ok(notes)
-    }
-
+    /// Runs one of the dataset's SQL files (`sql/datasets/<name>/<file>`); with EXERCISE_TIMINGS on,
+    /// statement by statement, each timed.
     pub fn sql(&self, file: &str) -> Result<()> {
         let path = format!("{}/{file}", self.spec.sql_dir);
         if !timings_on() {
@@ -478,7 +430,7 @@ impl<'a> Run<'a> {
 }
 
 /// Stage every file's lines, type and merge them, all in one transaction.
-fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<()> {
+fn load_lines(run: &Load, mut todo: Vec<Planned>, report: &mut Report) -> Result<()> {
     let wh = run.wh;
     let tx = wh.begin()?;
     run.register(&mut todo)?;
@@ -488,12 +440,12 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
     );
     bar.set_message("staging");
     let (text_files, text_bytes) = timed("staging", || stage_all_but_text(run, &todo, &bar))?;
-    let hashes = if run.spec.streams_lines {
+    let hashes = if run.spec.streams_lines() {
         bar.set_message("loading");
         lines::stream_text_files(
             &text_files,
             text_bytes,
-            run.spec.counts_json_keys,
+            run.spec.counts_json_keys(),
             &bar,
             |stream| {
                 wh.run(&format!(
@@ -508,7 +460,7 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
             lines::stream_text_files(
                 &text_files,
                 text_bytes,
-                run.spec.counts_json_keys,
+                run.spec.counts_json_keys(),
                 &bar,
                 |stream| wh.run(&format!("INSERT INTO staged_lines SELECT * FROM {stream}")),
             )
@@ -519,9 +471,9 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
     };
     record_hashes(run, &todo, &hashes)?;
     timed("file errors", || check_file_errors(run))?;
-    if run.spec.derive.is_some() {
-        bar.set_message("derive");
-        let notes = timed("derive", || run.derive())?;
+    if let Some(step) = run.spec.after_load {
+        bar.set_message("after load");
+        let notes = timed("after load", || step.run(run))?;
         report.notes.extend(notes);
     }
     run.sql("accounting.sql")?;
@@ -534,7 +486,7 @@ fn load_lines(run: &Run, mut todo: Vec<Planned>, report: &mut Report) -> Result<
 /// Stages the reference file and Parquet files; returns the text files, which are read as the SQL
 /// consumes them (`lines::stream_text_files`), and their total size.
 fn stage_all_but_text<'a>(
-    run: &Run,
+    run: &Load,
     todo: &'a [Planned],
     bar: &ProgressBar,
 ) -> Result<(Vec<(i64, &'a Path)>, u64)> {
@@ -557,7 +509,7 @@ fn stage_all_but_text<'a>(
             run.sql("reference.sql")?;
             bar.inc(f.meta.size as u64);
         } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
-            if run.spec.parquet_by_sql {
+            if matches!(run.spec.staging, Staging::StagedLines) {
                 parquet_files.push(f);
             } else {
                 lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, bar)?;
@@ -573,7 +525,7 @@ fn stage_all_but_text<'a>(
 }
 
 /// New files were hashed while they were read (see `plan`): records their hashes in `staged_files`.
-fn record_hashes(run: &Run, todo: &[Planned], hashes: &[(i64, String)]) -> Result<()> {
+fn record_hashes(run: &Load, todo: &[Planned], hashes: &[(i64, String)]) -> Result<()> {
     let mut update = run
         .wh
         .conn
@@ -627,7 +579,7 @@ fn missing_columns_parquet(
 
 /// Reads the Parquet files with the dataset's `stage_parquet.sql`, in one statement, after checking each
 /// file's schema (`missing_columns`), so that an unreadable or foreign file is named.
-fn stage_parquet_by_sql(run: &Run, files: &[&Planned]) -> Result<()> {
+fn stage_parquet_by_sql(run: &Load, files: &[&Planned]) -> Result<()> {
     if files.is_empty() {
         return Ok(());
     }
@@ -663,7 +615,7 @@ fn stage_parquet_by_sql(run: &Run, files: &[&Planned]) -> Result<()> {
     timed("parquet", || run.sql("stage_parquet.sql"))
 }
 
-fn check_file_errors(run: &Run) -> Result<()> {
+fn check_file_errors(run: &Load) -> Result<()> {
     let sql = sqlfiles::get(&format!("{}/file_errors.sql", run.spec.sql_dir))?;
     let mut stmt = run.wh.conn.prepare(sql)?;
     let errors = stmt

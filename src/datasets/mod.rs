@@ -1,0 +1,69 @@
+//! The registry of datasets: each is declared in one file here (what Rust must know: file endings,
+//! staging, dedup rule, rejects table, an optional after-load step); its SQL is in `sql/datasets/<dir>/`.
+//! The `--dataset` values, `exercise status` and the tests iterate `ALL`.
+mod sensor_logs;
+mod stedi;
+mod stocks;
+mod telemetry;
+mod votes;
+
+use crate::ingest::Spec;
+
+pub use sensor_logs::SENSOR_LOGS;
+pub use stedi::STEDI;
+pub use stocks::STOCKS;
+pub use telemetry::TELEMETRY;
+pub use votes::VOTES;
+
+/// Every dataset, in the order they are listed.
+pub static ALL: [&Spec; 5] = [&VOTES, &SENSOR_LOGS, &STOCKS, &STEDI, &TELEMETRY];
+
+/// The dataset of this name.
+pub fn by_name(name: &str) -> Option<&'static Spec> {
+    ALL.iter().copied().find(|s| s.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duck::sqlfiles;
+    use crate::ingest::Staging;
+
+    /// Each dataset's SQL folder holds the files its staging needs (see sql/datasets/*/).
+    #[test]
+    fn every_dataset_has_the_sql_files_its_staging_needs() {
+        for spec in ALL {
+            let has = |file: &str| sqlfiles::get(&format!("{}/{file}", spec.sql_dir)).is_ok();
+            let needed: &[&str] = match spec.staging {
+                Staging::ParquetBatches { .. } => &["load.sql", "replace.sql", "rejects.sql"],
+                Staging::StreamedLines { .. } => &["load.sql", "accounting.sql", "file_errors.sql"],
+                Staging::StagedLines => &[
+                    "load.sql",
+                    "accounting.sql",
+                    "file_errors.sql",
+                    "stage_parquet.sql",
+                    "missing_columns_parquet.sql",
+                    "missing_columns_csv.sql",
+                ],
+            };
+            for file in needed {
+                assert!(has(file), "{}: no sql/{}/{file}", spec.name, spec.sql_dir);
+            }
+            if spec.reference_file.is_some() {
+                assert!(has("reference.sql"), "{}", spec.name);
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_found() {
+        let mut names: Vec<_> = ALL.iter().map(|s| s.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+        for spec in ALL {
+            assert!(std::ptr::eq(by_name(spec.name).unwrap(), spec));
+        }
+        assert!(by_name("nope").is_none());
+    }
+}
