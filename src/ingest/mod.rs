@@ -5,18 +5,20 @@ pub mod bulk;
 pub mod discover;
 pub mod ledger;
 pub mod lines;
+mod load;
+mod plan;
+mod stage;
+
+pub use stage::missing_columns;
 
 use crate::duck::sqlfiles;
 use crate::duck::warehouse::Warehouse;
-use crate::duck::{duckdb_reason, sql_string, timed, timings_on};
-use crate::par::{parallel_map, progress_bar};
+use crate::duck::{sql_string, timed, timings_on};
 use anyhow::{bail, Context, Result};
 use duckdb::arrow::array::{ArrayRef, Int64Array, StringArray};
 use duckdb::arrow::record_batch::RecordBatch;
-use indicatif::ProgressBar;
-use ledger::{Decision, FileMeta, Outcome};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use ledger::{FileMeta, Outcome};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -169,7 +171,7 @@ pub struct Planned {
 pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
     let started = Instant::now();
     let mut report = Report::default();
-    let todo = timed("plan", || plan(wh, spec, opts, &mut report))?;
+    let todo = timed("plan", || plan::plan(wh, spec, opts, &mut report))?;
     if !todo.is_empty() {
         let load = Load::start(wh, spec)?;
         match spec.staging {
@@ -177,7 +179,7 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
                 bulk::load(&load, todo, files_per_batch, &mut report)?
             }
             Staging::StreamedLines { .. } | Staging::StagedLines => {
-                load_lines(&load, todo, &mut report)?
+                load::load_lines(&load, todo, &mut report)?
             }
         }
     } else if let Some(step) = spec.after_load {
@@ -189,80 +191,6 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
     }
     report.elapsed = started.elapsed();
     Ok(report)
-}
-
-/// Decides per file: unchanged (skip), a copy of a file loaded before or earlier in this run (skip), or
-/// to be read. Hashing runs on all cores.
-fn plan(wh: &Warehouse, spec: &Spec, opts: &Options, report: &mut Report) -> Result<Vec<Planned>> {
-    let found = discover::find_files(&opts.paths, spec.extensions)?;
-    report.notes.extend(found.notes);
-    let previous = ledger::previous_loads(wh, spec.name)?;
-    let metas = found
-        .files
-        .iter()
-        .map(|p| FileMeta::read(p))
-        .collect::<Result<Vec<_>>>()?;
-    // A text file never loaded before is hashed while it is staged (read once), not here, unless its
-    // size is that of another file of this run or of a loaded file: only then can it be a copy.
-    let mut sizes: HashMap<i64, usize> = HashMap::new();
-    for m in &metas {
-        *sizes.entry(m.size).or_default() += 1;
-    }
-    let loaded_sizes: std::collections::HashSet<i64> = previous.values().map(|p| p.size).collect();
-    let defer = |m: &FileMeta| {
-        !matches!(spec.staging, Staging::ParquetBatches { .. })
-            && !discover::has_extension(&m.path, &[".parquet"])
-            && m.path.file_name().and_then(|n| n.to_str()) != spec.reference_file
-            && sizes.get(&m.size) == Some(&1)
-            && !loaded_sizes.contains(&m.size)
-    };
-    let decisions = parallel_map(&metas, |m| {
-        let previous = previous.get(&m.key());
-        if previous.is_none() && defer(m) {
-            return Ok(Decision::Load {
-                hash: String::new(),
-            });
-        }
-        ledger::decide(m, previous, opts.force)
-    })?;
-    let loaded_hashes: HashMap<&str, &str> = previous
-        .iter()
-        .map(|(path, p)| (p.hash.as_str(), path.as_str()))
-        .collect();
-    // The first file (in path order) with a content is read; a later one with the same content is a copy.
-    let mut read_now: HashMap<String, String> = HashMap::new();
-    let mut todo = Vec::new();
-    for (meta, decision) in metas.into_iter().zip(decisions) {
-        let hash = match decision {
-            Decision::Unchanged => {
-                report.unchanged.push(meta.path);
-                continue;
-            }
-            Decision::Load { hash } => hash,
-        };
-        if !hash.is_empty() {
-            let earlier = loaded_hashes
-                .get(hash.as_str())
-                .filter(|other| !opts.force && **other != meta.key())
-                .map(|other| (other.to_string(), false))
-                .or_else(|| read_now.get(&hash).map(|kept| (kept.clone(), true)));
-            if let Some((kept, in_this_run)) = earlier {
-                report.duplicate_files.push(Copy {
-                    path: meta.path,
-                    kept,
-                    in_this_run,
-                });
-                continue;
-            }
-            read_now.insert(hash.clone(), meta.key());
-        }
-        todo.push(Planned {
-            meta,
-            hash,
-            file_id: 0,
-        });
-    }
-    Ok(todo)
 }
 
 /// One load (an `exercise ingest-data` run, or one batch of it): its ledger run id, dataset and start,
@@ -427,202 +355,4 @@ impl<'a> Load<'a> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok((total, samples))
     }
-}
-
-/// Stage every file's lines, type and merge them, all in one transaction.
-fn load_lines(run: &Load, mut todo: Vec<Planned>, report: &mut Report) -> Result<()> {
-    let wh = run.wh;
-    let tx = wh.begin()?;
-    run.register(&mut todo)?;
-    let bar = progress_bar(
-        todo.iter().map(|f| f.meta.size as u64).sum(),
-        "{spinner} {msg:<12} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
-    );
-    bar.set_message("staging");
-    let (text_files, text_bytes) = timed("staging", || stage_all_but_text(run, &todo, &bar))?;
-    let hashes = if run.spec.streams_lines() {
-        bar.set_message("loading");
-        lines::stream_text_files(
-            &text_files,
-            text_bytes,
-            run.spec.counts_json_keys(),
-            &bar,
-            |stream| {
-                wh.run(&format!(
-                    "CREATE OR REPLACE TEMP VIEW incoming_lines AS
-                 SELECT * FROM staged_lines UNION ALL SELECT * FROM {stream}"
-                ))?;
-                run.sql("load.sql")
-            },
-        )?
-    } else {
-        let hashes = timed("staging text", || {
-            lines::stream_text_files(
-                &text_files,
-                text_bytes,
-                run.spec.counts_json_keys(),
-                &bar,
-                |stream| wh.run(&format!("INSERT INTO staged_lines SELECT * FROM {stream}")),
-            )
-        })?;
-        bar.set_message("typing+merge");
-        run.sql("load.sql")?;
-        hashes
-    };
-    record_hashes(run, &todo, &hashes)?;
-    timed("file errors", || check_file_errors(run))?;
-    if let Some(step) = run.spec.after_load {
-        bar.set_message("after load");
-        let notes = timed("after load", || step.run(run))?;
-        report.notes.extend(notes);
-    }
-    run.sql("accounting.sql")?;
-    report.loaded = timed("ledger", || run.account_and_record())?;
-    (report.rejects_total, report.reject_samples) = run.reject_samples()?;
-    bar.finish_and_clear();
-    timed("commit", || tx.commit())
-}
-
-/// Stages the reference file and Parquet files; returns the text files, which are read as the SQL
-/// consumes them (`lines::stream_text_files`), and their total size.
-fn stage_all_but_text<'a>(
-    run: &Load,
-    todo: &'a [Planned],
-    bar: &ProgressBar,
-) -> Result<(Vec<(i64, &'a Path)>, u64)> {
-    let wh = run.wh;
-    let mut text_files = Vec::new();
-    let mut text_bytes = 0u64;
-    let mut parquet_files = Vec::new();
-    for f in todo {
-        let name = f
-            .meta
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string());
-        if name.is_some() && name.as_deref() == run.spec.reference_file {
-            wh.run(&format!(
-                "SET VARIABLE reference_file = {}; SET VARIABLE reference_file_id = {};",
-                sql_string(&f.meta.key()),
-                f.file_id
-            ))?;
-            run.sql("reference.sql")?;
-            bar.inc(f.meta.size as u64);
-        } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
-            if matches!(run.spec.staging, Staging::StagedLines) {
-                parquet_files.push(f);
-            } else {
-                lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, bar)?;
-            }
-        } else {
-            text_files.push((f.file_id, f.meta.path.as_path()));
-            text_bytes += f.meta.size as u64;
-        }
-    }
-    stage_parquet_by_sql(run, &parquet_files)?;
-    bar.inc(parquet_files.iter().map(|f| f.meta.size as u64).sum());
-    Ok((text_files, text_bytes))
-}
-
-/// New files were hashed while they were read (see `plan`): records their hashes in `staged_files`.
-fn record_hashes(run: &Load, todo: &[Planned], hashes: &[(i64, String)]) -> Result<()> {
-    let mut update = run
-        .wh
-        .conn
-        .prepare("UPDATE staged_files SET content_hash = ? WHERE file_id = ?")?;
-    for f in todo.iter().filter(|f| f.hash.is_empty()) {
-        if let Some((_, hash)) = hashes.iter().find(|(id, _)| *id == f.file_id) {
-            update.execute(duckdb::params![hash, f.file_id])?;
-        }
-    }
-    Ok(())
-}
-
-/// The columns a dataset needs that one Parquet or CSV file lacks ('' when it has them all), by the
-/// dataset's `missing_columns_parquet.sql` or `missing_columns_csv.sql`. A file DuckDB cannot read is an
-/// error naming it.
-pub fn missing_columns(wh: &Warehouse, sql_dir: &str, path: &str) -> Result<String> {
-    if discover::has_extension(Path::new(path), &[".parquet"]) {
-        let found = missing_columns_parquet(&wh.conn, sql_dir, &[path.to_string()])
-            .map_err(|e| anyhow::anyhow!("{path}: {}", duckdb_reason(&format!("{e:#}"))))?;
-        return found
-            .into_iter()
-            .map(|(_, m)| m)
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("{path}: DuckDB found no columns in it"));
-    }
-    let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_csv.sql"))?;
-    wh.run(&format!(
-        "SET VARIABLE candidate_file = meta.file_pattern({})",
-        sql_string(path)
-    ))
-    .and_then(|_| Ok(wh.conn.query_row(check, [], |r| r.get(0))?))
-    .map_err(|e| anyhow::anyhow!("{path}: {}", duckdb_reason(&format!("{e:#}"))))
-}
-
-/// `missing_columns` for many Parquet files in one read of their schemas: (path, missing) per file.
-fn missing_columns_parquet(
-    conn: &duckdb::Connection,
-    sql_dir: &str,
-    paths: &[String],
-) -> Result<Vec<(String, String)>> {
-    let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_parquet.sql"))?;
-    let list: Vec<String> = paths.iter().map(|p| sql_string(p)).collect();
-    conn.execute_batch(&format!(
-        "SET VARIABLE candidate_files = list_transform([{}]::VARCHAR[], lambda p: meta.file_pattern(p))",
-        list.join(", ")
-    ))?;
-    let mut stmt = conn.prepare(check)?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
-}
-
-/// Reads the Parquet files with the dataset's `stage_parquet.sql`, in one statement, after checking each
-/// file's schema (`missing_columns`), so that an unreadable or foreign file is named.
-fn stage_parquet_by_sql(run: &Load, files: &[&Planned]) -> Result<()> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    // Every file's schema in one read, on a connection of its own (a failure there leaves the load's
-    // transaction usable); when that fails (or names a file otherwise), file by file, so that the error
-    // names the file.
-    let paths: Vec<String> = files.iter().map(|f| f.meta.key()).collect();
-    let together: HashMap<String, String> = run
-        .wh
-        .conn
-        .try_clone()
-        .map_err(anyhow::Error::from)
-        .and_then(|probe| missing_columns_parquet(&probe, run.spec.sql_dir, &paths))
-        .map(|found| found.into_iter().collect())
-        .unwrap_or_default();
-    for path in &paths {
-        let missing = match together.get(path) {
-            Some(missing) => missing.clone(),
-            None => missing_columns(run.wh, run.spec.sql_dir, path)?,
-        };
-        if !missing.is_empty() {
-            bail!(
-                "{path}: not a {} file: no column(s) {missing}",
-                run.spec.name
-            )
-        }
-    }
-    let list: Vec<String> = files.iter().map(|f| sql_string(&f.meta.key())).collect();
-    run.wh.run(&format!(
-        "SET VARIABLE parquet_paths = [{}]::VARCHAR[]",
-        list.join(", ")
-    ))?;
-    timed("parquet", || run.sql("stage_parquet.sql"))
-}
-
-fn check_file_errors(run: &Load) -> Result<()> {
-    let sql = sqlfiles::get(&format!("{}/file_errors.sql", run.spec.sql_dir))?;
-    let mut stmt = run.wh.conn.prepare(sql)?;
-    let errors = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some((path, message)) = errors.first() {
-        bail!("{path}: {message}");
-    }
-    Ok(())
 }

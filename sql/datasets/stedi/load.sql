@@ -30,7 +30,7 @@ WITH stedi_parsed AS (
            -- only a line with more keys (counted by the reader) than known fields present can repeat one
            CASE WHEN kind = 'OBJECT' AND coalesce(l.top_level_keys, 99) > len(list_filter(v, lambda x: x IS NOT NULL))
                 THEN json_keys(l.raw) END AS keys,
-           CASE WHEN len(keys) > len(list_distinct(keys))
+           CASE WHEN keys IS NOT NULL AND len(keys) > len(list_distinct(keys))
                 THEN list_filter(keys, lambda k, i: list_position(keys, k) < i)[1] END AS repeated_key
     FROM incoming_lines l JOIN stedi_files f USING (file_id)
 ),

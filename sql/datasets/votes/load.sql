@@ -26,10 +26,11 @@ WITH parsed AS (
                   + (f['CreationDate'] IS NOT NULL)::INT + (f['UserId'] IS NOT NULL)::INT
                   + (f['BountyAmount'] IS NOT NULL)::INT
         THEN json_keys(raw) END AS keys,
-        list_filter(keys, lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
-            AS unknown_keys,
+        CASE WHEN keys IS NOT NULL THEN
+            list_filter(keys, lambda k: k NOT IN ('Id', 'PostId', 'VoteTypeId', 'CreationDate', 'UserId', 'BountyAmount'))
+        END AS unknown_keys,
         -- the first key that occurs again (JSON parsers disagree on which value of a repeated key wins)
-        CASE WHEN len(keys) > len(list_distinct(keys))
+        CASE WHEN keys IS NOT NULL AND len(keys) > len(list_distinct(keys))
              THEN list_filter(keys, lambda k, i: list_position(keys, k) < i)[1] END AS repeated_key
     FROM incoming_lines
 ),
