@@ -157,13 +157,9 @@ fn sensor_logs_named_with_glob_characters_load_their_own_rows() {
         ws.path("logs/a1.parquet"),
     )
     .unwrap();
-    let out = ingest(&ws, &["--dataset", "sensor-logs", "logs"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("2 file(s) loaded"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest("sensor-logs", &["logs"]);
+    assert_eq!((load.code, load.loaded), (Some(0), 2), "{load:?}");
+    assert_eq!(load.rows(), (2 * 1914, 2 * 1914, 0, 0));
     assert_ledger_agrees_with_sensor_rows(&ws);
     assert_eq!(
         ws.count("SELECT count(DISTINCT source_file_id) FROM dwh.data_sample"),
@@ -177,14 +173,10 @@ fn a_directory_link_loop_loads_each_file_once() {
     copy_sensor_logs(&ws, "logs/day1");
     symlink(ws.path("logs"), ws.path("logs/day1/back")).unwrap();
     symlink(ws.path("logs/day1"), ws.path("logs/again")).unwrap();
-    let out = ingest(&ws, &["--dataset", "sensor-logs", "logs"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("2 file(s) loaded"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(stdout(&out).contains("skipped"), "{}", stdout(&out));
+    let load = ws.ingest("sensor-logs", &["logs"]);
+    assert_eq!((load.code, load.loaded), (Some(0), 2), "{load:?}");
+    assert_eq!(load.rows(), (2 * 1914, 2 * 1914, 0, 0));
+    assert!(load.stdout.contains("skipped"), "{}", load.stdout);
     assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 2 * 1914);
     assert_ledger_agrees_with_sensor_rows(&ws);
 }
@@ -262,18 +254,9 @@ fn integers_are_taken_only_as_sign_and_digits() {
         r#"{"Id":30,"PostId":1,"VoteTypeId":2,"CreationDate":"2022-01-03","UserId":-4}"#.to_string(),
     ];
     ws.write("v.jsonl", &(lines.join("\n") + "\n"));
-    let out = ingest(&ws, &["v.jsonl"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "rejects make exit 1: {}",
-        stderr(&out)
-    );
-    assert!(
-        stdout(&out).contains("read 11 = inserted 3 + duplicates 0 + rejected 8"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest("votes", &["v.jsonl"]);
+    assert_eq!(load.code, Some(1), "rejects make exit 1: {}", load.stderr);
+    assert_eq!(load.rows(), (11, 3, 0, 8));
     assert_eq!(
         ws.csv("SELECT Id, UserId FROM blog_analysis.votes ORDER BY Id"),
         "Id,UserId\n5,\n7,\n30,-4\n"

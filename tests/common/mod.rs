@@ -114,3 +114,69 @@ pub fn with_mount(ws: &Workspace, name: &str, options: &str, f: impl FnOnce(&Pat
         std::panic::resume_unwind(panic);
     }
 }
+
+/// What `exercise ingest-data` said, parsed: its summary line, its accounting line, its exit code, and
+/// the text itself for anything else.
+#[derive(Debug, Default)]
+pub struct LoadSummary {
+    pub code: Option<i32>,
+    pub loaded: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+    pub read: u64,
+    pub inserted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl LoadSummary {
+    pub fn parse(output: &std::process::Output) -> Self {
+        let stdout = stdout(output);
+        let numbers = |line: &str| -> Vec<u64> {
+            line.split(|c: char| !c.is_ascii_digit() && c != '.')
+                .filter_map(|w| w.parse().ok())
+                .collect()
+        };
+        let mut summary = LoadSummary {
+            code: output.status.code(),
+            stderr: stderr(output),
+            ..Default::default()
+        };
+        for line in stdout.lines() {
+            if line.contains(" file(s) loaded, ") {
+                let n = numbers(line);
+                (summary.loaded, summary.unchanged, summary.failed) = (n[0], n[1], n[2]);
+            } else if line.starts_with("read ") && line.contains(" = inserted ") {
+                let n = numbers(line);
+                (
+                    summary.read,
+                    summary.inserted,
+                    summary.duplicates,
+                    summary.rejected,
+                ) = (n[0], n[1], n[2], n[3]);
+            }
+        }
+        summary.stdout = stdout;
+        summary
+    }
+
+    /// (read, inserted, duplicates, rejected)
+    pub fn rows(&self) -> (u64, u64, u64, u64) {
+        (self.read, self.inserted, self.duplicates, self.rejected)
+    }
+}
+
+impl Workspace {
+    /// `exercise ingest-data --dataset DATASET ARGS...`, its output parsed.
+    pub fn ingest(&self, dataset: &str, args: &[&str]) -> LoadSummary {
+        let output = self
+            .exercise()
+            .args(["ingest-data", "--dataset", dataset])
+            .args(args)
+            .output()
+            .expect("run ingest-data");
+        LoadSummary::parse(&output)
+    }
+}

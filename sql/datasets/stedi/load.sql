@@ -54,8 +54,9 @@ SELECT file_id, line_no, source, raw,
            WHEN source = 'accelerometer' THEN CASE
                WHEN v[1] IS NULL                                  THEN 'missing user'
                WHEN stedi_ms(v[2]) IS NULL                        THEN 'timestamp is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || coalesce(v[2], 'missing')
-               WHEN meta.exact_double(v[3]) IS NULL OR meta.exact_double(v[4]) IS NULL OR meta.exact_double(v[5]) IS NULL
-                                                                  THEN 'x, y and z must be numbers'
+               WHEN NOT coalesce(isfinite(meta.exact_double(v[3])) AND isfinite(meta.exact_double(v[4]))
+                                 AND isfinite(meta.exact_double(v[5])), false)
+                                                                  THEN 'x, y and z must be finite numbers'
            END
            WHEN source = 'step_trainer' THEN CASE
                WHEN stedi_ms(v[1]) IS NULL                        THEN 'sensorReadingTime is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || coalesce(v[1], 'missing')

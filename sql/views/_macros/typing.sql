@@ -2,35 +2,43 @@
 -- reason, never rounded, truncated or re-zoned. TRY_CAST alone is too lenient for that: it rounds
 -- '1800.7' to 1801, reads '0x710' as 1808 and '1_900' as 1900, and drops a timestamp's UTC offset.
 
--- Each macro first checks the text's shape with a regular expression (RE2's full match costs about what
--- the cast does; translate() costs three times more), then lets TRY_CAST convert it.
+-- They cost little more than the cast itself: the common case (a value that prints back as it was sent)
+-- is settled by the cast, and a regular expression looks only at the rest.
 
 -- An integer written as an optional sign and digits, as BIGINT; NULL for anything else (a fraction, an
 -- exponent, hex, digit separators, spaces) and when out of range.
 CREATE OR REPLACE MACRO meta.exact_bigint(t) AS
-    CASE WHEN regexp_full_match(t, '[+-]?[0-9]+') THEN TRY_CAST(t AS BIGINT) END;
+    CASE WHEN CAST(TRY_CAST(t AS BIGINT) AS VARCHAR) = t THEN TRY_CAST(t AS BIGINT)
+         WHEN regexp_full_match(t, '[+-]?[0-9]+') THEN TRY_CAST(t AS BIGINT) END;
 
 -- The same for unsigned 64-bit integers (ids up to 2^64 - 1).
 CREATE OR REPLACE MACRO meta.exact_ubigint(t) AS
-    CASE WHEN regexp_full_match(t, '[+]?[0-9]+') THEN TRY_CAST(t AS UBIGINT) END;
+    CASE WHEN CAST(TRY_CAST(t AS UBIGINT) AS VARCHAR) = t THEN TRY_CAST(t AS UBIGINT)
+         WHEN regexp_full_match(t, '[+]?[0-9]+') THEN TRY_CAST(t AS UBIGINT) END;
 
 -- A whole number that may be written with a zero fraction ('1158000' or '1158000.0'), as BIGINT; NULL
 -- for a non-zero fraction, an exponent, hex or separators.
 CREATE OR REPLACE MACRO meta.exact_whole(t) AS
-    CASE WHEN regexp_full_match(t, '[+-]?[0-9]+(\.0*)?') THEN TRY_CAST(split_part(t, '.', 1) AS BIGINT) END;
+    CASE WHEN NOT contains(t, '.') THEN meta.exact_bigint(t)
+         WHEN regexp_full_match(t, '[+-]?[0-9]+\.0*') THEN meta.exact_bigint(split_part(t, '.', 1)) END;
 
--- A number written in decimal (optional sign, digits, fraction, exponent), as DOUBLE; NULL for hex, digit
--- separators, spaces, and 'nan' or 'inf' spelled as text.
+-- A number written in decimal (sign, digits, fraction, exponent), as DOUBLE; NULL for digit separators
+-- and spaces (hex the cast refuses itself). 'nan' and 'inf' pass as NaN and infinity: each dataset's
+-- rules say whether they are allowed (isfinite), so the cast runs once.
 CREATE OR REPLACE MACRO meta.exact_double(t) AS
-    CASE WHEN regexp_full_match(t, '[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?') THEN TRY_CAST(t AS DOUBLE) END;
+    CASE WHEN NOT contains(t, '_') AND NOT contains(t, ' ') THEN TRY_CAST(t AS DOUBLE) END;
 
 -- A landed integer column of any type (text, or a number type of a Parquet file) as BIGINT or UBIGINT,
 -- exactly: text must be sign and digits, a number must have no fraction. NULL otherwise.
 CREATE OR REPLACE MACRO meta.integer_of(x) AS
-    CASE WHEN typeof(x) = 'VARCHAR' THEN meta.exact_bigint(CAST(x AS VARCHAR))
+    CASE WHEN typeof(x) IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'UINTEGER', 'USMALLINT', 'UTINYINT')
+         THEN TRY_CAST(x AS BIGINT)
+         WHEN typeof(x) = 'VARCHAR' THEN meta.exact_bigint(CAST(x AS VARCHAR))
          WHEN TRY_CAST(x AS DOUBLE) = TRY_CAST(TRY_CAST(x AS BIGINT) AS DOUBLE) THEN TRY_CAST(x AS BIGINT) END;
 CREATE OR REPLACE MACRO meta.uinteger_of(x) AS
-    CASE WHEN typeof(x) = 'VARCHAR' THEN meta.exact_ubigint(CAST(x AS VARCHAR))
+    CASE WHEN typeof(x) IN ('UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT')
+         THEN TRY_CAST(x AS UBIGINT)
+         WHEN typeof(x) = 'VARCHAR' THEN meta.exact_ubigint(CAST(x AS VARCHAR))
          WHEN TRY_CAST(x AS DOUBLE) = TRY_CAST(TRY_CAST(x AS UBIGINT) AS DOUBLE) THEN TRY_CAST(x AS UBIGINT) END;
 
 -- Does a timestamp text end with a UTC offset or Z? ('+' or '-' after the date part can only be one.)
@@ -38,11 +46,11 @@ CREATE OR REPLACE MACRO meta.has_utc_offset(t) AS
     suffix(t, 'Z') OR suffix(t, 'z') OR contains(substr(t, 11), '+') OR contains(substr(t, 11), '-');
 
 -- A landed timestamp text as UTC: with a Z or offset (+05:00, -0800) it is converted to UTC, without one
--- it is taken as written (already UTC). NULL when it is not a timestamp, and when anything but digits,
--- separators, T, Z and an offset follows the date (TRY_CAST would drop a zone name such as 'EST').
+-- it is taken as written (already UTC). NULL when it is not a timestamp, and when it ends in a zone name
+-- such as 'EST' (TRY_CAST would drop it).
 CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
-    CASE WHEN NOT regexp_full_match(t, '[0-9:. Tt+-]*[Zz]?') THEN NULL
-         WHEN meta.has_utc_offset(t) THEN TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP)
+    CASE WHEN meta.has_utc_offset(t) THEN TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP)
+         WHEN regexp_matches(t, '[A-Za-z]$') THEN NULL
          ELSE TRY_CAST(t AS TIMESTAMP) END;
 
 -- The years a landed timestamp or date may have: one outside them (99999, -0001, a clock at year 0) is

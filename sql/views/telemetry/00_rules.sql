@@ -55,6 +55,6 @@ CREATE OR REPLACE MACRO telemetry.is_valid_reading(time, value, field, robot_id,
                                   ELSE false END,
              false);
 
--- Single-sample spikes are judged by the sweep (is_spike in src/telemetry/sweep.rs), which has each
+-- Single-sample spikes are judged by the sweep (is_spike in src/telemetry/grid.rs), which has each
 -- series in time order: a value that leaves the midpoint of its two neighbours by more than the sensor's
 -- threshold (encoder 25 mm, load cell 500 N) and more than ten times the neighbours' own difference.
