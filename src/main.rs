@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    match commands::dispatch(cli) {
         Ok(code) => code,
         // A reader that stopped early (`exercise run ... | head`) is not an error of ours.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

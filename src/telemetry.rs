@@ -41,7 +41,7 @@ pub enum RunFormat {
 }
 
 /// `exercise run`: the run's feature table, as a table, CSV or Parquet, to stdout or a file.
-pub fn run(wh: &Warehouse, run_uuid: u64, format: RunFormat, output: Option<&Path>) -> Result<()> {
+pub fn features(wh: &Warehouse, run_uuid: u64, format: RunFormat, output: Option<&Path>) -> Result<()> {
     require_run(wh, run_uuid)?;
     let sql = features_sql(run_uuid);
     let format = match format {
@@ -49,7 +49,7 @@ pub fn run(wh: &Warehouse, run_uuid: u64, format: RunFormat, output: Option<&Pat
             let Some(path) = output else {
                 bail!("--format parquet needs --output FILE");
             };
-            wh.run(&format!(
+            wh.execute(&format!(
                 "COPY ({sql}) TO {} (FORMAT parquet)",
                 sql_string(&path.to_string_lossy())
             ))

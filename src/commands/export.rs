@@ -45,7 +45,7 @@ pub fn export(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
         ),
     };
     let target_sql = crate::duck::sql_string(&target.to_string_lossy());
-    wh.run(&format!(
+    wh.execute(&format!(
         "COPY (SELECT * FROM {source}) TO {target_sql} ({options})"
     ))
     .with_context(|| format!("exporting {} to {}", args.table, target.display()))?;

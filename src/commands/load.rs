@@ -24,7 +24,7 @@ pub fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
         if grid_ms == 0 {
             bail!("--grid-ms must be at least 1");
         }
-        wh.run(&format!("SET VARIABLE requested_grid_ms = {grid_ms}"))?;
+        wh.execute(&format!("SET VARIABLE requested_grid_ms = {grid_ms}"))?;
     }
     let report = ingest::ingest(
         &wh,

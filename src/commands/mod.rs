@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-pub fn run(cli: Cli) -> Result<ExitCode> {
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let db = cli.db.as_path();
     match cli.command {
         Command::Migrate => migrate(db),
@@ -36,7 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => {
             let wh = Warehouse::open_reader(db, Access::Read)?;
             let format = args.format.into();
-            crate::telemetry::run(&wh, args.run_uuid, format, args.output.as_deref())
+            crate::telemetry::features(&wh, args.run_uuid, format, args.output.as_deref())
                 .map(|_| ExitCode::SUCCESS)
         }
         Command::Plot(args) => {

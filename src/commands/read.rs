@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 pub fn outliers(db: &Path, format: Format) -> Result<ExitCode> {
     let wh = Warehouse::open(db)?;
-    wh.run_file("views/blog_analysis/outlier_weeks.sql")?;
+    wh.execute_file("views/blog_analysis/outlier_weeks.sql")?;
     let result = output::query(&wh.conn, "SELECT * FROM blog_analysis.outlier_weeks")?;
     output::print(&result, format, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)

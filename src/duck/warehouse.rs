@@ -151,19 +151,19 @@ impl Warehouse {
         })
     }
 
-    /// Runs `sql` as a batch of statements.
-    pub fn run(&self, sql: &str) -> Result<()> {
+    /// Executes `sql` as a batch of statements.
+    pub fn execute(&self, sql: &str) -> Result<()> {
         self.conn.execute_batch(sql).map_err(|e| anyhow!("{e}"))
     }
 
     /// Runs an embedded SQL file.
-    pub fn run_file(&self, path: &str) -> Result<()> {
-        self.run(sqlfiles::get(path)?)
+    pub fn execute_file(&self, path: &str) -> Result<()> {
+        self.execute(sqlfiles::get(path)?)
             .with_context(|| format!("running sql/{path}"))
     }
 
     pub fn begin(&self) -> Result<Transaction<'_>> {
-        self.run("BEGIN TRANSACTION")
+        self.execute("BEGIN TRANSACTION")
             .context("starting a transaction")?;
         Ok(Transaction {
             wh: self,
@@ -174,7 +174,7 @@ impl Warehouse {
     /// Applies every migration not yet recorded, each in its own transaction, and refuses a warehouse
     /// whose applied migrations were edited afterwards or are unknown to this build.
     pub fn migrate(&self) -> Result<Vec<&'static str>> {
-        self.run_file("bootstrap.sql")?;
+        self.execute_file("bootstrap.sql")?;
         let known = sqlfiles::migrations()?;
         let pending = verify(&self.applied_migrations()?, &known)
             .map_err(|e| anyhow!("warehouse {}: {e}", self.path.display()))?;
@@ -203,7 +203,7 @@ impl Warehouse {
 
     fn apply_migration(&self, m: &Migration) -> Result<()> {
         let tx = self.begin()?;
-        self.run(m.sql)
+        self.execute(m.sql)
             .with_context(|| format!("applying migration {}", m.name))?;
         self.conn
             .execute(
@@ -219,10 +219,10 @@ impl Warehouse {
     pub fn recreate_views(&self) -> Result<()> {
         let tx = self.begin()?;
         for (path, sql) in sqlfiles::under("views/") {
-            self.run(sql)
+            self.execute(sql)
                 .with_context(|| format!("creating the view in sql/{path}"))?;
         }
-        self.run("DELETE FROM meta.schema_views")?;
+        self.execute("DELETE FROM meta.schema_views")?;
         self.conn
             .execute(
                 "INSERT INTO meta.schema_views VALUES (?, now()::TIMESTAMP)",
@@ -300,7 +300,7 @@ pub struct Transaction<'a> {
 impl Transaction<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
-        self.wh.run("COMMIT").context("committing the transaction")
+        self.wh.execute("COMMIT").context("committing the transaction")
     }
 }
 

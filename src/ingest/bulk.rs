@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use std::time::Instant;
 
 pub fn load(
-    run: &Load,
+    load: &Load,
     mut todo: Vec<Planned>,
     files_per_batch: usize,
     report: &mut Report,
@@ -19,19 +19,19 @@ pub fn load(
     );
     let started = Instant::now();
     for batch in todo.chunks_mut(files_per_batch.max(1)) {
-        match load_batch(run, batch, report) {
+        match load_batch(load, batch, report) {
             Ok(()) => {}
-            Err(err) if is_warehouse_failure(run, &err) => return Err(err),
+            Err(err) if is_warehouse_failure(load, &err) => return Err(err),
             Err(_) if batch.len() > 1 => {
                 for one in batch.chunks_mut(1) {
-                    match load_batch(run, one, report) {
+                    match load_batch(load, one, report) {
                         Ok(()) => {}
-                        Err(err) if is_warehouse_failure(run, &err) => return Err(err),
-                        Err(err) => record_failure(run, &one[0], &format!("{err:#}"), report)?,
+                        Err(err) if is_warehouse_failure(load, &err) => return Err(err),
+                        Err(err) => record_failure(load, &one[0], &format!("{err:#}"), report)?,
                     }
                 }
             }
-            Err(err) => record_failure(run, &batch[0], &format!("{err:#}"), report)?,
+            Err(err) => record_failure(load, &batch[0], &format!("{err:#}"), report)?,
         }
         let rows: i64 = report.loaded.iter().map(|o| o.rows_inserted).sum();
         bar.inc(batch.len() as u64);
@@ -43,22 +43,22 @@ pub fn load(
 }
 
 /// One transaction: register the files, replace earlier versions, insert, quarantine, account, record.
-fn load_batch(run: &Load, files: &mut [Planned], report: &mut Report) -> Result<()> {
-    let tx = run.wh.begin()?;
-    run.register(files)?;
-    run.wh.run(
+fn load_batch(load: &Load, files: &mut [Planned], report: &mut Report) -> Result<()> {
+    let tx = load.wh.begin()?;
+    load.register(files)?;
+    load.wh.execute(
         "SET VARIABLE batch_files = (SELECT list(meta.file_pattern(path) ORDER BY file_index) FROM staged_files)",
     )?;
-    run.sql("replace.sql")?;
-    run.sql("load.sql")?;
-    let short: i64 = run
+    load.sql("replace.sql")?;
+    load.sql("load.sql")?;
+    let short: i64 = load
         .wh
         .scalar("SELECT count(*) FROM file_accounting WHERE rows_inserted < rows_read")?;
     if short > 0 {
-        run.sql("rejects.sql")?;
+        load.sql("rejects.sql")?;
     }
-    let outcomes = run.account_and_record()?;
-    let (rejects, samples) = run.reject_samples()?;
+    let outcomes = load.account_and_record()?;
+    let (rejects, samples) = load.reject_samples()?;
     tx.commit()?;
     report.loaded.extend(outcomes);
     report.rejects_total += rejects;
@@ -70,9 +70,9 @@ fn load_batch(run: &Load, files: &mut [Planned], report: &mut Report) -> Result<
 /// Is this the warehouse failing (a full disk, an I/O error writing it, DuckDB giving up on it) rather than
 /// a file being unreadable? Then it is the run's error, not the file's: the batch is rolled back, the run
 /// stops, and no healthy file is recorded as failed.
-fn is_warehouse_failure(run: &Load, err: &anyhow::Error) -> bool {
+fn is_warehouse_failure(load: &Load, err: &anyhow::Error) -> bool {
     let text = format!("{err:#}");
-    let warehouse = run.wh.path.to_string_lossy();
+    let warehouse = load.wh.path.to_string_lossy();
     [
         "No space left on device",
         "Disk quota exceeded",
@@ -88,12 +88,12 @@ fn is_warehouse_failure(run: &Load, err: &anyhow::Error) -> bool {
         || (!warehouse.is_empty() && text.contains(warehouse.as_ref()))
 }
 
-fn record_failure(run: &Load, file: &Planned, message: &str, report: &mut Report) -> Result<()> {
+fn record_failure(load: &Load, file: &Planned, message: &str, report: &mut Report) -> Result<()> {
     let path = file.meta.key();
     // DuckDB's message usually names the file already; keep its first line (not the SQL excerpt under it),
     // minus the noise of a wrapping path.
     let why = crate::duck::duckdb_reason(message).replace(&format!("{path}: "), "");
-    run.wh
+    load.wh
         .conn
         .execute(
             sqlfiles::get("ingest/record_failure.sql")?,

@@ -124,7 +124,7 @@ pub struct RejectSample {
 pub struct Report {
     pub loaded: Vec<Outcome>,
     pub unchanged: Vec<PathBuf>,
-    /// Files whose content equals a file loaded under another name, before or in this run.
+    /// Files whose content equals a file loaded under another name, before or in this load.
     pub duplicate_files: Vec<Copy>,
     /// Files that could not be loaded: (file, why). Only bulk datasets get past a bad file.
     pub failed: Vec<(String, String)>,
@@ -193,7 +193,7 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
     Ok(report)
 }
 
-/// One load (an `exercise ingest-data` run, or one batch of it): its ledger run id, dataset and start,
+/// One load (an `exercise ingest-data` load, or one batch of it): its ledger run id, dataset and start,
 /// and the warehouse it writes.
 pub struct Load<'a> {
     pub wh: &'a Warehouse,
@@ -210,14 +210,14 @@ impl<'a> Load<'a> {
             run_id: wh.scalar("SELECT nextval('meta.load_run_id_seq')")?,
             started_us: ledger::now_us(),
         };
-        wh.run(&format!(
+        wh.execute(&format!(
             "SET VARIABLE run_id = {}; SET VARIABLE dataset = {}; SET VARIABLE started_us = {};
              SET preserve_insertion_order = false;",
             load.run_id,
             sql_string(spec.name),
             load.started_us
         ))?;
-        wh.run_file("ingest/staging.sql")?;
+        wh.execute_file("ingest/staging.sql")?;
         Ok(load)
     }
 
@@ -226,7 +226,7 @@ impl<'a> Load<'a> {
     pub fn sql(&self, file: &str) -> Result<()> {
         let path = format!("{}/{file}", self.spec.sql_dir);
         if !timings_on() {
-            return self.wh.run_file(&path);
+            return self.wh.execute_file(&path);
         }
         // Timed statement by statement (statements end with a semicolon at the end of a line).
         for (i, statement) in sqlfiles::get(&path)?.split(";\n").enumerate() {
@@ -234,7 +234,7 @@ impl<'a> Load<'a> {
                 .lines()
                 .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
             {
-                timed(&format!("{file} #{i}"), || self.wh.run(statement))
+                timed(&format!("{file} #{i}"), || self.wh.execute(statement))
                     .with_context(|| format!("running sql/{path}"))?;
             }
         }
@@ -244,7 +244,7 @@ impl<'a> Load<'a> {
     /// Gives the files ids from the ledger's sequence and lists them in `staged_files` (replacing what
     /// was there), in order: their position is their file_index.
     pub fn register(&self, files: &mut [Planned]) -> Result<()> {
-        self.wh.run("DELETE FROM staged_files")?;
+        self.wh.execute("DELETE FROM staged_files")?;
         let mut stmt = self
             .wh
             .conn
@@ -326,7 +326,7 @@ impl<'a> Load<'a> {
                 );
             }
         }
-        self.wh.run_file("ingest/record_ledger.sql")?;
+        self.wh.execute_file("ingest/record_ledger.sql")?;
         Ok(outcomes)
     }
 

@@ -11,11 +11,11 @@ use std::path::Path;
 /// Stages the reference file and Parquet files; returns the text files, which are read as the SQL
 /// consumes them (`lines::stream_text_files`), and their total size.
 pub fn stage_all_but_text<'a>(
-    run: &Load,
+    load: &Load,
     todo: &'a [Planned],
     bar: &ProgressBar,
 ) -> Result<(Vec<(i64, &'a Path)>, u64)> {
-    let wh = run.wh;
+    let wh = load.wh;
     let mut text_files = Vec::new();
     let mut text_bytes = 0u64;
     let mut parquet_files = Vec::new();
@@ -25,16 +25,16 @@ pub fn stage_all_but_text<'a>(
             .path
             .file_name()
             .map(|n| n.to_string_lossy().to_string());
-        if name.is_some() && name.as_deref() == run.spec.reference_file {
-            wh.run(&format!(
+        if name.is_some() && name.as_deref() == load.spec.reference_file {
+            wh.execute(&format!(
                 "SET VARIABLE reference_file = {}; SET VARIABLE reference_file_id = {};",
                 sql_string(&f.meta.key()),
                 f.file_id
             ))?;
-            run.sql("reference.sql")?;
+            load.sql("reference.sql")?;
             bar.inc(f.meta.size as u64);
         } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
-            if matches!(run.spec.staging, Staging::StagedLines) {
+            if matches!(load.spec.staging, Staging::StagedLines) {
                 parquet_files.push(f);
             } else {
                 lines::stage_parquet_as_json(&wh.conn, f.file_id, &f.meta.path, bar)?;
@@ -44,14 +44,14 @@ pub fn stage_all_but_text<'a>(
             text_bytes += f.meta.size as u64;
         }
     }
-    stage_parquet_by_sql(run, &parquet_files)?;
+    stage_parquet_by_sql(load, &parquet_files)?;
     bar.inc(parquet_files.iter().map(|f| f.meta.size as u64).sum());
     Ok((text_files, text_bytes))
 }
 
 /// New files were hashed while they were read (see `plan`): records their hashes in `staged_files`.
-pub fn record_hashes(run: &Load, todo: &[Planned], hashes: &[(i64, String)]) -> Result<()> {
-    let mut update = run
+pub fn record_hashes(load: &Load, todo: &[Planned], hashes: &[(i64, String)]) -> Result<()> {
+    let mut update = load
         .wh
         .conn
         .prepare("UPDATE staged_files SET content_hash = ? WHERE file_id = ?")?;
@@ -77,7 +77,7 @@ pub fn missing_columns(wh: &Warehouse, sql_dir: &str, path: &str) -> Result<Stri
             .ok_or_else(|| anyhow::anyhow!("{path}: DuckDB found no columns in it"));
     }
     let check = sqlfiles::get(&format!("{sql_dir}/missing_columns_csv.sql"))?;
-    wh.run(&format!(
+    wh.execute(&format!(
         "SET VARIABLE candidate_file = meta.file_pattern({})",
         sql_string(path)
     ))
@@ -104,7 +104,7 @@ fn missing_columns_parquet(
 
 /// Reads the Parquet files with the dataset's `stage_parquet.sql`, in one statement, after checking each
 /// file's schema (`missing_columns`), so that an unreadable or foreign file is named.
-fn stage_parquet_by_sql(run: &Load, files: &[&Planned]) -> Result<()> {
+fn stage_parquet_by_sql(load: &Load, files: &[&Planned]) -> Result<()> {
     if files.is_empty() {
         return Ok(());
     }
@@ -112,30 +112,30 @@ fn stage_parquet_by_sql(run: &Load, files: &[&Planned]) -> Result<()> {
     // transaction usable); when that fails (or names a file otherwise), file by file, so that the error
     // names the file.
     let paths: Vec<String> = files.iter().map(|f| f.meta.key()).collect();
-    let together: HashMap<String, String> = run
+    let together: HashMap<String, String> = load
         .wh
         .conn
         .try_clone()
         .map_err(anyhow::Error::from)
-        .and_then(|probe| missing_columns_parquet(&probe, run.spec.sql_dir, &paths))
+        .and_then(|probe| missing_columns_parquet(&probe, load.spec.sql_dir, &paths))
         .map(|found| found.into_iter().collect())
         .unwrap_or_default();
     for path in &paths {
         let missing = match together.get(path) {
             Some(missing) => missing.clone(),
-            None => missing_columns(run.wh, run.spec.sql_dir, path)?,
+            None => missing_columns(load.wh, load.spec.sql_dir, path)?,
         };
         if !missing.is_empty() {
             bail!(
                 "{path}: not a {} file: no column(s) {missing}",
-                run.spec.name
+                load.spec.name
             )
         }
     }
     let list: Vec<String> = files.iter().map(|f| sql_string(&f.meta.key())).collect();
-    run.wh.run(&format!(
+    load.wh.execute(&format!(
         "SET VARIABLE parquet_paths = [{}]::VARCHAR[]",
         list.join(", ")
     ))?;
-    timed("parquet", || run.sql("stage_parquet.sql"))
+    timed("parquet", || load.sql("stage_parquet.sql"))
 }

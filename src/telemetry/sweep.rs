@@ -68,7 +68,7 @@ pub fn sweep(wh: &Warehouse) -> Result<()> {
         },
         |features| {
             timed("sweep: features", || {
-                wh.run(&format!(
+                wh.execute(&format!(
                     "INSERT INTO telemetry.run_grid SELECT * FROM {features}"
                 ))
             })

@@ -46,11 +46,11 @@ CREATE OR REPLACE MACRO meta.has_utc_offset(t) AS
     suffix(t, 'Z') OR suffix(t, 'z') OR contains(substr(t, 11), '+') OR contains(substr(t, 11), '-');
 
 -- A landed timestamp text as UTC: with a Z or offset (+05:00, -0800) it is converted to UTC, without one
--- it is taken as written (already UTC). NULL when it is not a timestamp, and when it ends in a zone name
--- such as 'EST' (TRY_CAST would drop it).
+-- it is taken as written (already UTC). NULL when it is not a timestamp, and when it does not end in a
+-- digit (a zone name such as 'EST', which TRY_CAST would drop).
 CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
     CASE WHEN meta.has_utc_offset(t) THEN TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP)
-         WHEN regexp_matches(t, '[A-Za-z]$') THEN NULL
+         WHEN NOT (t[-1] BETWEEN '0' AND '9') THEN NULL
          ELSE TRY_CAST(t AS TIMESTAMP) END;
 
 -- The years a landed timestamp or date may have: one outside them (99999, -0001, a clock at year 0) is
