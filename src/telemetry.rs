@@ -41,7 +41,12 @@ pub enum RunFormat {
 }
 
 /// `exercise run`: the run's feature table, as a table, CSV or Parquet, to stdout or a file.
-pub fn features(wh: &Warehouse, run_uuid: u64, format: RunFormat, output: Option<&Path>) -> Result<()> {
+pub fn features(
+    wh: &Warehouse,
+    run_uuid: u64,
+    format: RunFormat,
+    output: Option<&Path>,
+) -> Result<()> {
     require_run(wh, run_uuid)?;
     let sql = features_sql(run_uuid);
     let format = match format {

@@ -25,6 +25,60 @@ pub fn under(prefix: &str) -> Vec<(&'static str, &'static str)> {
     files
 }
 
+/// The relation a view file creates: `views/<schema>/<name>.sql` is `<schema>.<name>`; None for the
+/// shared macros (`views/_macros/`).
+pub fn view_of(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("views/")?.strip_suffix(".sql")?;
+    let (schema, name) = rest.split_once('/')?;
+    (!schema.starts_with('_') && !name.contains('/')).then(|| format!("{schema}.{name}"))
+}
+
+/// Does `sql` name `relation` (`schema.name`) as a whole word?
+fn mentions(sql: &str, relation: &str) -> bool {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    sql.match_indices(relation).any(|(at, _)| {
+        let before = sql[..at].chars().next_back();
+        let after = sql[at + relation.len()..].chars().next();
+        !before.is_some_and(|c| is_word(c) || c == '.') && !after.is_some_and(is_word)
+    })
+}
+
+/// The files under `views/` in the order they must run: the shared macros first (in path order), then
+/// every view after the views its SQL names (`schema.name`), ties in path order. A circle of views is a
+/// build defect.
+pub fn views_in_order() -> Result<Vec<(&'static str, &'static str)>> {
+    let (mut ordered, views): (Vec<_>, Vec<_>) = under("views/")
+        .into_iter()
+        .partition(|(path, _)| view_of(path).is_none());
+    let names: Vec<String> = views.iter().filter_map(|(p, _)| view_of(p)).collect();
+    let needs: Vec<Vec<usize>> = views
+        .iter()
+        .enumerate()
+        .map(|(i, (_, sql))| {
+            (0..views.len())
+                .filter(|&j| j != i && mentions(sql, &names[j]))
+                .collect()
+        })
+        .collect();
+    let mut done = vec![false; views.len()];
+    while done.iter().any(|d| !d) {
+        let Some(next) = (0..views.len()).find(|&i| !done[i] && needs[i].iter().all(|&j| done[j]))
+        else {
+            let left: Vec<&str> = (0..views.len())
+                .filter(|&i| !done[i])
+                .map(|i| views[i].0)
+                .collect();
+            bail!(
+                "views that read each other in a circle: {}",
+                left.join(", ")
+            );
+        };
+        done[next] = true;
+        ordered.push(views[next]);
+    }
+    Ok(ordered)
+}
+
 /// A numbered migration: `sql/migrations/V001__name.sql`.
 #[derive(Debug, Clone)]
 pub struct Migration {
@@ -88,6 +142,42 @@ mod tests {
         }
         assert!(get("datasets/sensor_logs/rejects.sql").is_ok());
         assert!(get("no/such.sql").is_err());
+    }
+
+    #[test]
+    fn every_view_file_creates_the_view_it_is_named_after() {
+        for (path, sql) in under("views/") {
+            let Some(view) = view_of(path) else {
+                assert!(path.starts_with("views/_macros/"), "{path}");
+                continue;
+            };
+            let creates = format!("CREATE OR REPLACE VIEW {view} AS");
+            assert!(sql.contains(&creates), "{path} does not say `{creates}`");
+            assert_eq!(
+                sql.matches("CREATE OR REPLACE VIEW").count(),
+                1,
+                "{path}: one view per file"
+            );
+        }
+    }
+
+    #[test]
+    fn views_come_after_the_views_they_read() {
+        let order: Vec<&str> = views_in_order().unwrap().iter().map(|(p, _)| *p).collect();
+        let at = |path: &str| order.iter().position(|p| *p == path).unwrap();
+        assert!(order[0].starts_with("views/_macros/"));
+        assert!(
+            at("views/stedi_trusted/customer_trusted.sql")
+                < at("views/stedi_curated/customer_curated.sql")
+        );
+        assert!(at("views/telemetry/readings.sql") < at("views/telemetry/readings_wide.sql"));
+        assert!(at("views/telemetry/run_features.sql") < at("views/telemetry/run_statistics.sql"));
+        assert_eq!(order.len(), under("views/").len());
+        assert!(
+            mentions("FROM a.b x", "a.b")
+                && !mentions("FROM a.bc", "a.b")
+                && !mentions("xa.b", "a.b")
+        );
     }
 
     #[test]

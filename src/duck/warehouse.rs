@@ -214,11 +214,11 @@ impl Warehouse {
         tx.commit()
     }
 
-    /// Re-creates every view from `sql/views/**.sql`, in path order, in one transaction, and records
+    /// Re-creates every view from `sql/views/**.sql`, each after the views it reads, in one transaction, and records
     /// which definitions they are (meta.schema_views) for read-only commands to check.
     pub fn recreate_views(&self) -> Result<()> {
         let tx = self.begin()?;
-        for (path, sql) in sqlfiles::under("views/") {
+        for (path, sql) in sqlfiles::views_in_order()? {
             self.execute(sql)
                 .with_context(|| format!("creating the view in sql/{path}"))?;
         }
@@ -282,7 +282,7 @@ pub fn verify<'a>(applied: &[Applied], known: &'a [Migration]) -> Result<Vec<&'a
         .collect())
 }
 
-/// One checksum over every view file (path and text), in the order they are created.
+/// One checksum over every view file (path and text), in path order.
 pub fn views_checksum() -> String {
     let all: String = sqlfiles::under("views/")
         .iter()
@@ -300,7 +300,9 @@ pub struct Transaction<'a> {
 impl Transaction<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
-        self.wh.execute("COMMIT").context("committing the transaction")
+        self.wh
+            .execute("COMMIT")
+            .context("committing the transaction")
     }
 }
 

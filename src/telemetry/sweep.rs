@@ -6,7 +6,7 @@
 //! readings (22 s for 20M readings); here it is one pass over data that arrives nearly sorted (5 s for
 //! 20M readings, most of it DuckDB reading them and writing the 2.1M grid rows).
 //! SQL still says what goes in (`sweep_readings.sql`) and what the results mean (`derive.sql`), and the
-//! cleaning rules stay in `sql/views/telemetry/00_rules.sql`; the spike rule and the grid are here.
+//! cleaning rules stay in `sql/views/_macros/telemetry_rules.sql`; the spike rule and the grid are in `grid.rs`.
 use super::grid::{
     field_of, is_encoder, robot_of, sweep_run, FeatureColumns, Reading, Swept, SERIES,
 };
