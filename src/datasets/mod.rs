@@ -55,6 +55,28 @@ mod tests {
         }
     }
 
+    /// The file that leaves `file_accounting` names every column Rust reads from it.
+    #[test]
+    fn every_dataset_leaves_file_accounting_with_its_columns() {
+        for spec in ALL {
+            let file = match spec.staging {
+                Staging::ParquetBatches { .. } => "load.sql",
+                _ => "accounting.sql",
+            };
+            let sql = sqlfiles::get(&format!("{}/{file}", spec.sql_dir)).unwrap();
+            assert!(
+                sql.contains("CREATE OR REPLACE TEMP TABLE file_accounting AS"),
+                "{}: {file} does not create file_accounting",
+                spec.name
+            );
+            for column in crate::ingest::ACCOUNTING_COLUMNS {
+                let named =
+                    sql.contains(&format!("AS {column}")) || sql.contains(&format!("f.{column}"));
+                assert!(named, "{}: {file} does not name column {column}", spec.name);
+            }
+        }
+    }
+
     #[test]
     fn names_are_unique_and_found() {
         let mut names: Vec<_> = ALL.iter().map(|s| s.name).collect();

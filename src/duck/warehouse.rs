@@ -5,7 +5,7 @@ use duckdb::{AccessMode, Config, Connection};
 use std::path::{Path, PathBuf};
 
 /// Storage format written into new warehouses: readable by DuckDB 1.3 (May 2025) and every later client
-/// (CLI, Python), and ~40% faster to write than the 1.0 format. EXERCISE_STORAGE_VERSION overrides it
+/// (CLI, Python), and faster to write than the 1.0 format (BENCHMARKS.md, sensor logs). EXERCISE_STORAGE_VERSION overrides it
 /// (`v1.0.0` for older clients, `latest` for the newest format).
 pub const STORAGE_COMPATIBILITY: &str = "v1.3.0";
 

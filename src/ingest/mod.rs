@@ -124,7 +124,7 @@ pub struct RejectSample {
 pub struct Report {
     pub loaded: Vec<Outcome>,
     pub unchanged: Vec<PathBuf>,
-    /// Files whose content equals a file loaded under another name, before or in this load.
+    /// Files whose content equals a file loaded under another name, before or in this run.
     pub duplicate_files: Vec<Copy>,
     /// Files that could not be loaded: (file, why). Only bulk datasets get past a bad file.
     pub failed: Vec<(String, String)>,
@@ -193,7 +193,19 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
     Ok(report)
 }
 
-/// One load (an `exercise ingest-data` load, or one batch of it): its ledger run id, dataset and start,
+/// The columns of the temp table `file_accounting` that every dataset's SQL leaves, one row per staged
+/// file (`sql/datasets/_template/README.md`), as `account_and_record` reads them.
+pub const ACCOUNTING_COLUMNS: [&str; 7] = [
+    "file_id",
+    "rows_read",
+    "rows_inserted",
+    "rows_duplicate",
+    "rows_rejected",
+    "rows_replaced",
+    "message",
+];
+
+/// One load (an `exercise ingest-data` run, or one batch of it): its ledger run id, dataset and start,
 /// and the warehouse it writes.
 pub struct Load<'a> {
     pub wh: &'a Warehouse,
@@ -295,11 +307,11 @@ impl<'a> Load<'a> {
 
     /// Reads `file_accounting`, refuses a file whose rows do not add up, and writes the ledger rows.
     pub fn account_and_record(&self) -> Result<Vec<Outcome>> {
-        let mut stmt = self.wh.conn.prepare(
-            "SELECT f.path, a.rows_read, a.rows_inserted, a.rows_duplicate, a.rows_rejected,
-                    a.rows_replaced, a.message
-             FROM file_accounting a JOIN staged_files f USING (file_id) ORDER BY f.file_index",
-        )?;
+        let [file_id, read, inserted, duplicate, rejected, replaced, message] = ACCOUNTING_COLUMNS;
+        let mut stmt = self.wh.conn.prepare(&format!(
+            "SELECT f.path, a.{read}, a.{inserted}, a.{duplicate}, a.{rejected}, a.{replaced}, a.{message}
+             FROM file_accounting a JOIN staged_files f USING ({file_id}) ORDER BY f.file_index"
+        ))?;
         let outcomes = stmt
             .query_map([], |r| {
                 Ok(Outcome {

@@ -3,8 +3,9 @@
 //! The work on one run is in `grid.rs`: sort each series (run, robot, field) by time,
 //! set repeats aside, flag spikes against the neighbours, average into grid buckets, carry values
 //! forward and back, differentiate. In SQL each of those orderings is a sort or an as-of join over all
-//! readings (22 s for 20M readings); here it is one pass over data that arrives nearly sorted (5 s for
-//! 20M readings, most of it DuckDB reading them and writing the 2.1M grid rows).
+//! readings; here it is one pass over data that arrives nearly sorted, one run per core (the figures are
+//! in BENCHMARKS.md, robot telemetry). This file reads the runs' readings from the warehouse, hands them
+//! to `grid.rs` a few runs at a time, and streams what comes back into the warehouse.
 //! SQL still says what goes in (`sweep_readings.sql`) and what the results mean (`derive.sql`), and the
 //! cleaning rules stay in `sql/views/_macros/telemetry_rules.sql`; the spike rule and the grid are in `grid.rs`.
 use super::grid::{

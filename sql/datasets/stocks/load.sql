@@ -15,7 +15,7 @@ WHERE NOT regexp_matches(path, '(^|[/\\])symbols_valid_meta\.csv$');
 -- rows: they are kept (for the header check) but neither loaded nor counted.
 CREATE OR REPLACE TEMP TABLE judged_prices AS
 WITH fields AS (
-    -- one split per line (seven split_part calls cost three times as much)
+    -- one split per line, not seven split_part calls (BENCHMARKS.md, stocks)
     SELECT l.file_id, l.line_no, l.defect, l.raw, f.Symbol, f.is_etf,
            l.raw = 'Date,Open,High,Low,Close,Adj Close,Volume' AS is_header,
            string_split(l.raw, ',') AS v
