@@ -221,7 +221,7 @@ pub enum GenerateWhat {
     },
     /// Sensor-log Parquet files, one per minute of January 2023, named like the real delivery
     SensorLogs {
-        /// Number of per-minute files (the full month is 43,201: 31 days and the next midnight)
+        /// Number of per-minute files from 2023-01-01 00:00 (the delivery has 43,201: up to 2023-01-31 00:00)
         #[arg(long, default_value_t = 43_201)]
         minutes: u64,
         /// Output directory

@@ -11,45 +11,18 @@ pub use stocks::stocks;
 pub use votes::votes;
 
 use anyhow::{Context, Result};
+use rand::SeedableRng;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-/// SplitMix64: small, fast, and good enough for test data.
-pub struct Rng(u64);
+/// The generators' random numbers: xoshiro256++, one of rand's named portable generators, so a seed
+/// gives the same files on every run, build and platform.
+pub type SeededRng = rand::rngs::Xoshiro256PlusPlus;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform in [0, n).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next_u64() % n
-        }
-    }
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    /// Standard normal (Box-Muller).
-    pub fn normal(&mut self) -> f64 {
-        let u1 = self.unit().max(1e-300);
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    }
+/// The generator for `seed`.
+pub fn seeded(seed: u64) -> SeededRng {
+    SeededRng::seed_from_u64(seed)
 }
 
 /// Opens a file for writing, gzip-compressed when its name ends in `.gz`.
@@ -69,19 +42,6 @@ pub fn create(path: &Path) -> Result<Box<dyn Write>> {
     }
 }
 
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 pub(super) fn parallel_sum<T: Sync>(
     items: &[T],
     f: impl Fn(&T) -> Result<u64> + Sync,
@@ -91,13 +51,20 @@ pub(super) fn parallel_sum<T: Sync>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn civil_dates_from_days() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_358), (2023, 1, 1));
-        assert_eq!(civil_from_days(18_353), (2020, 4, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        // The epoch days the generators once hard-coded (1970, sensor logs, stocks) and a leap day.
+        for (days, (y, m, d)) in [
+            (0, (1970, 1, 1)),
+            (19_358, (2023, 1, 1)),
+            (18_353, (2020, 4, 1)),
+            (11_016, (2000, 2, 29)),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d);
+            assert_eq!(NaiveDate::from_epoch_days(days), date);
+            assert_eq!(date.map(|d| d.to_epoch_days()), Some(days));
+        }
     }
 }

@@ -1,20 +1,25 @@
 //! Sensor-log Parquet files, one per minute, named like the real delivery.
-use super::{civil_from_days, Rng};
+use super::{seeded, SeededRng};
 use anyhow::{Context, Result};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use rand::RngExt;
 use std::path::Path;
 
-fn random_word(rng: &mut Rng, len: usize) -> String {
-    (0..len)
-        .map(|_| (b'a' + rng.below(26) as u8) as char)
-        .collect()
+/// 2023-01-01 00:00, the delivery's first minute.
+const START: NaiveDateTime = NaiveDate::from_ymd_opt(2023, 1, 1)
+    .expect("a valid date")
+    .and_time(chrono::NaiveTime::MIN);
+
+fn random_word(rng: &mut SeededRng, len: usize) -> String {
+    (0..len).map(|_| rng.random_range('a'..='z')).collect()
 }
 
 /// Sensor slots per department: 100 departments of 5 to 29 sensors, 1,914 slots in all (as delivered).
-fn department_sizes(rng: &mut Rng) -> Vec<u64> {
-    let mut sizes: Vec<u64> = (0..100).map(|_| 5 + rng.below(25)).collect();
+fn department_sizes(rng: &mut SeededRng) -> Vec<u64> {
+    let mut sizes: Vec<u64> = (0..100).map(|_| rng.random_range(5..30)).collect();
     let mut total: u64 = sizes.iter().sum();
     while total != 1914 {
-        let i = rng.below(100) as usize;
+        let i = rng.random_range(0..sizes.len());
         if total < 1914 && sizes[i] < 29 {
             sizes[i] += 1;
             total += 1;
@@ -28,7 +33,7 @@ fn department_sizes(rng: &mut Rng) -> Vec<u64> {
 
 /// The delivery's dimensions, in an in-memory DuckDB: departments with their sensors, and products.
 fn sensor_log_dimensions(conn: &duckdb::Connection, seed: u64) -> Result<()> {
-    let mut rng = Rng::new(seed);
+    let mut rng = seeded(seed);
     let sizes = department_sizes(&mut rng);
     let mut slots = String::from("CREATE TABLE slots (slot INTEGER, department_name VARCHAR, dept INTEGER, n INTEGER); INSERT INTO slots VALUES ");
     let mut sensors = String::from("CREATE TABLE sensors (dept INTEGER, idx INTEGER, sensor_serial VARCHAR); INSERT INTO sensors VALUES ");
@@ -89,17 +94,15 @@ pub fn sensor_logs(dir: &Path, minutes: u64, seed: u64) -> Result<(u64, u64)> {
     Ok((minutes, minutes * 1914))
 }
 
+/// Minute `minute` of the delivery: its instant in epoch seconds, and its file's name.
+fn minute_file(minute: u64) -> (i64, String) {
+    let at = START + TimeDelta::minutes(minute as i64);
+    let name = format!("{}.parquet", at.format("%Y-%m-%d %H:%M:%S"));
+    (at.and_utc().timestamp(), name)
+}
+
 fn write_minute(conn: &duckdb::Connection, dir: &Path, minute: u64, seed: u64) -> Result<()> {
-    let start = 19_358 * 86_400; // 2023-01-01 in epoch seconds
-    let secs = start + minute as i64 * 60;
-    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
-    let sod = secs.rem_euclid(86_400);
-    let name = format!(
-        "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02}.parquet",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    );
+    let (secs, name) = minute_file(minute);
     let path = dir.join(name).to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!(
         "COPY (
@@ -123,9 +126,19 @@ mod tests {
 
     #[test]
     fn departments_have_the_delivered_slot_count() {
-        let sizes = department_sizes(&mut Rng::new(7));
+        let sizes = department_sizes(&mut seeded(7));
         assert_eq!(sizes.len(), 100);
         assert_eq!(sizes.iter().sum::<u64>(), 1914);
         assert!(sizes.iter().all(|s| (5..=29).contains(s)));
+    }
+
+    #[test]
+    fn minutes_are_named_from_2023_01_01() {
+        let day = 86_400;
+        let first = (19_358 * day, "2023-01-01 00:00:00.parquet".to_string());
+        assert_eq!(minute_file(0), first);
+        let last = (19_389 * day, "2023-02-01 00:00:00.parquet".to_string());
+        assert_eq!(minute_file(31 * 24 * 60), last);
+        assert_eq!(minute_file(61).1, "2023-01-01 01:01:00.parquet");
     }
 }

@@ -1,6 +1,9 @@
 //! STEDI landing files: customer/, accelerometer/ and step_trainer/ JSON lines.
-use super::{create, Rng};
+use super::{create, seeded, SeededRng};
 use anyhow::Result;
+use chrono::TimeDelta;
+use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
 use std::io::Write;
 use std::path::Path;
 
@@ -52,13 +55,13 @@ impl Sharded {
 }
 
 fn stedi_customer(
-    rng: &mut Rng,
+    rng: &mut SeededRng,
     i: u64,
     serial: &str,
     updated: i64,
     research: Option<i64>,
 ) -> String {
-    let optional = |rng: &mut Rng, key: &str, t: i64| match rng.below(3) {
+    let optional = |rng: &mut SeededRng, key: &str, t: i64| match rng.random_range(0..3) {
         0 => String::new(),
         1 => format!(",\"{key}\":null"),
         _ => format!(",\"{key}\":{t}"),
@@ -72,12 +75,17 @@ fn stedi_customer(
         "{{\"customerName\":\"Customer {i}\",\"email\":\"customer{i}@example.com\",\"phone\":\"555{:07}\",\
          \"birthDay\":\"{}-{:02}-{:02}\",\"serialNumber\":\"{serial}\",\"registrationDate\":{},\"lastUpdateDate\":{updated}\
          {research}{public}{friends}}}",
-        rng.below(10_000_000),
-        1940 + rng.below(60),
-        1 + rng.below(12),
-        1 + rng.below(28),
-        updated - 86_400_000 * (1 + rng.below(300) as i64)
+        rng.random_range(0..10_000_000),
+        rng.random_range(1940..2000),
+        rng.random_range(1..=12),
+        rng.random_range(1..=28),
+        updated - days_ms(rng.random_range(1..=300))
     )
+}
+
+/// `days` days in milliseconds, the unit of STEDI's timestamps.
+fn days_ms(days: i64) -> i64 {
+    TimeDelta::days(days).num_milliseconds()
 }
 
 /// Writes the STEDI landing layout: customer/landing, accelerometer/landing, step_trainer/landing.
@@ -92,25 +100,25 @@ pub fn stedi(
     step_trainer: u64,
     seed: u64,
 ) -> Result<(u64, u64)> {
-    let mut rng = Rng::new(seed);
+    let mut rng = seeded(seed);
     let reused: Vec<String> = (0..30)
-        .map(|_| format!("{:08x}-reused", rng.next_u64() as u32))
+        .map(|_| format!("{:08x}-reused", rng.next_u32()))
         .collect();
     let base: i64 = 1_655_564_376_361;
     let mut people: Vec<(String, Option<i64>, i64)> = Vec::with_capacity(customers as usize);
     let mut cust = Sharded::new(dir.join("customer/landing"), "customer", 10_000);
     for i in 0..customers {
-        let serial = if rng.chance(0.1) {
-            reused[rng.below(30) as usize].clone()
+        let serial = if rng.random_bool(0.1) {
+            reused[rng.random_range(0..reused.len())].clone()
         } else {
             format!("{:016x}", rng.next_u64())
         };
         let research = rng
-            .chance(0.6)
-            .then_some(base - rng.below(1_000_000_000) as i64);
+            .random_bool(0.6)
+            .then(|| base - rng.random_range(0..1_000_000_000));
         let line = stedi_customer(&mut rng, i, &serial, base, research);
         cust.line(&line)?;
-        if rng.chance(0.01) {
+        if rng.random_bool(0.01) {
             cust.line(&line)?;
         }
         people.push((serial, research, base));
@@ -118,12 +126,12 @@ pub fn stedi(
     cust.finish()?;
     let mut updates = Sharded::new(dir.join("customer/landing"), "customer-updates", u64::MAX);
     for (i, (serial, research, updated)) in people.iter().enumerate() {
-        if research.is_some() && rng.chance(0.01) {
+        if research.is_some() && rng.random_bool(0.01) {
             updates.line(&stedi_customer(
                 &mut rng,
                 i as u64,
                 serial,
-                updated + 86_400_000,
+                updated + days_ms(1),
                 None,
             ))?;
         }
@@ -144,7 +152,7 @@ pub fn stedi(
         let (serial, _, _) = &people[c as usize];
         let t0 = base + (c as i64) * 1_000_000;
         for k in 0..per_acc.min(accelerometer.saturating_sub(acc.written)) {
-            let (x, y, z) = (rng.normal(), rng.normal(), rng.normal());
+            let [x, y, z]: [f64; 3] = std::array::from_fn(|_| rng.sample(StandardNormal));
             acc.line(&format!(
                 "{{\"user\":\"customer{c}@example.com\",\"timestamp\":{},\"x\":{x:.3},\"y\":{y:.3},\"z\":{z:.3}}}",
                 t0 + 100 * k as i64
@@ -154,7 +162,7 @@ pub fn stedi(
             step.line(&format!(
                 "{{\"sensorReadingTime\":{},\"serialNumber\":\"{serial}\",\"distanceFromObject\":{}}}",
                 t0 + 100 * k as i64,
-                200 + rng.below(100)
+                rng.random_range(200..300)
             ))?;
         }
     }

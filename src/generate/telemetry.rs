@@ -1,9 +1,11 @@
 //! Robot telemetry: long-format readings of two robot arms forming sheet metal, one file per run, with
 //! both clocks' jitter, runs missing a sensor, dropouts, and the faults a real logger produces.
-use super::Rng;
+use super::{seeded, SeededRng};
 use anyhow::{Context, Result};
 use duckdb::arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray, UInt64Array};
 use duckdb::arrow::record_batch::RecordBatch;
+use rand::{Rng, RngExt};
+use rand_distr::Normal;
 use std::f64::consts::PI;
 use std::path::Path;
 use std::sync::Arc;
@@ -38,7 +40,7 @@ fn rate(encoder: bool, load_cell: bool) -> f64 {
 }
 
 fn plan_runs(readings: u64, seed: u64) -> Vec<RunPlan> {
-    let mut rng = Rng::new(seed);
+    let mut rng = seeded(seed);
     let mut runs = Vec::new();
     let mut left = readings as f64;
     let mut start_ms = START_MS;
@@ -47,14 +49,14 @@ fn plan_runs(readings: u64, seed: u64) -> Vec<RunPlan> {
         // The first three runs cover the three kinds; then 80% both sensors, 10% each alone.
         let kind = match index {
             0..=2 => index,
-            _ => match rng.below(10) {
+            _ => match rng.random_range(0..10) {
                 0 => 1,
                 1 => 2,
                 _ => 0,
             },
         };
         let (encoder, load_cell) = (kind != 1, kind != 2);
-        let wanted_s = 60.0 + rng.unit() * 180.0;
+        let wanted_s: f64 = rng.random_range(60.0..240.0);
         let duration_s = wanted_s.min(left / rate(encoder, load_cell)).max(1.0);
         left -= duration_s * rate(encoder, load_cell);
         let duration_ms = (duration_s * 1000.0) as i64;
@@ -69,7 +71,7 @@ fn plan_runs(readings: u64, seed: u64) -> Vec<RunPlan> {
             load_cell,
             seed: rng.next_u64(),
         });
-        start_ms += duration_ms + 30_000 + rng.below(600_000) as i64;
+        start_ms += duration_ms + rng.random_range(30_000..630_000);
     }
     runs
 }
@@ -87,19 +89,22 @@ struct Path3 {
 }
 
 impl Path3 {
-    fn new(rng: &mut Rng, robot: i64, duration_s: f64) -> Self {
-        let r0 = 150.0 + rng.unit() * 250.0;
-        let speed = 30.0 + rng.unit() * 50.0; // mm/s at the start
-        Path3 {
-            centre: (1_200.0 + rng.normal() * 20.0, 900.0 + rng.normal() * 20.0),
+    fn new(rng: &mut SeededRng, robot: i64, duration_s: f64) -> Result<Self> {
+        let r0 = rng.random_range(150.0..400.0);
+        let speed = rng.random_range(30.0..80.0); // mm/s at the start
+        Ok(Path3 {
+            centre: (
+                rng.sample(Normal::new(1_200.0, 20.0)?),
+                rng.sample(Normal::new(900.0, 20.0)?),
+            ),
             r0,
-            r1: r0 * (0.2 + rng.unit() * 0.3),
+            r1: r0 * rng.random_range(0.2..0.5),
             omega: speed / r0,
             phase: if robot == 1 { 0.0 } else { PI },
             z0: if robot == 1 { -200.0 } else { -150.0 },
-            depth: 20.0 + rng.unit() * 40.0,
+            depth: rng.random_range(20.0..60.0),
             duration_s,
-        }
+        })
     }
 
     fn at(&self, t: f64) -> [f64; 3] {
@@ -136,37 +141,37 @@ struct Row {
 }
 
 /// Sample times (ms from the run's start) of one sensor's clock, with its jitter and maybe a dropout.
-fn clock(rng: &mut Rng, encoder: bool, duration_ms: i64) -> Vec<i64> {
-    let dropout = if rng.chance(0.3) && duration_ms > 20_000 {
-        let from = rng.below((duration_ms - 10_000) as u64) as i64;
-        Some((from, from + 2_000 + rng.below(3_000) as i64))
+fn clock(rng: &mut SeededRng, encoder: bool, duration_ms: i64) -> Vec<i64> {
+    let dropout = if rng.random_bool(0.3) && duration_ms > 20_000 {
+        let from = rng.random_range(0..duration_ms - 10_000);
+        Some((from, from + rng.random_range(2_000..5_000)))
     } else {
         None
     };
-    let mut t = rng.below(10) as i64;
+    let mut t = rng.random_range(0..10);
     let mut times = Vec::with_capacity((duration_ms / 10) as usize + 1);
     while t < duration_ms {
         if !dropout.is_some_and(|(a, b)| t >= a && t < b) {
             times.push(t);
         }
         t += if encoder {
-            12 + [-2, -1, 0, 0, 0, 0, 1, 2][rng.below(8) as usize]
-        } else if rng.chance(0.98) {
+            12 + [-2, -1, 0, 0, 0, 0, 1, 2][rng.random_range(0..8)]
+        } else if rng.random_bool(0.98) {
             10
         } else {
-            [9, 11, 12, 15, 20][rng.below(5) as usize]
+            [9, 11, 12, 15, 20][rng.random_range(0..5)]
         };
     }
     times
 }
 
 /// A logger fault, maybe: returns the row as written.
-fn with_fault(rng: &mut Rng, mut row: Row, scale: f64) -> Row {
-    let u = rng.unit();
+fn with_fault(rng: &mut SeededRng, mut row: Row, scale: f64) -> Row {
+    let u: f64 = rng.random();
     match u {
         u if u < 1.0e-4 => row.value = f64::NAN,
         u if u < 1.5e-4 => {
-            row.value = if rng.chance(0.5) {
+            row.value = if rng.random_bool(0.5) {
                 f64::INFINITY
             } else {
                 f64::NEG_INFINITY
@@ -174,7 +179,7 @@ fn with_fault(rng: &mut Rng, mut row: Row, scale: f64) -> Row {
         }
         u if u < 2.0e-4 => row.run_uuid = None,
         u if u < 2.5e-4 => row.time_ms = None,
-        u if u < 3.0e-4 => row.field = if rng.chance(0.5) { "w" } else { "torque" },
+        u if u < 3.0e-4 => row.field = if rng.random_bool(0.5) { "w" } else { "torque" },
         u if u < 3.5e-4 => row.robot_id = 3,
         u if u < 4.0e-4 => {
             row.sensor_type = if row.sensor_type == "encoder" {
@@ -184,36 +189,37 @@ fn with_fault(rng: &mut Rng, mut row: Row, scale: f64) -> Row {
             }
         }
         u if u < 5.0e-4 => {
-            let sign = if rng.chance(0.5) { 1.0 } else { -1.0 };
-            row.value += sign * scale * (30.0 + rng.unit() * 70.0)
+            let sign = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+            row.value += sign * scale * rng.random_range(30.0..100.0)
         }
         _ => {}
     }
     row
 }
 
-fn run_rows(run: &RunPlan) -> Vec<Row> {
-    let mut rng = Rng::new(run.seed);
+fn run_rows(run: &RunPlan) -> Result<Vec<Row>> {
+    let mut rng = seeded(run.seed);
     let duration_s = run.duration_ms as f64 / 1000.0;
     let mut rows = Vec::new();
     for robot in [1i64, 2] {
-        let path = Path3::new(&mut rng, robot, duration_s);
+        let path = Path3::new(&mut rng, robot, duration_s)?;
         for (encoder, present) in [(true, run.encoder), (false, run.load_cell)] {
             if !present {
                 continue;
             }
-            let (fields, sensor_type, scale) = if encoder {
-                (ENCODER_FIELDS, "encoder", 2.0)
+            let (fields, sensor_type, scale, noise) = if encoder {
+                (ENCODER_FIELDS, "encoder", 2.0, Normal::new(0.0, 0.005)?)
             } else {
-                (LOAD_CELL_FIELDS, "load_cell", 20.0)
+                (LOAD_CELL_FIELDS, "load_cell", 20.0, Normal::new(0.0, 3.0)?)
             };
             for t_ms in clock(&mut rng, encoder, run.duration_ms) {
                 let t = t_ms as f64 / 1000.0;
                 let values = if encoder {
-                    path.at(t).map(|v| v + rng.normal() * 0.005)
+                    path.at(t)
                 } else {
-                    path.force(t, robot).map(|v| v + rng.normal() * 3.0)
-                };
+                    path.force(t, robot)
+                }
+                .map(|v| v + rng.sample(noise));
                 for (field, value) in fields.iter().zip(values) {
                     let ms = run.start_ms + t_ms;
                     let row = Row {
@@ -226,7 +232,7 @@ fn run_rows(run: &RunPlan) -> Vec<Row> {
                         sensor_type,
                     };
                     let row = with_fault(&mut rng, row, scale);
-                    if rng.chance(1.0e-3) {
+                    if rng.random_bool(1.0e-3) {
                         rows.push(row);
                     }
                     rows.push(row);
@@ -237,11 +243,11 @@ fn run_rows(run: &RunPlan) -> Vec<Row> {
     rows.sort_by_key(|r| r.sort_ms);
     // The logger's buffers sometimes flush out of order.
     for i in 1..rows.len() {
-        if rng.chance(1.0e-3) {
+        if rng.random_bool(1.0e-3) {
             rows.swap(i - 1, i);
         }
     }
-    rows
+    Ok(rows)
 }
 
 fn batch(rows: &[Row]) -> Result<RecordBatch> {
@@ -279,7 +285,7 @@ fn batch(rows: &[Row]) -> Result<RecordBatch> {
 }
 
 fn write_run(dir: &Path, run: &RunPlan, format: FileFormat) -> Result<u64> {
-    let rows = run_rows(run);
+    let rows = run_rows(run)?;
     let conn = duckdb::Connection::open_in_memory()?;
     conn.execute_batch(
         "SET threads = 1;
@@ -339,7 +345,7 @@ mod tests {
 
     #[test]
     fn clocks_tick_at_their_rates() {
-        let mut rng = Rng::new(1);
+        let mut rng = seeded(1);
         let load = clock(&mut rng, false, 60_000);
         let tens = load.windows(2).filter(|w| w[1] - w[0] == 10).count();
         assert!(tens as f64 / (load.len() - 1) as f64 > 0.95);

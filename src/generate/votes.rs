@@ -1,6 +1,9 @@
 //! Votes JSONL: optional fields absent as in real data, a share of repeated Ids and of broken lines.
-use super::{civil_from_days, create, Rng};
+use super::{create, seeded, SeededRng};
 use anyhow::{Context, Result};
+use chrono::{Days, NaiveDate};
+use rand::distr::{weighted::WeightedIndex, Bernoulli};
+use rand::RngExt;
 use std::io::Write;
 use std::path::Path;
 
@@ -18,39 +21,33 @@ const VOTE_TYPES: &[(u8, f64)] = &[
     (12, 0.01),
 ];
 
-fn vote_type(rng: &mut Rng) -> u8 {
-    let mut x = rng.unit();
-    for (t, share) in VOTE_TYPES {
-        if x < *share {
-            return *t;
-        }
-        x -= share;
-    }
-    2
-}
+/// 2008-08-01, when Stack Overflow opened: the first vote's day.
+const OPENED: NaiveDate = NaiveDate::from_ymd_opt(2008, 8, 1).expect("a valid date");
 
-fn vote_line(rng: &mut Rng, id: u64, day: i64, posts: u64) -> String {
-    let (y, m, d) = civil_from_days(day);
-    let t = vote_type(rng);
-    let post = 1 + rng.below(posts);
+fn vote_line(
+    rng: &mut SeededRng,
+    vote_types: &WeightedIndex<f64>,
+    id: u64,
+    day: NaiveDate,
+    posts: u64,
+) -> String {
+    let t = VOTE_TYPES[rng.sample(vote_types)].0;
+    let post = rng.random_range(1..=posts);
     let mut line = format!(r#"{{"Id":"{id}","PostId":"{post}","VoteTypeId":"{t}""#);
     if t == 5 || t == 8 {
-        line.push_str(&format!(r#","UserId":"{}""#, 1 + rng.below(posts / 3 + 1)));
+        let user = rng.random_range(1..=posts / 3 + 1);
+        line.push_str(&format!(r#","UserId":"{user}""#));
     }
     if t == 8 || t == 9 {
-        line.push_str(&format!(
-            r#","BountyAmount":"{}""#,
-            50 * (1 + rng.below(10))
-        ));
+        let bounty = 50 * rng.random_range(1..=10);
+        line.push_str(&format!(r#","BountyAmount":"{bounty}""#));
     }
-    line.push_str(&format!(
-        r#","CreationDate":"{y:04}-{m:02}-{d:02}T00:00:00.000"}}"#
-    ));
+    line.push_str(&format!(r#","CreationDate":"{day}T00:00:00.000"}}"#));
     line
 }
 
-fn bad_line(rng: &mut Rng, id: u64, good: &str) -> String {
-    match rng.below(4) {
+fn bad_line(rng: &mut SeededRng, id: u64, good: &str) -> String {
+    match rng.random_range(0..4) {
         0 => good[..good.len() / 2].to_string(),
         1 => good.replacen(&format!(r#""Id":"{id}""#), &format!(r#""Id":"x{id}""#), 1),
         2 => format!(
@@ -64,27 +61,30 @@ fn bad_line(rng: &mut Rng, id: u64, good: &str) -> String {
 
 /// Writes `rows` lines of votes JSONL; returns the number written.
 pub fn votes(path: &Path, rows: u64, seed: u64, duplicate_rate: f64, bad_rate: f64) -> Result<u64> {
-    let mut rng = Rng::new(seed);
+    let duplicate =
+        Bernoulli::new(duplicate_rate).context("the duplicate rate must be within 0 to 1")?;
+    let bad = Bernoulli::new(bad_rate).context("the bad-line rate must be within 0 to 1")?;
+    let vote_types = WeightedIndex::new(VOTE_TYPES.iter().map(|(_, share)| *share))?;
+    let mut rng = seeded(seed);
     let mut out = create(path)?;
-    let first_day = 14_092; // 2008-08-01, when Stack Overflow opened
     let span_days = 5_600; // about 15 years
     let posts = (rows / 4).max(10);
     let mut recent: Vec<String> = Vec::with_capacity(4096);
     let mut next_id = 1u64;
     for i in 0..rows {
-        let day = first_day + (i as f64 / rows.max(1) as f64 * span_days as f64) as i64;
-        let line = if !recent.is_empty() && rng.chance(duplicate_rate) {
-            recent[rng.below(recent.len() as u64) as usize].clone()
+        let day = OPENED + Days::new((i as f64 / rows.max(1) as f64 * span_days as f64) as u64);
+        let line = if !recent.is_empty() && rng.sample(duplicate) {
+            recent[rng.random_range(0..recent.len())].clone()
         } else {
-            let good = vote_line(&mut rng, next_id, day, posts);
-            next_id += 1 + u64::from(rng.chance(0.05)); // real Ids have gaps
-            if rng.chance(bad_rate) {
+            let good = vote_line(&mut rng, &vote_types, next_id, day, posts);
+            next_id += 1 + u64::from(rng.random_bool(0.05)); // real Ids have gaps
+            if rng.sample(bad) {
                 bad_line(&mut rng, next_id - 1, &good)
             } else {
                 if recent.len() < 4096 {
                     recent.push(good.clone());
                 } else {
-                    let slot = rng.below(4096) as usize;
+                    let slot = rng.random_range(0..recent.len());
                     recent[slot] = good.clone();
                 }
                 good
