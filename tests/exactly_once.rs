@@ -2,16 +2,9 @@
 //! printed from the data is safe for a terminal.
 mod common;
 use common::{resource_path, stderr, stdout, with_mount, Workspace};
+use predicates::{prelude::PredicateBooleanExt, str::contains};
 use std::os::unix::fs::symlink;
 use std::path::Path;
-
-fn ingest(ws: &Workspace, args: &[&str]) -> std::process::Output {
-    ws.exercise()
-        .arg("ingest-data")
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn vote(id: &str, date: &str) -> String {
     format!(r#"{{"Id":"{id}","PostId":"1","VoteTypeId":"2","CreationDate":"{date}"}}"#)
@@ -38,19 +31,16 @@ fn a_parquet_name_with_glob_characters_is_that_file_only() {
     votes_parquet(&ws.path("v[1].parquet"), &[1, 2]);
     votes_parquet(&ws.path("v1.parquet"), &[100, 101, 102]);
     votes_parquet(&ws.path("v*.parquet"), &[7]);
-    let out = ingest(&ws, &["v[1].parquet"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest_data(&["v[1].parquet"]).success();
     assert_eq!(
         ws.csv("SELECT Id FROM blog_analysis.votes ORDER BY Id"),
         "Id\n1\n2\n"
     );
     // a path that exists is that file, glob characters or not
-    let out = ingest(&ws, &["v*.parquet"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest_data(&["v*.parquet"]).success();
     assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 3);
     // a pattern typed by the user (no such file) matches v1.parquet and v*.parquet; each loads its own rows
-    let out = ingest(&ws, &["v?.parquet"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest_data(&["v?.parquet"]).success();
     assert_eq!(
         ws.csv(
             "SELECT regexp_extract(l.path, '[^/]+$') AS file, count(v.Id) AS n, l.rows_inserted
@@ -69,8 +59,7 @@ fn a_telemetry_run_named_with_brackets_is_loaded_and_not_another() {
         "runs/run[0].parquet",
     );
     // a decoy that the pattern run[0].parquet would match
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args([
             "generate",
             "telemetry",
@@ -79,9 +68,8 @@ fn a_telemetry_run_named_with_brackets_is_loaded_and_not_another() {
             "--output",
             "gen",
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+        .assert()
+        .success();
     let generated = std::fs::read_dir(ws.path("gen"))
         .unwrap()
         .next()
@@ -89,19 +77,12 @@ fn a_telemetry_run_named_with_brackets_is_loaded_and_not_another() {
         .unwrap()
         .path();
     std::fs::rename(generated, ws.path("runs/run0.parquet")).unwrap();
-    let out = ws
-        .exercise()
-        .args([
-            "ingest-data",
-            "--dataset",
-            "telemetry",
-            "--max-rejects",
-            "1000",
-        ])
-        .arg(ws.path("runs/run[0].parquet"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let run = ws.path("runs/run[0].parquet");
+    ws.ingest(
+        "telemetry",
+        &["--max-rejects", "1000", run.to_str().unwrap()],
+    )
+    .success();
     assert_eq!(
         ws.csv("SELECT run_uuid FROM telemetry.runs"),
         "run_uuid\n14362655785317539666\n"
@@ -185,12 +166,11 @@ fn a_directory_link_loop_loads_each_file_once() {
 fn a_link_to_itself_is_named_as_a_link_loop() {
     let ws = Workspace::new();
     symlink(ws.path("me.jsonl"), ws.path("me.jsonl")).unwrap();
-    let out = ingest(&ws, &["me.jsonl"]);
-    assert_eq!(out.status.code(), Some(1));
+    let load = ws.ingest_data(&["me.jsonl"]);
+    assert_eq!(load.code, Some(1), "{load}");
     assert!(
-        stderr(&out).contains("me.jsonl: symbolic link loop"),
-        "{}",
-        stderr(&out)
+        load.stderr.contains("me.jsonl: symbolic link loop"),
+        "{load}"
     );
 }
 
@@ -203,15 +183,13 @@ fn the_same_content_twice_in_one_run_is_loaded_once() {
         ws.path("logs/z-copy.parquet"),
     )
     .unwrap();
-    let out = ingest(&ws, &["--dataset", "sensor-logs", "logs"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let load = ws.ingest("sensor-logs", &["logs"]).success();
     assert!(
-        stdout(&out).contains(&format!(
+        load.stdout.contains(&format!(
             "skipped: logs/z-copy.parquet: same content as logs/{} (loaded in this run)",
             names[0]
         )),
-        "{}",
-        stdout(&out)
+        "{load}"
     );
     assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 2 * 1914);
     // JSON lines too: the copy is found although new text files are otherwise hashed while read
@@ -222,13 +200,11 @@ fn the_same_content_twice_in_one_run_is_loaded_once() {
     );
     ws.write("votes/a.jsonl", &text);
     ws.write("votes/b.jsonl", &text);
-    let out = ingest(&ws, &["votes"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let load = ws.ingest_data(&["votes"]).success();
     assert!(
-        stdout(&out)
+        load.stdout
             .contains("skipped: votes/b.jsonl: same content as votes/a.jsonl (loaded in this run)"),
-        "{}",
-        stdout(&out)
+        "{load}"
     );
     assert_eq!(
         ws.count("SELECT count(*) FROM meta.file_loads WHERE dataset = 'votes'"),
@@ -289,8 +265,7 @@ fn a_utc_offset_is_converted_and_an_implausible_year_rejected() {
         vote("8", "2022-01-02 00:00:00 EST"),
     ];
     ws.write("v.jsonl", &(lines.join("\n") + "\n"));
-    let out = ingest(&ws, &["v.jsonl", "--max-rejects", "4"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest_data(&["v.jsonl", "--max-rejects", "4"]).success();
     assert_eq!(
         ws.csv("SELECT Id, CreationDate FROM blog_analysis.votes ORDER BY Id"),
         "Id,CreationDate\n1,2022-01-01T19:00:00\n2,2022-01-02T00:00:00\n3,2022-01-02T05:00:00\n4,2022-01-02T00:00:00\n"
@@ -320,8 +295,7 @@ fn a_byte_order_mark_opens_the_file_and_is_not_data() {
         vote("2", "2022-01-04")
     );
     ws.write("bom.jsonl", &text);
-    let out = ingest(&ws, &["bom.jsonl"]);
-    assert!(out.status.success(), "{} {}", stdout(&out), stderr(&out));
+    ws.ingest_data(&["bom.jsonl"]).success();
     assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 2);
     // telemetry CSV: the header is line 1
     ws.write(
@@ -330,12 +304,7 @@ fn a_byte_order_mark_opens_the_file_and_is_not_data() {
          2022-11-23T20:40:00.000Z,1.5,x,1,77,encoder\n\
          2022-11-23T20:40:00.010Z,1.6,x,1,77,encoder\n",
     );
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "--dataset", "telemetry", "run.csv"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest("telemetry", &["run.csv"]).success();
     assert_eq!(ws.count("SELECT count(*) FROM telemetry.readings_raw"), 2);
 }
 
@@ -350,12 +319,11 @@ fn a_repeated_json_key_is_a_reject_naming_it() {
             vote("3", "2022-01-03")
         ),
     );
-    let out = ingest(&ws, &["v.jsonl"]);
-    assert_eq!(out.status.code(), Some(1));
+    let load = ws.ingest_data(&["v.jsonl"]);
+    assert_eq!(load.code, Some(1), "{load}");
     assert!(
-        stderr(&out).contains("v.jsonl:1: duplicated key Id"),
-        "{}",
-        stderr(&out)
+        load.stderr.contains("v.jsonl:1: duplicated key Id"),
+        "{load}"
     );
     assert_eq!(ws.csv("SELECT Id FROM blog_analysis.votes"), "Id\n3\n");
 }
@@ -378,19 +346,8 @@ fn stocks_stedi_and_telemetry_integers_are_exact_too() {
         "Nasdaq Traded,Symbol,Security Name,Listing Exchange,Market Category,ETF,Round Lot Size,Test Issue,Financial Status,CQS Symbol,NASDAQ Symbol,NextShares\n\
          Y,AAA,AAA Corp,N, ,N,100.0,N,,AAA,AAA,N\n",
     );
-    let out = ws
-        .exercise()
-        .args([
-            "ingest-data",
-            "--dataset",
-            "stocks",
-            "stocks",
-            "--max-rejects",
-            "10",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest("stocks", &["stocks", "--max-rejects", "10"])
+        .success();
     assert_eq!(
         ws.csv("SELECT Date, Volume FROM market.prices"),
         "Date,Volume\n2020-01-02,1158000\n"
@@ -409,19 +366,8 @@ fn stocks_stedi_and_telemetry_integers_are_exact_too() {
          {\"sensorReadingTime\":1655564444000,\"serialNumber\":\"a\",\"serialNumber\":\"b\",\"distanceFromObject\":2}\n\
          {\"sensorReadingTime\":1655564444000,\"serialNumber\":\"a\",\"distanceFromObject\":2}\n",
     );
-    let out = ws
-        .exercise()
-        .args([
-            "ingest-data",
-            "--dataset",
-            "stedi",
-            "stedi",
-            "--max-rejects",
-            "10",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest("stedi", &["stedi", "--max-rejects", "10"])
+        .success();
     assert_eq!(
         ws.csv("SELECT reason FROM stedi_landing.rejected ORDER BY line_number"),
         "reason\ndistanceFromObject is not an integer: 2.6\n\
@@ -435,19 +381,8 @@ fn stocks_stedi_and_telemetry_integers_are_exact_too() {
          2022-11-23T20:40:00.000Z,1.5,x,1,77.5,encoder\n\
          2022-11-23T20:40:00.000Z,1.5,x,1,77,encoder\n",
     );
-    let out = ws
-        .exercise()
-        .args([
-            "ingest-data",
-            "--dataset",
-            "telemetry",
-            "run.csv",
-            "--max-rejects",
-            "10",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest("telemetry", &["run.csv", "--max-rejects", "10"])
+        .success();
     assert_eq!(
         ws.csv("SELECT reason FROM telemetry.readings_rejected ORDER BY line_number"),
         "reason\nrobot_id is not an integer: 1.4\nrun_uuid is not an unsigned 64-bit integer: 77.5\n"
@@ -464,14 +399,11 @@ fn printed_data_is_escaped_and_capped_while_the_rejects_keep_it_whole() {
         vote("1", "2022-01-03"),
     ];
     ws.write("v\u{1b}[31m.jsonl", &(lines.join("\n") + "\n"));
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "--max-rejects", "5"])
-        .arg(ws.path("v\u{1b}[31m.jsonl"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let (o, e) = (stdout(&out), stderr(&out));
+    let file = ws.path("v\u{1b}[31m.jsonl");
+    let load = ws
+        .ingest_data(&["--max-rejects", "5", file.to_str().unwrap()])
+        .success();
+    let (o, e) = (&load.stdout, &load.stderr);
     assert!(
         !o.contains('\u{1b}') && !e.contains('\u{1b}'),
         "an escape reached the terminal: {o} {e}"
@@ -489,13 +421,11 @@ fn printed_data_is_escaped_and_capped_while_the_rejects_keep_it_whole() {
         lines[1].len()
     );
     // query's table output escapes too; CSV stays exact
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args(["query", "SELECT chr(27) || '[2J' || 'x' AS cell"])
-        .output()
-        .unwrap();
-    assert!(stdout(&out).contains("\\x1b[2Jx"), "{}", stdout(&out));
-    assert!(!stdout(&out).contains('\u{1b}'));
+        .assert()
+        .stdout(contains("\\x1b[2Jx"))
+        .stdout(contains('\u{1b}').not());
 }
 
 #[test]
@@ -522,8 +452,7 @@ fn timings_are_on_only_for_a_true_value() {
 #[test]
 fn a_full_disk_during_a_sensor_log_batch_is_the_runs_error_not_the_files() {
     let ws = Workspace::new();
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args([
             "generate",
             "sensor-logs",
@@ -532,9 +461,8 @@ fn a_full_disk_during_a_sensor_log_batch_is_the_runs_error_not_the_files() {
             "--output",
             "logs",
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+        .assert()
+        .success();
     with_mount(&ws, "small", "size=6m", |dir| {
         let db = dir.join("w.db");
         let out = ws

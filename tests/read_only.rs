@@ -8,22 +8,8 @@ use std::process::{Command, Stdio};
 fn loaded() -> Workspace {
     let ws = Workspace::new();
     ws.copy_resource("votes/example.jsonl", "votes.jsonl");
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "votes.jsonl"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest_data(&["votes.jsonl"]).success();
     ws
-}
-
-/// Runs `exercise query SQL` without --write; returns the output.
-fn query(ws: &Workspace, sql: &str) -> std::process::Output {
-    ws.exercise().args(["query", sql]).output().unwrap()
-}
-
-fn succeeds(ws: &Workspace, args: &[&str]) -> bool {
-    ws.exercise().args(args).output().unwrap().status.success()
 }
 
 /// The refusal is exit code 1 and exactly one line on stderr.
@@ -46,15 +32,18 @@ fn query_without_write_cannot_write_the_warehouse_or_any_other_file() {
     let ws = loaded();
     let before = file_state(&ws.db());
     let db = ws.db().to_string_lossy().into_owned();
-    let out = query(
-        &ws,
+    let out = ws.run(&[
+        "query",
         &format!("COPY (SELECT 'x' AS a) TO '{db}' (FORMAT csv)"),
-    );
+    ]);
     assert_refused(&out, "--write");
-    let out = query(&ws, "COPY (SELECT 'x' AS a) TO 'outside.csv' (FORMAT csv)");
+    let out = ws.run(&[
+        "query",
+        "COPY (SELECT 'x' AS a) TO 'outside.csv' (FORMAT csv)",
+    ]);
     assert_refused(&out, "--write");
     assert!(!ws.path("outside.csv").exists());
-    let out = query(&ws, "ATTACH 'other.db' AS other");
+    let out = ws.run(&["query", "ATTACH 'other.db' AS other"]);
     assert_refused(&out, "--write");
     assert!(!ws.path("other.db").exists());
     for sql in [
@@ -62,11 +51,11 @@ fn query_without_write_cannot_write_the_warehouse_or_any_other_file() {
         "DELETE FROM blog_analysis.votes",
         "DROP VIEW blog_analysis.outlier_weeks",
     ] {
-        assert_refused(&query(&ws, sql), "--write");
+        assert_refused(&ws.run(&["query", sql]), "--write");
     }
     // CHECKPOINT and FORCE CHECKPOINT are no-ops on a read-only file: they may run, and write nothing
     for sql in ["CHECKPOINT", "FORCE CHECKPOINT"] {
-        let _ = query(&ws, sql);
+        let _ = ws.run(&["query", sql]);
     }
     assert_eq!(file_state(&ws.db()), before, "the warehouse file changed");
     assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 16);
@@ -83,7 +72,7 @@ fn query_without_write_reads_no_file_outside_the_warehouse() {
         "FROM glob('*')",
         "SELECT * FROM read_json_auto('votes.jsonl')",
     ] {
-        let out = query(&ws, sql);
+        let out = ws.run(&["query", sql]);
         assert_refused(&out, "--write");
         assert!(!stdout(&out).contains("top secret"), "{sql}");
     }
@@ -99,7 +88,7 @@ fn query_without_write_changes_no_setting_and_loads_no_extension() {
         "INSTALL sqlite",
         "LOAD sqlite",
     ] {
-        let out = query(&ws, sql);
+        let out = ws.run(&["query", sql]);
         assert_eq!(out.status.code(), Some(1), "{sql} ran");
         assert_eq!(
             stderr(&out).trim_end().lines().count(),
@@ -113,18 +102,14 @@ fn query_without_write_changes_no_setting_and_loads_no_extension() {
 #[test]
 fn query_runs_exactly_one_statement() {
     let ws = loaded();
-    let out = query(&ws, "SELECT 1; SELECT 2");
+    let out = ws.run(&["query", "SELECT 1; SELECT 2"]);
     assert_refused(&out, "2 statements given");
     // the refusal comes before anything runs, with --write too
-    let out = ws
-        .exercise()
-        .args([
-            "query",
-            "--write",
-            "DELETE FROM blog_analysis.votes; SELECT count(*) FROM blog_analysis.votes",
-        ])
-        .output()
-        .unwrap();
+    let out = ws.run(&[
+        "query",
+        "--write",
+        "DELETE FROM blog_analysis.votes; SELECT count(*) FROM blog_analysis.votes",
+    ]);
     assert_refused(&out, "2 statements given");
     assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 16);
     // a semicolon inside a string or a trailing one is still one statement
@@ -134,16 +119,14 @@ fn query_runs_exactly_one_statement() {
 #[test]
 fn query_with_write_is_the_users_opt_in() {
     let ws = loaded();
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args([
             "query",
             "--write",
             "COPY (SELECT Id FROM blog_analysis.votes ORDER BY Id LIMIT 2) TO 'ids.csv' (FORMAT csv)",
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+        .assert()
+        .success();
     assert_eq!(
         std::fs::read_to_string(ws.path("ids.csv")).unwrap(),
         "Id\n1\n2\n"
@@ -199,8 +182,7 @@ fn readers_leave_the_file_as_it_was() {
         vec!["check-outliers"],
         vec!["export", "blog_analysis.outlier_weeks", "--to", "out"],
     ] {
-        let out = ws.exercise().args(&args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        ws.exercise().args(&args).assert().success();
     }
     assert_eq!(
         file_state(&ws.db()),
@@ -307,13 +289,13 @@ fn a_warehouse_that_needs_migrating_says_what_to_run() {
         )
         .unwrap();
     }
-    let out = query(&ws, "SELECT count(*) FROM blog_analysis.votes");
+    let out = ws.run(&["query", "SELECT count(*) FROM blog_analysis.votes"]);
     assert_refused(
         &out,
         "needs migrating (1 pending: V008__view_checksums.sql)",
     );
     assert!(stderr(&out).contains("exercise --db"), "{}", stderr(&out));
-    assert!(succeeds(&ws, &["migrate"]));
+    ws.exercise().arg("migrate").assert().success();
     assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 16);
     {
         // views created by another build
@@ -321,10 +303,10 @@ fn a_warehouse_that_needs_migrating_says_what_to_run() {
         conn.execute_batch("UPDATE meta.schema_views SET checksum = 'other'")
             .unwrap();
     }
-    let out = ws.exercise().arg("status").output().unwrap();
+    let out = ws.run(&["status"]);
     assert_refused(&out, "views of warehouse");
-    assert!(succeeds(&ws, &["migrate"]));
-    assert!(succeeds(&ws, &["status"]));
+    ws.exercise().arg("migrate").assert().success();
+    ws.exercise().arg("status").assert().success();
 }
 
 #[test]
@@ -342,18 +324,12 @@ fn a_read_only_or_full_file_system_can_still_be_queried() {
             vec!["query", "SELECT count(*) AS n FROM blog_analysis.votes"],
             vec!["status"],
         ] {
-            let out = ws
-                .exercise()
+            ws.exercise()
                 .arg("--db")
                 .arg(&db)
                 .args(&args)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{args:?} on a full disk: {}",
-                stderr(&out)
-            );
+                .assert()
+                .success();
         }
         // remount read-only: another user's or a snapshot's warehouse
         let ro = Command::new("mount")
@@ -362,8 +338,7 @@ fn a_read_only_or_full_file_system_can_still_be_queried() {
             .status()
             .unwrap();
         assert!(ro.success());
-        let out = ws
-            .exercise()
+        ws.exercise()
             .arg("--db")
             .arg(&db)
             .args([
@@ -372,13 +347,8 @@ fn a_read_only_or_full_file_system_can_still_be_queried() {
                 "csv",
                 "SELECT count(*) AS n FROM blog_analysis.votes",
             ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "read-only file system: {}",
-            stderr(&out)
-        );
-        assert_eq!(stdout(&out), "n\n16\n");
+            .assert()
+            .success()
+            .stdout("n\n16\n");
     });
 }

@@ -3,7 +3,7 @@
 //! migrations. This test rebuilds it and fails when the checked-in file is stale
 //! (`UPDATE_SCHEMA=1 cargo test --release --test schema` rewrites it).
 mod common;
-use common::{stderr, Workspace};
+use common::Workspace;
 use duckdb::{AccessMode, Config, Connection};
 use std::path::Path;
 
@@ -56,8 +56,7 @@ fn current_schema(db: &Path) -> String {
 #[test]
 fn the_checked_in_schema_is_the_schema_of_a_fresh_warehouse() {
     let ws = Workspace::new();
-    let out = ws.exercise().arg("migrate").output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.exercise().arg("migrate").assert().success();
     let current = current_schema(&ws.db());
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/schema.sql");
     if std::env::var_os("UPDATE_SCHEMA").is_some() {

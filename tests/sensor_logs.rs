@@ -1,6 +1,6 @@
 //! Sensor-log Parquet bulk loads through the real binary.
 mod common;
-use common::{stderr, stdout, Workspace};
+use common::Workspace;
 use std::path::{Path, PathBuf};
 
 /// The two real files of the delivery (copied from ../shared/data/datawow, names intact).
@@ -20,13 +20,6 @@ fn copy_real(ws: &Workspace, dest: &str) -> PathBuf {
     dir
 }
 
-fn ingest(ws: &Workspace, args: &[&str]) -> std::process::Output {
-    let mut cmd = ws.exercise();
-    cmd.args(["ingest-data", "--dataset", "sensor-logs"])
-        .args(args);
-    cmd.output().unwrap()
-}
-
 fn assert_ledger_balances(ws: &Workspace) {
     assert_eq!(
         ws.count("SELECT count(*) FROM meta.file_loads WHERE rows_read <> rows_inserted + rows_duplicate + rows_rejected"),
@@ -38,24 +31,14 @@ fn assert_ledger_balances(ws: &Workspace) {
 fn the_two_real_files_load_with_their_names_and_a_rerun_adds_nothing() {
     let ws = Workspace::new();
     let dir = copy_real(&ws, "logs");
-    let out = ingest(&ws, &[dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("read 3828 = inserted 3828 + duplicates 0 + rejected 0"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest("sensor-logs", &[dir.to_str().unwrap()]).success();
+    assert_eq!(load.rows(), (3828, 3828, 0, 0), "{load}");
     assert_eq!(
         ws.csv("SELECT regexp_extract(l.path, '[^/]*$') AS file, count(*) AS n FROM dwh.data_sample d JOIN meta.file_loads l ON d.source_file_id = l.file_load_id GROUP BY 1 ORDER BY 1"),
         "file,n\n2023-01-01 00:00:00.parquet,1914\n2023-01-01 00:01:00.parquet,1914\n"
     );
-    let out = ingest(&ws, &[dir.to_str().unwrap()]);
-    assert!(out.status.success());
-    assert!(
-        stdout(&out).contains("0 file(s) loaded, 2 unchanged and skipped"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest("sensor-logs", &[dir.to_str().unwrap()]).success();
+    assert_eq!((load.loaded, load.unchanged), (0, 2), "{load}");
     assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 3828);
     assert_eq!(ws.count("SELECT count(*) FROM dwh.departments"), 100);
     assert_eq!(
@@ -70,14 +53,9 @@ fn the_two_real_files_load_with_their_names_and_a_rerun_adds_nothing() {
 fn a_new_file_is_picked_up_and_a_changed_file_replaces_its_rows() {
     let ws = Workspace::new();
     let dir = copy_real(&ws, "logs");
-    ingest(&ws, &["logs"])
-        .status
-        .success()
-        .then_some(())
-        .unwrap();
+    ws.ingest("sensor-logs", &["logs"]).success();
     // a new minute arrives
-    let gen = ws
-        .exercise()
+    ws.exercise()
         .args([
             "generate",
             "sensor-logs",
@@ -86,21 +64,15 @@ fn a_new_file_is_picked_up_and_a_changed_file_replaces_its_rows() {
             "--output",
             "gen",
         ])
-        .output()
-        .unwrap();
-    assert!(gen.status.success(), "{}", stderr(&gen));
+        .assert()
+        .success();
     std::fs::copy(
         ws.path("gen/2023-01-01 00:02:00.parquet"),
         dir.join("2023-01-01 00:02:00.parquet"),
     )
     .unwrap();
-    let out = ingest(&ws, &["logs/*.parquet"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("1 file(s) loaded, 2 unchanged"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest("sensor-logs", &["logs/*.parquet"]).success();
+    assert_eq!((load.loaded, load.unchanged), (1, 2), "{load}");
     assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 3 * 1914);
     // a re-delivery of the first minute with other content (100 rows) replaces its 1914 rows
     let first = dir.join("2023-01-01 00:00:00.parquet");
@@ -112,13 +84,8 @@ fn a_new_file_is_picked_up_and_a_changed_file_replaces_its_rows() {
     ))
     .unwrap();
     std::fs::rename(ws.path("tmp.parquet"), &first).unwrap();
-    let out = ingest(&ws, &["logs"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("replaced 1914 rows"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest("sensor-logs", &["logs"]).success();
+    assert!(load.stdout.contains("replaced 1914 rows"), "{load}");
     assert_eq!(
         ws.count("SELECT count(*) FROM dwh.data_sample"),
         2 * 1914 + 100
@@ -147,9 +114,9 @@ fn bad_files_are_recorded_as_failed_without_stopping_the_others() {
         dir.join("2023-01-01 00:06:00.parquet").display()
     ))
     .unwrap();
-    let out = ingest(&ws, &["logs"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let load = ws.ingest("sensor-logs", &["logs"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    let err = &load.stderr;
     assert!(
         err.contains("failed: logs/2023-01-01 00:05:00.parquet"),
         "{err}"
@@ -158,10 +125,10 @@ fn bad_files_are_recorded_as_failed_without_stopping_the_others() {
         err.contains("failed: logs/2023-01-01 00:06:00.parquet"),
         "{err}"
     );
-    assert!(
-        stdout(&out).contains("2 file(s) loaded, 0 unchanged and skipped, 2 failed"),
-        "{}",
-        stdout(&out)
+    assert_eq!(
+        (load.loaded, load.unchanged, load.failed),
+        (2, 0, 2),
+        "{load}"
     );
     assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 3828);
     assert_eq!(
@@ -172,11 +139,11 @@ fn bad_files_are_recorded_as_failed_without_stopping_the_others() {
     );
     assert_ledger_balances(&ws);
     // the failed files are tried again on the next run; the loaded ones are not
-    let out = ingest(&ws, &["logs"]);
-    assert!(
-        stdout(&out).contains("0 file(s) loaded, 2 unchanged and skipped, 2 failed"),
-        "{}",
-        stdout(&out)
+    let load = ws.ingest("sensor-logs", &["logs"]);
+    assert_eq!(
+        (load.loaded, load.unchanged, load.failed),
+        (0, 2, 2),
+        "{load}"
     );
 }
 
@@ -196,13 +163,9 @@ fn values_too_long_for_their_column_are_rejected_not_truncated() {
         ws.path("logs/2023-01-01 00:00:00.parquet").display()
     ))
     .unwrap();
-    let out = ingest(&ws, &["logs"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("read 4 = inserted 1 + duplicates 0 + rejected 3"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest("sensor-logs", &["logs"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    assert_eq!(load.rows(), (4, 1, 0, 3), "{load}");
     assert_eq!(
         ws.csv("SELECT line_number, reason FROM dwh.data_sample_rejected ORDER BY line_number"),
         "line_number,reason\n2,department_name is longer than 32 characters\n3,product_name is longer than 16 characters\n4,create_at is missing\n"
@@ -214,24 +177,22 @@ fn values_too_long_for_their_column_are_rejected_not_truncated() {
 fn the_same_content_under_another_name_is_skipped() {
     let ws = Workspace::new();
     copy_real(&ws, "logs");
-    ingest(&ws, &["logs"]);
+    ws.ingest("sensor-logs", &["logs"]);
     std::fs::create_dir_all(ws.path("again")).unwrap();
     std::fs::copy(
         real_dir().join("2023-01-01 00:00:00.parquet"),
         ws.path("again/copy.parquet"),
     )
     .unwrap();
-    let out = ingest(&ws, &["again"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("(loaded before)"), "{}", stdout(&out));
+    let load = ws.ingest("sensor-logs", &["again"]).success();
+    assert!(load.stdout.contains("(loaded before)"), "{load}");
     assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 3828);
 }
 
 #[test]
 fn generated_delivery_matches_the_real_shape() {
     let ws = Workspace::new();
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args([
             "generate",
             "sensor-logs",
@@ -240,11 +201,9 @@ fn generated_delivery_matches_the_real_shape() {
             "--output",
             "gen",
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = ingest(&ws, &["gen"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+        .assert()
+        .success();
+    ws.ingest("sensor-logs", &["gen"]).success();
     assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 5 * 1914);
     assert_eq!(ws.count("SELECT count(*) FROM dwh.departments"), 100);
     assert_eq!(

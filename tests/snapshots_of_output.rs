@@ -36,13 +36,9 @@ fn a_load_its_ledger_its_rejects_and_status_read_as_they_did() {
          {\"Id\":\"1800.7\",\"PostId\":\"7\",\"VoteTypeId\":\"2\",\"CreationDate\":\"2022-03-01T00:00:00\"}\n\
          not json\n",
     );
-    let load = ws
-        .exercise()
-        .args(["ingest-data", "votes", "--max-rejects", "2"])
-        .output()
-        .unwrap();
+    let load = ws.run(&["ingest-data", "votes", "--max-rejects", "2"]);
     assert!(load.status.success(), "{}", stderr(&load));
-    let status = ws.exercise().arg("status").output().unwrap();
+    let status = ws.run(&["status"]);
     assert!(status.status.success(), "{}", stderr(&status));
     settings(&ws).bind(|| {
         insta::assert_snapshot!(

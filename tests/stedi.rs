@@ -64,36 +64,15 @@ fn layout(ws: &Workspace) {
     );
 }
 
-fn ingest(ws: &Workspace) -> std::process::Output {
-    ws.exercise()
-        .args([
-            "ingest-data",
-            "--dataset",
-            "stedi",
-            "stedi",
-            "--max-rejects",
-            "5",
-        ])
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn zones_hold_exactly_the_consenting_customers_rows() {
     let ws = Workspace::new();
     layout(&ws);
-    let out = ingest(&ws);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("read 20 = inserted 18 + duplicates 1 + rejected 1"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        stderr(&out).contains("a1.json:5: malformed JSON"),
-        "{}",
-        stderr(&out)
-    );
+    let load = ws
+        .ingest("stedi", &["stedi", "--max-rejects", "5"])
+        .success();
+    assert_eq!(load.rows(), (20, 18, 1, 1), "{load}");
+    assert!(load.stderr.contains("a1.json:5: malformed JSON"), "{load}");
     assert_eq!(
         ws.csv("SELECT split_part(email, '@', 1) AS who FROM stedi_trusted.customer_trusted ORDER BY 1"),
         "who\nalice\ncarol\ndave\nfrank\n"
@@ -114,7 +93,7 @@ fn zones_hold_exactly_the_consenting_customers_rows() {
         ws.csv("SELECT epoch_ms(sensorReadingTime) AS t, serialNumber, distanceFromObject, x, y, z FROM stedi_curated.machine_learning_curated ORDER BY 1"),
         "t,serialNumber,distanceFromObject,x,y,z\n1000,S1,10,1.0,-1.0,0.5\n2000,S1,11,1.0,-1.0,0.5\n4000,S5,50,1.0,-1.0,0.5\n"
     );
-    let out = ws.exercise().arg("stedi").output().unwrap();
+    let out = ws.run(&["stedi"]);
     assert!(out.status.success(), "{}", stderr(&out));
     insta::assert_snapshot!("stedi_zone_counts", stdout(&out));
 }
@@ -137,25 +116,11 @@ fn machine_learning_curated_carries_no_personal_data() {
 fn withdrawn_consent_removes_the_customer_and_reingestion_changes_nothing() {
     let ws = Workspace::new();
     layout(&ws);
-    ingest(&ws);
+    ws.ingest("stedi", &["stedi", "--max-rejects", "5"]);
     let counts = ws.csv("SELECT * FROM (FROM stedi_landing.customer SELECT count(*)), (FROM stedi_curated.machine_learning_curated SELECT count(*))");
-    let out = ingest(&ws);
-    assert!(
-        stdout(&out).contains("0 file(s) loaded, 3 unchanged"),
-        "{}",
-        stdout(&out)
-    );
-    ws.exercise()
-        .args([
-            "ingest-data",
-            "--dataset",
-            "stedi",
-            "stedi",
-            "--force",
-            "--max-rejects",
-            "5",
-        ])
-        .assert()
+    let load = ws.ingest("stedi", &["stedi", "--max-rejects", "5"]);
+    assert_eq!((load.loaded, load.unchanged), (0, 3), "{load}");
+    ws.ingest("stedi", &["stedi", "--force", "--max-rejects", "5"])
         .success();
     assert_eq!(ws.csv("SELECT * FROM (FROM stedi_landing.customer SELECT count(*)), (FROM stedi_curated.machine_learning_curated SELECT count(*))"), counts);
     // a newer customer file: frank withdraws consent, alice's record arrives again unchanged
@@ -167,13 +132,10 @@ fn withdrawn_consent_removes_the_customer_and_reingestion_changes_nothing() {
             customer("alice", "S1", 100, Some(50))
         ),
     );
-    let out = ingest(&ws);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("read 2 = inserted 1 + duplicates 1 + rejected 0"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws
+        .ingest("stedi", &["stedi", "--max-rejects", "5"])
+        .success();
+    assert_eq!(load.rows(), (2, 1, 1, 0), "{load}");
     assert_eq!(ws.count("SELECT count(*) FROM stedi_landing.customer"), 7);
     assert_eq!(
         ws.csv("SELECT split_part(email, '@', 1) AS who FROM stedi_curated.customer_curated ORDER BY 1"),
@@ -195,15 +157,14 @@ fn withdrawn_consent_removes_the_customer_and_reingestion_changes_nothing() {
 fn status_shows_the_reused_serial_numbers() {
     let ws = Workspace::new();
     layout(&ws);
-    ingest(&ws);
+    ws.ingest("stedi", &["stedi", "--max-rejects", "5"]);
     assert_eq!(
         ws.csv(
             "SELECT * FROM (FROM stedi_trusted.serial_owners SELECT count(*) FILTER (ambiguous))"
         ),
         "count_star() FILTER (WHERE ambiguous)\n1\n"
     );
-    let out = ws.exercise().arg("status").output().unwrap();
-    let text = stdout(&out);
+    let text = stdout(&ws.run(&["status"]));
     assert!(text.contains("stedi serial numbers"), "{text}");
     // one ambiguous serial (S4), one reading with it; the serial-only join would take 5 readings (S1 x3,
     // S4, S5), the trusted zone takes 4
@@ -218,21 +179,19 @@ fn status_shows_the_reused_serial_numbers() {
 fn a_file_outside_the_source_folders_fails_the_run() {
     let ws = Workspace::new();
     ws.write("stedi/other/x.json", &(accel("alice", 1) + "\n"));
-    let out = ingest(&ws);
-    assert_eq!(out.status.code(), Some(1));
+    let load = ws.ingest("stedi", &["stedi", "--max-rejects", "5"]);
+    assert_eq!(load.code, Some(1), "{load}");
     assert!(
-        stderr(&out)
+        load.stderr
             .contains("x.json: is not in a customer/, accelerometer/ or step_trainer/ folder"),
-        "{}",
-        stderr(&out)
+        "{load}"
     );
 }
 
 #[test]
 fn generated_landing_files_flow_through_every_zone() {
     let ws = Workspace::new();
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args([
             "generate",
             "stedi",
@@ -245,15 +204,9 @@ fn generated_landing_files_flow_through_every_zone() {
             "--output",
             "gen",
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "--dataset", "stedi", "gen"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+        .assert()
+        .success();
+    ws.ingest("stedi", &["gen"]).success();
     let distinct_customers = ws.count("SELECT count(DISTINCT email) FROM stedi_landing.customer");
     assert_eq!(distinct_customers, 2000);
     assert_eq!(
@@ -291,26 +244,19 @@ fn generated_landing_files_flow_through_every_zone() {
 fn the_three_source_folders_can_be_given_directly() {
     let ws = Workspace::new();
     layout(&ws);
-    let out = ws
-        .exercise()
-        .args([
-            "ingest-data",
-            "--dataset",
+    let load = ws
+        .ingest(
             "stedi",
-            "stedi/customer/landing",
-            "stedi/accelerometer/landing",
-            "stedi/step_trainer/landing",
-            "--max-rejects",
-            "5",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("read 20 = inserted 18 + duplicates 1 + rejected 1"),
-        "{}",
-        stdout(&out)
-    );
+            &[
+                "stedi/customer/landing",
+                "stedi/accelerometer/landing",
+                "stedi/step_trainer/landing",
+                "--max-rejects",
+                "5",
+            ],
+        )
+        .success();
+    assert_eq!(load.rows(), (20, 18, 1, 1), "{load}");
     assert_eq!(
         ws.count("SELECT count(*) FROM stedi_curated.machine_learning_curated"),
         3

@@ -1,6 +1,7 @@
 //! Stock prices: hand-written CSVs whose rolling features can be checked by hand.
 mod common;
-use common::{stderr, stdout, Workspace};
+use common::Workspace;
+use predicates::str::contains;
 
 /// `n` consecutive days from `start` (a DuckDB-free date walk on January-March 2020).
 fn days(start: (u32, u32), n: usize) -> Vec<String> {
@@ -65,34 +66,19 @@ fn layout(ws: &Workspace) {
     );
 }
 
-fn ingest(ws: &Workspace) -> std::process::Output {
-    ws.exercise()
-        .args(["ingest-data", "--dataset", "stocks", "data"])
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn prices_are_typed_rejected_and_accounted() {
     let ws = Workspace::new();
     layout(&ws);
-    let out = ingest(&ws);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "rejects make the exit code 1: {}",
-        stderr(&out)
-    );
-    let text = stdout(&out);
+    let load = ws.ingest("stocks", &["data"]);
+    assert_eq!(load.code, Some(1), "rejects make the exit code 1: {load}");
+    assert_eq!(load.rows(), (82, 78, 1, 3), "{load}");
     assert!(
-        text.contains("read 82 = inserted 78 + duplicates 1 + rejected 3"),
-        "{text}"
+        load.stdout
+            .contains("data/stocks/CCC.csv: no row in symbols_valid_meta.csv"),
+        "{load}"
     );
-    assert!(
-        text.contains("data/stocks/CCC.csv: no row in symbols_valid_meta.csv"),
-        "{text}"
-    );
-    let err = stderr(&out);
+    let err = &load.stderr;
     assert!(err.contains("BBB.csv:12: missing values"), "{err}");
     assert!(
         err.contains("BBB.csv:13: expected 7 fields, found 1"),
@@ -116,7 +102,7 @@ fn prices_are_typed_rejected_and_accounted() {
 fn rolling_features_match_hand_computation() {
     let ws = Workspace::new();
     layout(&ws);
-    ingest(&ws);
+    ws.ingest("stocks", &["data"]);
     // AAA: Volume = Adj Close = i; the window of row i >= 30 is i-29..i, mean = median = i - 14.5
     assert_eq!(
         ws.csv("SELECT Date, vol_moving_avg, adj_close_rolling_med FROM market.features WHERE Symbol = 'AAA' AND Date BETWEEN '2020-01-29' AND '2020-01-31' ORDER BY Date"),
@@ -145,28 +131,11 @@ fn rolling_features_match_hand_computation() {
 fn reingestion_adds_nothing_and_an_extended_file_adds_only_new_days() {
     let ws = Workspace::new();
     layout(&ws);
-    ingest(&ws);
-    let out = ingest(&ws);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("0 file(s) loaded, 4 unchanged"),
-        "{}",
-        stdout(&out)
-    );
-    let out = ws
-        .exercise()
-        .args([
-            "ingest-data",
-            "--dataset",
-            "stocks",
-            "data",
-            "--force",
-            "--max-rejects",
-            "10",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest("stocks", &["data"]);
+    let load = ws.ingest("stocks", &["data"]).success();
+    assert_eq!((load.loaded, load.unchanged), (0, 4), "{load}");
+    ws.ingest("stocks", &["data", "--force", "--max-rejects", "10"])
+        .success();
     assert_eq!(ws.count("SELECT count(*) FROM market.prices"), 76);
     // BBB gains two days: only those are inserted, and its features are recomputed
     let mut bbb = rows(&days((1, 1), 12), 100);
@@ -175,13 +144,8 @@ fn reingestion_adds_nothing_and_an_extended_file_adds_only_new_days() {
         "data/stocks/BBB.csv",
         &(HEADER.to_string() + &bbb.join("\n")),
     );
-    let out = ingest(&ws);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("read 12 = inserted 2 + duplicates 10 + rejected 0"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest("stocks", &["data"]).success();
+    assert_eq!(load.rows(), (12, 2, 10, 0), "{load}");
     assert_eq!(
         ws.count("SELECT count(*) FROM market.features WHERE Symbol = 'BBB'"),
         12
@@ -192,12 +156,12 @@ fn reingestion_adds_nothing_and_an_extended_file_adds_only_new_days() {
 fn a_file_without_the_header_fails_the_run() {
     let ws = Workspace::new();
     ws.write("data/stocks/ZZZ.csv", "2020-01-01,1,2,3,4,5,6\n");
-    let out = ingest(&ws);
-    assert_eq!(out.status.code(), Some(1));
+    let load = ws.ingest("stocks", &["data"]);
+    assert_eq!(load.code, Some(1), "{load}");
     assert!(
-        stderr(&out).contains("ZZZ.csv: first line is not the header"),
-        "{}",
-        stderr(&out)
+        load.stderr
+            .contains("ZZZ.csv: first line is not the header"),
+        "{load}"
     );
     assert_eq!(ws.count("SELECT count(*) FROM market.prices"), 0);
 }
@@ -206,15 +170,12 @@ fn a_file_without_the_header_fails_the_run() {
 fn export_writes_parquet_stages_partitioned_or_whole() {
     let ws = Workspace::new();
     layout(&ws);
-    ingest(&ws);
-    let out = ws
-        .exercise()
+    ws.ingest("stocks", &["data"]);
+    ws.exercise()
         .args(["export", "market.prices", "--to", "stage1"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = ws
-        .exercise()
+        .assert()
+        .success();
+    ws.exercise()
         .args([
             "export",
             "market.features",
@@ -223,14 +184,9 @@ fn export_writes_parquet_stages_partitioned_or_whole() {
             "--partition-by",
             "Symbol",
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("exported 76 rows of market.features"),
-        "{}",
-        stdout(&out)
-    );
+        .assert()
+        .success()
+        .stdout(contains("exported 76 rows of market.features"));
     assert!(ws.path("stage2/Symbol=AAA").is_dir());
     let conn = duckdb::Connection::open_in_memory().unwrap();
     let n: i64 = conn
@@ -248,17 +204,11 @@ fn export_writes_parquet_stages_partitioned_or_whole() {
         )
         .unwrap();
     assert_eq!(n, 76);
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args(["export", "market.nope", "--to", "x"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("no table or view named market.nope"),
-        "{}",
-        stderr(&out)
-    );
+        .assert()
+        .code(1)
+        .stderr(contains("no table or view named market.nope"));
 }
 
 #[test]
@@ -277,18 +227,10 @@ fn a_symbol_in_both_folders_repeats_across_files_and_headers_are_not_rows() {
         "data/stocks/DDD.csv",
         &format!("{HEADER}{}\n{conflict}\n", all[0]),
     );
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "--dataset", "stocks", "data"])
-        .args(["--max-rejects", "5"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(
-        text.contains("read 5 = inserted 3 + duplicates 1 + rejected 1"),
-        "{text}"
-    );
+    let load = ws
+        .ingest("stocks", &["data", "--max-rejects", "5"])
+        .success();
+    assert_eq!(load.rows(), (5, 3, 1, 1), "{load}");
     assert_eq!(
         ws.csv("SELECT regexp_extract(source_file, '[a-z]+/DDD.csv') AS f, line_number, raw, regexp_replace(reason, ' of .*/data/', ' of ') AS reason FROM market.prices_rejected"),
         format!("f,line_number,raw,reason\nstocks/DDD.csv,3,\"{conflict}\",conflicts with line 5 of etfs/DDD.csv for DDD 2020-01-02\n")

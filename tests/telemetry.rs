@@ -2,6 +2,7 @@
 //! with every logger fault, incremental re-derivation, and the runs/run/plot commands.
 mod common;
 use common::{stderr, stdout, Workspace};
+use predicates::str::contains;
 
 const HEADER: &str = "time,value,field,robot_id,run_uuid,sensor_type";
 /// Above 2^63: must survive as an unsigned 64-bit integer.
@@ -18,25 +19,6 @@ fn row(ms: u64, value: f64, field: &str, robot: u8, run: &str) -> String {
         ms / 1000,
         ms % 1000
     )
-}
-
-/// Runs the binary with these arguments; the caller judges the outcome.
-fn exercise(ws: &Workspace, args: &[&str]) -> std::process::Output {
-    ws.exercise().args(args).output().expect("run exercise")
-}
-
-fn ingest(ws: &Workspace, paths: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "ingest-data",
-        "--dataset",
-        "telemetry",
-        "--max-rejects",
-        "1000000",
-    ];
-    args.extend_from_slice(paths);
-    let out = exercise(ws, &args);
-    assert!(out.status.success(), "ingest failed: {}", stderr(&out));
-    out
 }
 
 /// One CSV column of the run's features, parsed ("" for NULL).
@@ -98,11 +80,13 @@ fn hand_built_run(ws: &Workspace) {
 fn a_hand_built_run_matches_the_hand_computation() {
     let ws = Workspace::new();
     hand_built_run(&ws);
-    let out = ingest(&ws, &["runs/hand.csv"]);
+    let load = ws
+        .ingest("telemetry", &["--max-rejects", "1000000", "runs/hand.csv"])
+        .success();
     assert!(
-        stdout(&out).contains("derived 1 of 1 run(s) on the 10 ms grid"),
-        "{}",
-        stdout(&out)
+        load.stdout
+            .contains("derived 1 of 1 run(s) on the 10 ms grid"),
+        "{load}"
     );
     let gap_20 = (49.0f64 + 4.0).sqrt();
     let expected: [(&str, [f64; 5]); 13] = [
@@ -169,7 +153,8 @@ fn a_hand_built_run_matches_the_hand_computation() {
 fn readings_wide_has_the_columns_in_the_exercise_order() {
     let ws = Workspace::new();
     hand_built_run(&ws);
-    ingest(&ws, &["runs/hand.csv"]);
+    ws.ingest("telemetry", &["--max-rejects", "1000000", "runs/hand.csv"])
+        .success();
     let csv = ws.csv(&format!(
         "SELECT * EXCLUDE (run_uuid) FROM telemetry.readings_wide WHERE run_uuid = {RUN} ORDER BY time LIMIT 2"
     ));
@@ -218,7 +203,8 @@ fn an_analytic_trajectory_gives_its_speed_and_path_length_within_one_percent() {
         }
     }
     ws.write("circle.csv", &(lines.join("\n") + "\n"));
-    ingest(&ws, &["circle.csv"]);
+    ws.ingest("telemetry", &["--max-rejects", "1000000", "circle.csv"])
+        .success();
     let travelled = speed * (last_ms - 3) as f64 / 1000.0;
     let distance = ws.csv("SELECT distance_1_mm FROM telemetry.run_statistics WHERE run_uuid = 7");
     let distance: f64 = distance
@@ -247,9 +233,8 @@ fn an_analytic_trajectory_gives_its_speed_and_path_length_within_one_percent() {
 }
 
 fn generate(ws: &Workspace, dir: &str, readings: u32, seed: u32) {
-    let out = exercise(
-        ws,
-        &[
+    ws.exercise()
+        .args([
             "generate",
             "telemetry",
             "--readings",
@@ -258,33 +243,29 @@ fn generate(ws: &Workspace, dir: &str, readings: u32, seed: u32) {
             &seed.to_string(),
             "--output",
             dir,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+        ])
+        .assert()
+        .success();
 }
 
 #[test]
 fn generated_runs_account_for_every_row_and_quarantine_every_fault() {
     let ws = Workspace::new();
     generate(&ws, "gen", 400_000, 3);
-    let out = ingest(&ws, &["gen"]);
-    let text = stdout(&out);
-    let total = text
-        .lines()
-        .find(|l| l.starts_with("read "))
-        .expect("accounting line");
-    let n: Vec<i64> = total
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().expect("number"))
-        .collect();
-    assert_eq!(n[0], n[1] + n[2] + n[3], "{total}");
+    let load = ws
+        .ingest("telemetry", &["--max-rejects", "1000000", "gen"])
+        .success();
+    let (read, inserted, duplicates, rejected) = load.rows();
+    assert_eq!(read, inserted + duplicates + rejected, "{load}");
     assert_eq!(
-        n[0],
+        read as i64,
         ws.count("SELECT count(*) FROM telemetry.readings_raw")
     );
-    assert_eq!(n[1], ws.count("SELECT count(*) FROM telemetry.readings"));
-    assert!(n[2] > 0 && n[3] > 0, "{total}");
+    assert_eq!(
+        inserted as i64,
+        ws.count("SELECT count(*) FROM telemetry.readings")
+    );
+    assert!(duplicates > 0 && rejected > 0, "{load}");
     let reasons = ws.csv(
         "SELECT DISTINCT regexp_replace(reason, ':.*', '') AS r FROM telemetry.readings_rejected ORDER BY r",
     );
@@ -356,16 +337,15 @@ fn generated_runs_account_for_every_row_and_quarantine_every_fault() {
 fn reingesting_adds_nothing_and_a_new_run_recomputes_only_itself() {
     let ws = Workspace::new();
     generate(&ws, "gen", 200_000, 5);
-    ingest(&ws, &["gen"]);
+    ws.ingest("telemetry", &["--max-rejects", "1000000", "gen"])
+        .success();
     let before = ws.csv("SELECT run_uuid, derived_in_run FROM telemetry.runs ORDER BY run_uuid");
     let features = ws.count("SELECT count(*) FROM telemetry.run_features");
-    let out = ingest(&ws, &["gen"]);
-    assert!(
-        stdout(&out).contains("0 file(s) loaded"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(stdout(&out).contains("derived 0 of"), "{}", stdout(&out));
+    let load = ws
+        .ingest("telemetry", &["--max-rejects", "1000000", "gen"])
+        .success();
+    assert_eq!(load.loaded, 0, "{load}");
+    assert!(load.stdout.contains("derived 0 of"), "{load}");
     assert_eq!(
         ws.csv("SELECT run_uuid, derived_in_run FROM telemetry.runs ORDER BY run_uuid"),
         before
@@ -381,27 +361,21 @@ fn reingesting_adds_nothing_and_a_new_run_recomputes_only_itself() {
         .expect("a file")
         .expect("entry");
     std::fs::copy(first.path(), ws.path("copy.parquet")).expect("copy");
-    let out = exercise(
-        &ws,
-        &[
-            "ingest-data",
-            "--dataset",
-            "telemetry",
-            "--force",
-            "copy.parquet",
-            "--max-rejects",
-            "1000000",
-        ],
+    let load = ws.ingest(
+        "telemetry",
+        &["--force", "copy.parquet", "--max-rejects", "1000000"],
     );
-    assert!(stdout(&out).contains("inserted 0 +"), "{}", stdout(&out));
+    assert_eq!((load.loaded, load.inserted), (1, 0), "{load}");
     // A new run: only it is derived.
     generate(&ws, "more", 20_000, 99);
-    let out = ingest(&ws, &["gen", "more"]);
+    let load = ws
+        .ingest("telemetry", &["--max-rejects", "1000000", "gen", "more"])
+        .success();
     let runs_before = before.lines().count() - 1;
     assert!(
-        stdout(&out).contains(&format!("derived 1 of {} run(s)", runs_before + 1)),
-        "{}",
-        stdout(&out)
+        load.stdout
+            .contains(&format!("derived 1 of {} run(s)", runs_before + 1)),
+        "{load}"
     );
     let after = ws.csv("SELECT run_uuid, derived_in_run FROM telemetry.runs ORDER BY run_uuid");
     let unchanged = before
@@ -419,24 +393,12 @@ fn reingesting_adds_nothing_and_a_new_run_recomputes_only_itself() {
 fn a_new_grid_recomputes_every_run_and_says_why() {
     let ws = Workspace::new();
     hand_built_run(&ws);
-    ingest(&ws, &["runs/hand.csv"]);
-    let out = exercise(
-        &ws,
-        &[
-            "ingest-data",
-            "--dataset",
-            "telemetry",
-            "--grid-ms",
-            "20",
-            "runs/hand.csv",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("grid changed to 20 ms"),
-        "{}",
-        stdout(&out)
-    );
+    ws.ingest("telemetry", &["--max-rejects", "1000000", "runs/hand.csv"])
+        .success();
+    let load = ws
+        .ingest("telemetry", &["--grid-ms", "20", "runs/hand.csv"])
+        .success();
+    assert!(load.stdout.contains("grid changed to 20 ms"), "{load}");
     assert_eq!(ws.count("SELECT count(*) FROM telemetry.run_features"), 3);
     assert_eq!(ws.count("SELECT grid_ms FROM telemetry.settings"), 20);
 }
@@ -445,8 +407,9 @@ fn a_new_grid_recomputes_every_run_and_says_why() {
 fn run_writes_csv_and_parquet_and_plot_draws_a_picture() {
     let ws = Workspace::new();
     hand_built_run(&ws);
-    ingest(&ws, &["runs/hand.csv"]);
-    let out = exercise(&ws, &["run", RUN, "--format", "csv"]);
+    ws.ingest("telemetry", &["--max-rejects", "1000000", "runs/hand.csv"])
+        .success();
+    let out = ws.run(&["run", RUN, "--format", "csv"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = stdout(&out);
     assert!(
@@ -454,11 +417,10 @@ fn run_writes_csv_and_parquet_and_plot_draws_a_picture() {
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 6);
-    let out = exercise(
-        &ws,
-        &["run", RUN, "--format", "parquet", "--output", "run.parquet"],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.exercise()
+        .args(["run", RUN, "--format", "parquet", "--output", "run.parquet"])
+        .assert()
+        .success();
     let parquet = duckdb::Connection::open_in_memory().unwrap();
     let with_speed: i64 = parquet
         .query_row(
@@ -471,8 +433,10 @@ fn run_writes_csv_and_parquet_and_plot_draws_a_picture() {
         )
         .unwrap();
     assert_eq!(with_speed, 5);
-    let out = exercise(&ws, &["plot", RUN, "--output", "run.png"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.exercise()
+        .args(["plot", RUN, "--output", "run.png"])
+        .assert()
+        .success();
     let png = std::fs::read(ws.path("run.png")).expect("png written");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1600);
@@ -482,46 +446,41 @@ fn run_writes_csv_and_parquet_and_plot_draws_a_picture() {
         "a picture with lines and text is not this small: {}",
         png.len()
     );
-    let out = exercise(&ws, &["runs", "--format", "csv"]);
-    assert!(stdout(&out).contains(RUN), "{}", stdout(&out));
+    ws.exercise()
+        .args(["runs", "--format", "csv"])
+        .assert()
+        .stdout(contains(RUN));
 }
 
 #[test]
 fn unknown_runs_and_foreign_files_get_one_clear_error_and_change_nothing() {
     let ws = Workspace::new();
-    let out = exercise(&ws, &["run", "42"]);
-    assert!(stderr(&out).contains("no warehouse at"), "{}", stderr(&out));
-    assert!(exercise(&ws, &["migrate"]).status.success());
-    let out = exercise(&ws, &["run", "42"]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("no run 42"), "{}", stderr(&out));
+    ws.exercise()
+        .args(["run", "42"])
+        .assert()
+        .stderr(contains("no warehouse at"));
+    ws.exercise().arg("migrate").assert().success();
+    ws.exercise()
+        .args(["run", "42"])
+        .assert()
+        .failure()
+        .stderr(contains("no run 42"));
     hand_built_run(&ws);
     ws.write("runs/other.csv", "a,b\n1,2\n");
-    let out = exercise(&ws, &["ingest-data", "--dataset", "telemetry", "runs"]);
-    assert!(!out.status.success());
+    let load = ws.ingest("telemetry", &["runs"]);
+    assert_ne!(load.code, Some(0), "{load}");
     assert!(
-        stderr(&out).contains("other.csv: the header lacks column(s) time, value, field, robot_id, run_uuid, sensor_type"),
-        "{}",
-        stderr(&out)
+        load.stderr.contains("other.csv: the header lacks column(s) time, value, field, robot_id, run_uuid, sensor_type"),
+        "{load}"
     );
     ws.write("junk.parquet", "not parquet at all, not at all");
-    let out = exercise(
-        &ws,
-        &[
-            "ingest-data",
-            "--dataset",
-            "telemetry",
-            "runs/hand.csv",
-            "junk.parquet",
-        ],
-    );
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("junk.parquet"), "{}", stderr(&out));
+    let load = ws.ingest("telemetry", &["runs/hand.csv", "junk.parquet"]);
+    assert_ne!(load.code, Some(0), "{load}");
+    assert!(load.stderr.contains("junk.parquet"), "{load}");
     // DuckDB's own reason, not a consequence of it.
     assert!(
-        stderr(&out).contains("magic bytes") && !stderr(&out).contains("aborted"),
-        "{}",
-        stderr(&out)
+        load.stderr.contains("magic bytes") && !load.stderr.contains("aborted"),
+        "{load}"
     );
     assert_eq!(ws.count("SELECT count(*) FROM telemetry.readings_raw"), 0);
     assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 0);
@@ -531,12 +490,17 @@ fn unknown_runs_and_foreign_files_get_one_clear_error_and_change_nothing() {
 fn the_shipped_sample_run_loads_as_the_readme_says() {
     let ws = Workspace::new();
     let sample = common::resource_path("telemetry");
-    let out = ingest(&ws, &[sample.to_str().expect("utf8 path")]);
-    assert!(
-        stdout(&out).contains("read 38989 = inserted 38930 + duplicates 43 + rejected 16"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws
+        .ingest(
+            "telemetry",
+            &[
+                "--max-rejects",
+                "1000000",
+                sample.to_str().expect("utf8 path"),
+            ],
+        )
+        .success();
+    assert_eq!(load.rows(), (38989, 38930, 43, 16), "{load}");
     assert_eq!(
         ws.csv("SELECT run_uuid, missing_sensors FROM telemetry.run_statistics"),
         "run_uuid,missing_sensors\n14362655785317539666,\n"
@@ -547,43 +511,29 @@ fn the_shipped_sample_run_loads_as_the_readme_says() {
 fn telemetry_files_are_recognised_by_their_columns() {
     let ws = Workspace::new();
     hand_built_run(&ws);
-    let out = exercise(&ws, &["ingest-data", "runs/hand.csv"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let load = ws.ingest_data(&["runs/hand.csv"]).success();
     assert!(
-        stdout(&out).starts_with("telemetry: 1 file(s) loaded"),
-        "{}",
-        stdout(&out)
+        load.stdout.starts_with("telemetry: 1 file(s) loaded"),
+        "{load}"
     );
     let sample = common::resource_path("telemetry");
-    let out = exercise(
-        &ws,
-        &[
-            "ingest-data",
-            "--max-rejects",
-            "100",
-            sample.to_str().expect("utf8"),
-        ],
-    );
+    let load = ws.ingest_data(&["--max-rejects", "100", sample.to_str().expect("utf8")]);
     assert!(
-        stdout(&out).starts_with("telemetry: 1 file(s) loaded"),
-        "{}",
-        stdout(&out)
+        load.stdout.starts_with("telemetry: 1 file(s) loaded"),
+        "{load}"
     );
     // Votes are still the default for everything else.
     ws.copy_resource("votes/example.jsonl", "votes.jsonl");
-    let out = exercise(&ws, &["ingest-data", "votes.jsonl"]);
-    assert!(
-        stdout(&out).starts_with("votes: 1 file(s) loaded"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest_data(&["votes.jsonl"]);
+    assert!(load.stdout.starts_with("votes: 1 file(s) loaded"), "{load}");
 }
 
 #[test]
 fn a_later_file_extending_a_run_is_checked_against_what_is_there() {
     let ws = Workspace::new();
     hand_built_run(&ws);
-    ingest(&ws, &["runs/hand.csv"]);
+    ws.ingest("telemetry", &["--max-rejects", "1000000", "runs/hand.csv"])
+        .success();
     // The same instant with the same value (a duplicate), with another value (a conflict), and a new one.
     let later = [
         HEADER.to_string(),
@@ -592,13 +542,11 @@ fn a_later_file_extending_a_run_is_checked_against_what_is_there() {
         row(50, 9.0, "x", 1, RUN),
     ];
     ws.write("runs/later.csv", &(later.join("\n") + "\n"));
-    let out = ingest(&ws, &["runs/later.csv"]);
-    let text = stdout(&out);
-    assert!(
-        text.contains("read 3 = inserted 1 + duplicates 1 + rejected 1"),
-        "{text}"
-    );
-    assert!(text.contains("derived 1 of 1 run(s)"), "{text}");
+    let load = ws
+        .ingest("telemetry", &["--max-rejects", "1000000", "runs/later.csv"])
+        .success();
+    assert_eq!(load.rows(), (3, 1, 1, 1), "{load}");
+    assert!(load.stdout.contains("derived 1 of 1 run(s)"), "{load}");
     let reason = ws.csv("SELECT reason FROM telemetry.readings_rejected");
     assert!(
         reason.contains(
@@ -621,12 +569,12 @@ fn a_file_without_readings_aborts_the_load_naming_it() {
     let ws = Workspace::new();
     hand_built_run(&ws);
     ws.write("runs/header-only.csv", &format!("{HEADER}\n"));
-    let out = exercise(&ws, &["ingest-data", "--dataset", "telemetry", "runs"]);
-    assert!(!out.status.success());
+    let load = ws.ingest("telemetry", &["runs"]);
+    assert_ne!(load.code, Some(0), "{load}");
     assert!(
-        stderr(&out).contains("header-only.csv: file has no readings"),
-        "{}",
-        stderr(&out)
+        load.stderr
+            .contains("header-only.csv: file has no readings"),
+        "{load}"
     );
     assert_eq!(ws.count("SELECT count(*) FROM telemetry.readings_raw"), 0);
     assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 0);
@@ -645,9 +593,13 @@ fn a_run_whose_every_row_is_rejected_is_no_run() {
         row(20, 1.0, "w", 1, other),
     ];
     ws.write("runs/bad.csv", &(bad.join("\n") + "\n"));
-    let out = ingest(&ws, &["runs/hand.csv", "runs/bad.csv"]);
-    let text = stdout(&out);
-    assert!(text.contains("derived 1 of 1 run(s)"), "{text}");
+    let load = ws
+        .ingest(
+            "telemetry",
+            &["--max-rejects", "1000000", "runs/hand.csv", "runs/bad.csv"],
+        )
+        .success();
+    assert!(load.stdout.contains("derived 1 of 1 run(s)"), "{load}");
     assert_eq!(
         ws.csv("SELECT run_uuid FROM telemetry.runs"),
         format!("run_uuid\n{RUN}\n")
@@ -670,7 +622,8 @@ fn a_run_whose_every_row_is_rejected_is_no_run() {
 fn a_reading_stamped_years_off_fails_the_load_naming_its_run_and_changes_nothing() {
     let ws = Workspace::new();
     hand_built_run(&ws);
-    ingest(&ws, &["runs/hand.csv"]);
+    ws.ingest("telemetry", &["--max-rejects", "1000000", "runs/hand.csv"])
+        .success();
     let before = ws.csv("SELECT count(*) AS n FROM telemetry.readings_raw");
     // A logger whose clock fell back to 1970 for one reading of an existing run.
     let wrong = [
@@ -678,12 +631,9 @@ fn a_reading_stamped_years_off_fails_the_load_naming_its_run_and_changes_nothing
         format!("1970-01-01T00:00:00.000Z,1.0,x,1,{RUN},encoder"),
     ];
     ws.write("runs/wrong.csv", &(wrong.join("\n") + "\n"));
-    let out = exercise(
-        &ws,
-        &["ingest-data", "--dataset", "telemetry", "runs/wrong.csv"],
-    );
-    assert!(!out.status.success());
-    let err = stderr(&out);
+    let load = ws.ingest("telemetry", &["runs/wrong.csv"]);
+    assert_ne!(load.code, Some(0), "{load}");
+    let err = &load.stderr;
     assert!(
         err.contains(&format!("run {RUN}: its readings span"))
             && err.contains("a reading's clock is probably wrong"),

@@ -14,15 +14,10 @@ fn line(id: &str, date: &str) -> String {
 fn example_file_gives_the_exercise_outlier_table() {
     let ws = Workspace::new();
     let data = ws.copy_resource("votes/example.jsonl", "uncommitted/votes.jsonl");
-    let out = ws.exercise().arg("ingest-data").output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("read 16 = inserted 16 + duplicates 0 + rejected 0"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest_data(&[]).success();
+    assert_eq!(load.rows(), (16, 16, 0, 0), "{load}");
     assert!(data.exists());
-    let out = ws.exercise().arg("outliers").output().unwrap();
+    let out = ws.run(&["outliers"]);
     assert!(out.status.success(), "{}", stderr(&out));
     insta::assert_snapshot!("outliers_example", stdout(&out));
     assert_eq!(
@@ -35,18 +30,9 @@ fn example_file_gives_the_exercise_outlier_table() {
 fn votes_are_typed_with_optional_fields_null_when_absent() {
     let ws = Workspace::new();
     let data = ws.copy_resource("votes/sample.jsonl", "in/sample.jsonl");
-    let out = ws
-        .exercise()
-        .args(["ingest-data", data.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    assert!(
-        text.contains("read 6 = inserted 5 + duplicates 1 + rejected 0"),
-        "{text}"
-    );
-    assert!(text.contains("unknown fields: Comment"), "{text}");
+    let load = ws.ingest_data(&[data.to_str().unwrap()]).success();
+    assert_eq!(load.rows(), (6, 5, 1, 0), "{load}");
+    assert!(load.stdout.contains("unknown fields: Comment"), "{load}");
     assert_eq!(
         ws.csv("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'blog_analysis' AND table_name = 'votes' ORDER BY ordinal_position"),
         "column_name,data_type\nId,BIGINT\nPostId,BIGINT\nVoteTypeId,SMALLINT\nCreationDate,TIMESTAMP\nUserId,BIGINT\nBountyAmount,INTEGER\nsource_file_id,BIGINT\n"
@@ -66,25 +52,11 @@ fn votes_are_typed_with_optional_fields_null_when_absent() {
 fn rerun_skips_unchanged_file_and_force_adds_nothing() {
     let ws = Workspace::new();
     ws.copy_resource("votes/example.jsonl", "uncommitted/votes.jsonl");
-    ws.exercise().arg("ingest-data").assert().success();
-    let out = ws.exercise().arg("ingest-data").output().unwrap();
-    assert!(out.status.success());
-    assert!(
-        stdout(&out).contains("0 file(s) loaded, 1 unchanged and skipped"),
-        "{}",
-        stdout(&out)
-    );
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "--force"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert!(
-        stdout(&out).contains("read 16 = inserted 0 + duplicates 16 + rejected 0"),
-        "{}",
-        stdout(&out)
-    );
+    ws.ingest_data(&[]).success();
+    let load = ws.ingest_data(&[]).success();
+    assert_eq!((load.loaded, load.unchanged), (0, 1), "{load}");
+    let load = ws.ingest_data(&["--force"]).success();
+    assert_eq!(load.rows(), (16, 0, 16, 0), "{load}");
     assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 16);
     assert_eq!(ws.count("SELECT count(*) FROM meta.file_loads"), 2);
 }
@@ -105,13 +77,8 @@ fn duplicates_across_files_and_a_changed_file_add_only_new_ids() {
             line("3", "2022-01-05")
         ),
     );
-    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("read 5 = inserted 3 + duplicates 2 + rejected 0"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest_data(&["in"]).success();
+    assert_eq!(load.rows(), (5, 3, 2, 0), "{load}");
     // first occurrence wins: Id 3 keeps its first line's date
     assert_eq!(
         ws.csv("SELECT CreationDate FROM blog_analysis.votes WHERE Id = 3"),
@@ -127,22 +94,9 @@ fn duplicates_across_files_and_a_changed_file_add_only_new_ids() {
         ),
     )
     .unwrap();
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "in/*.jsonl"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("1 file(s) loaded, 1 unchanged"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        stdout(&out).contains("read 3 = inserted 1 + duplicates 2 + rejected 0"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest_data(&["in/*.jsonl"]).success();
+    assert_eq!((load.loaded, load.unchanged), (1, 1), "{load}");
+    assert_eq!(load.rows(), (3, 1, 2, 0), "{load}");
     assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 4);
 }
 
@@ -156,39 +110,21 @@ fn malformed_line_in_the_middle_is_quarantined_with_file_and_line() {
         line("4", "2022-01-03")
     );
     ws.write("in/votes.jsonl", &body);
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "in/votes.jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let load = ws.ingest_data(&["in/votes.jsonl"]);
+    assert_eq!(load.code, Some(1), "{load}");
     assert!(
-        stderr(&out).contains("rejected: in/votes.jsonl:3: malformed JSON"),
-        "{}",
-        stderr(&out)
+        load.stderr
+            .contains("rejected: in/votes.jsonl:3: malformed JSON"),
+        "{load}"
     );
-    assert!(
-        stdout(&out).contains("read 4 = inserted 3 + duplicates 0 + rejected 1"),
-        "{}",
-        stdout(&out)
-    );
+    assert_eq!(load.rows(), (4, 3, 0, 1), "{load}");
     assert_eq!(
         ws.csv("SELECT regexp_extract(source_file, '[^/]*$') AS f, line_number, raw, reason FROM blog_analysis.votes_rejected"),
         "f,line_number,raw,reason\nvotes.jsonl,3,\"{\"\"Id\"\":\"\"3\"\",\"\"PostId\",malformed JSON\n"
     );
     // --max-rejects tolerates it on a forced re-read
-    let out = ws
-        .exercise()
-        .args([
-            "ingest-data",
-            "in/votes.jsonl",
-            "--force",
-            "--max-rejects",
-            "5",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest_data(&["in/votes.jsonl", "--force", "--max-rejects", "5"])
+        .success();
 }
 
 #[test]
@@ -202,13 +138,9 @@ fn non_numeric_id_and_impossible_date_are_rejected_with_reasons() {
         line("4", "2022-01-03")
     );
     ws.write("v.jsonl", &body);
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "v.jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let load = ws.ingest_data(&["v.jsonl"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    let err = &load.stderr;
     assert!(
         err.contains("v.jsonl:1: Id is not an integer: abc"),
         "{err}"
@@ -231,14 +163,10 @@ fn non_numeric_id_and_impossible_date_are_rejected_with_reasons() {
 #[test]
 fn nonexistent_path_is_one_clear_error() {
     let ws = Workspace::new();
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "nope/votes.jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let load = ws.ingest_data(&["nope/votes.jsonl"]);
+    assert_eq!(load.code, Some(1), "{load}");
     assert_eq!(
-        stderr(&out).trim(),
+        load.stderr.trim(),
         "error: nope/votes.jsonl: no such file or directory"
     );
 }
@@ -247,12 +175,12 @@ fn nonexistent_path_is_one_clear_error() {
 fn directory_without_matching_files_is_an_error() {
     let ws = Workspace::new();
     ws.write("in/readme.txt", "hello");
-    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let load = ws.ingest_data(&["in"]);
+    assert_eq!(load.code, Some(1), "{load}");
     assert!(
-        stderr(&out).contains("in: directory has no files ending in .jsonl"),
-        "{}",
-        stderr(&out)
+        load.stderr
+            .contains("in: directory has no files ending in .jsonl"),
+        "{load}"
     );
 }
 
@@ -271,13 +199,9 @@ fn empty_file_fails_the_run_and_loads_nothing() {
     let ws = Workspace::new();
     ws.write("in/a.jsonl", &format!("{GOOD}\n"));
     ws.write("in/b.jsonl", "\n  \n");
-    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("b.jsonl: file is empty"),
-        "{}",
-        stderr(&out)
-    );
+    let load = ws.ingest_data(&["in"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    assert!(load.stderr.contains("b.jsonl: file is empty"), "{load}");
     assert_nothing_loaded(&ws);
 }
 
@@ -286,9 +210,9 @@ fn a_file_that_is_not_json_fails_the_run() {
     let ws = Workspace::new();
     ws.write("in/a.jsonl", &format!("{GOOD}\n"));
     ws.write("in/b.jsonl", "Id,PostId,VoteTypeId\n1,2,3\n");
-    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let load = ws.ingest_data(&["in"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    let err = &load.stderr;
     assert!(
         err.contains("b.jsonl: is not newline-delimited JSON"),
         "{err}"
@@ -305,16 +229,12 @@ fn binary_garbage_is_not_json_either() {
         [0xffu8, 0xfe, 0x00, 0x01, b'\n', 0x80, 0x81],
     )
     .unwrap();
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "bin.jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let load = ws.ingest_data(&["bin.jsonl"]);
+    assert_eq!(load.code, Some(1), "{load}");
     assert!(
-        stderr(&out).contains("bin.jsonl: is not newline-delimited JSON"),
-        "{}",
-        stderr(&out)
+        load.stderr
+            .contains("bin.jsonl: is not newline-delimited JSON"),
+        "{load}"
     );
 }
 
@@ -329,12 +249,7 @@ fn gzipped_jsonl_loads() {
     let ws = Workspace::new();
     let text = std::fs::read_to_string(common::resource_path("votes/example.jsonl")).unwrap();
     std::fs::write(ws.path("votes.jsonl.gz"), gzip(&text)).unwrap();
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "votes.jsonl.gz"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    ws.ingest_data(&["votes.jsonl.gz"]).success();
     assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 16);
 }
 
@@ -347,9 +262,9 @@ fn truncated_gzip_fails_the_run_and_loads_nothing() {
         .collect();
     let gz = gzip(&text);
     std::fs::write(ws.path("in/b.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
-    let out = ws.exercise().args(["ingest-data", "in"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let load = ws.ingest_data(&["in"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    let err = &load.stderr;
     assert!(
         err.contains("b.jsonl.gz: compressed data is truncated or corrupt after line"),
         "{err}"
@@ -368,21 +283,13 @@ fn parquet_votes_load_through_the_same_typing() {
         path.display()
     ))
     .unwrap();
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "votes.parquet"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let load = ws.ingest_data(&["votes.parquet"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    assert_eq!(load.rows(), (3, 2, 0, 1), "{load}");
     assert!(
-        stdout(&out).contains("read 3 = inserted 2 + duplicates 0 + rejected 1"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        stderr(&out).contains("votes.parquet:3: Id is not an integer: x"),
-        "{}",
-        stderr(&out)
+        load.stderr
+            .contains("votes.parquet:3: Id is not an integer: x"),
+        "{load}"
     );
     assert_eq!(
         ws.csv("SELECT Id, UserId FROM blog_analysis.votes ORDER BY Id"),
@@ -411,17 +318,9 @@ fn parquet_and_json_lines_in_one_run_are_typed_together() {
             line("3", "2022-01-05T00:00:00.000")
         ),
     );
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "data"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("read 5 = inserted 3 + duplicates 1 + rejected 1"),
-        "{}",
-        stdout(&out)
-    );
+    let load = ws.ingest_data(&["data"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    assert_eq!(load.rows(), (5, 3, 1, 1), "{load}");
     assert_eq!(
         ws.csv("SELECT regexp_extract(source_file, '[^/]*$') AS f, line_number, raw, reason FROM blog_analysis.votes_rejected"),
         "f,line_number,raw,reason\nb.jsonl,3,\"{\"\"Id\"\": oops\",malformed JSON\n"
@@ -435,8 +334,7 @@ fn parquet_and_json_lines_in_one_run_are_typed_together() {
 #[test]
 fn generated_votes_balance_and_quarantine_the_bad_lines() {
     let ws = Workspace::new();
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args([
             "generate",
             "votes",
@@ -447,15 +345,10 @@ fn generated_votes_balance_and_quarantine_the_bad_lines() {
             "--bad-rate",
             "0.01",
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = ws
-        .exercise()
-        .args(["ingest-data", "gen/votes.jsonl", "--max-rejects", "1000"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+        .assert()
+        .success();
+    ws.ingest_data(&["gen/votes.jsonl", "--max-rejects", "1000"])
+        .success();
     let read = ws.count("SELECT rows_read FROM meta.file_loads");
     let inserted = ws.count("SELECT rows_inserted FROM meta.file_loads");
     let dups = ws.count("SELECT rows_duplicate FROM meta.file_loads");
@@ -488,19 +381,15 @@ fn generated_votes_balance_and_quarantine_the_bad_lines() {
 /// Loads `rel`, moves its modification time two minutes ahead, and expects the re-run to skip it
 /// because the hash recorded while it was read matches its bytes.
 fn load_touch_and_expect_skip(ws: &Workspace, rel: &str) {
-    ws.exercise().args(["ingest-data", rel]).assert().success();
+    ws.ingest_data(&[rel]).success();
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(120);
     let file = std::fs::File::options()
         .write(true)
         .open(ws.path(rel))
         .unwrap();
     file.set_modified(later).unwrap();
-    let out = ws.exercise().args(["ingest-data", rel]).output().unwrap();
-    assert!(
-        stdout(&out).contains("0 file(s) loaded, 1 unchanged"),
-        "{rel}: {}",
-        stdout(&out)
-    );
+    let load = ws.ingest_data(&[rel]);
+    assert_eq!((load.loaded, load.unchanged), (0, 1), "{rel}: {load}");
 }
 
 #[test]

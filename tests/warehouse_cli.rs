@@ -1,6 +1,7 @@
 //! The warehouse file, migrations, query, status, the reviewer's checks and fetch-data.
 mod common;
 use common::{stderr, stdout, Workspace};
+use predicates::str::{contains, starts_with};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -8,8 +9,10 @@ use std::time::{Duration, Instant};
 #[test]
 fn version_and_help_on_every_subcommand() {
     let ws = Workspace::new();
-    let out = ws.exercise().arg("--version").output().unwrap();
-    assert!(stdout(&out).starts_with("exercise "));
+    ws.exercise()
+        .arg("--version")
+        .assert()
+        .stdout(starts_with("exercise "));
     for sub in [
         "migrate",
         "ingest-data",
@@ -21,28 +24,26 @@ fn version_and_help_on_every_subcommand() {
         "fetch-data",
         "generate",
     ] {
-        let out = ws.exercise().args([sub, "--help"]).output().unwrap();
-        assert!(out.status.success(), "{sub} --help");
-        assert!(stdout(&out).contains("Usage: exercise"), "{sub}");
+        ws.exercise()
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(contains("Usage: exercise"));
     }
 }
 
 #[test]
 fn migrate_applies_once_and_records_checksums() {
     let ws = Workspace::new();
-    let out = ws.exercise().arg("migrate").output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("applied V001__ingestion_ledger.sql"),
-        "{}",
-        stdout(&out)
-    );
-    let out = ws.exercise().arg("migrate").output().unwrap();
-    assert!(
-        stdout(&out).contains("schema is up to date"),
-        "{}",
-        stdout(&out)
-    );
+    ws.exercise()
+        .arg("migrate")
+        .assert()
+        .success()
+        .stdout(contains("applied V001__ingestion_ledger.sql"));
+    ws.exercise()
+        .arg("migrate")
+        .assert()
+        .stdout(contains("schema is up to date"));
     assert_eq!(
         ws.count("SELECT count(*) FROM meta.schema_migrations WHERE length(checksum) = 32"),
         ws.count("SELECT count(*) FROM meta.schema_migrations")
@@ -61,13 +62,13 @@ fn an_edited_applied_migration_is_refused() {
         ])
         .assert()
         .success();
-    let out = ws.exercise().arg("status").output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("migration V002__blog_analysis.sql was edited after it was applied"),
-        "{}",
-        stderr(&out)
-    );
+    ws.exercise()
+        .arg("status")
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "migration V002__blog_analysis.sql was edited after it was applied",
+        ));
 }
 
 #[test]
@@ -75,7 +76,7 @@ fn warehouse_locked_by_another_process_is_one_clear_error() {
     let ws = Workspace::new();
     ws.exercise().arg("migrate").assert().success();
     let holder = duckdb::Connection::open(ws.db()).unwrap();
-    let out = ws.exercise().arg("outliers").output().unwrap();
+    let out = ws.run(&["outliers"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("is locked by another process"), "{err}");
@@ -87,7 +88,7 @@ fn warehouse_locked_by_another_process_is_one_clear_error() {
 fn a_file_that_is_not_a_duckdb_database_is_one_clear_error() {
     let ws = Workspace::new();
     ws.write("warehouse.db", &"this is not a database\n".repeat(500));
-    let out = ws.exercise().arg("status").output().unwrap();
+    let out = ws.run(&["status"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("is not a DuckDB database"), "{err}");
@@ -98,44 +99,31 @@ fn a_file_that_is_not_a_duckdb_database_is_one_clear_error() {
 fn query_prints_table_csv_and_json_and_is_read_only_by_default() {
     let ws = Workspace::new();
     ws.copy_resource("votes/example.jsonl", "uncommitted/votes.jsonl");
-    ws.exercise().arg("ingest-data").assert().success();
+    ws.ingest_data(&[]).success();
     let sql = "SELECT VoteTypeId, count(*) AS n FROM blog_analysis.votes GROUP BY 1 ORDER BY 1";
-    let out = ws.exercise().args(["query", sql]).output().unwrap();
+    let out = ws.run(&["query", sql]);
     insta::assert_snapshot!("query_table", stdout(&out));
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args(["query", "--format", "json", sql])
-        .output()
-        .unwrap();
-    assert_eq!(
-        stdout(&out),
-        "{\"VoteTypeId\":2,\"n\":12}\n{\"VoteTypeId\":3,\"n\":4}\n"
-    );
-    let out = ws
-        .exercise()
+        .assert()
+        .stdout("{\"VoteTypeId\":2,\"n\":12}\n{\"VoteTypeId\":3,\"n\":4}\n");
+    ws.exercise()
         .arg("query")
         .write_stdin("SELECT 1 + 1 AS two;")
-        .output()
-        .unwrap();
-    assert!(stdout(&out).contains('2'), "{}", stdout(&out));
-    let out = ws
-        .exercise()
-        .args(["query", "DELETE FROM blog_analysis.votes"])
-        .output()
-        .unwrap();
+        .assert()
+        .stdout(contains("2"));
+    let out = ws.run(&["query", "DELETE FROM blog_analysis.votes"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).to_lowercase().contains("read-only"),
         "{}",
         stderr(&out)
     );
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args(["query", "SELEC nonsense"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("Parser Error"), "{}", stderr(&out));
+        .assert()
+        .code(1)
+        .stderr(contains("Parser Error"));
     assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 16);
 }
 
@@ -143,11 +131,9 @@ fn query_prints_table_csv_and_json_and_is_read_only_by_default() {
 fn status_shows_tables_loads_and_rejects() {
     let ws = Workspace::new();
     ws.write("v.jsonl", "{\"Id\":\"1\",\"PostId\":\"1\",\"VoteTypeId\":\"2\",\"CreationDate\":\"2022-01-02\"}\nnot json\n");
-    ws.exercise()
-        .args(["ingest-data", "v.jsonl"])
-        .assert()
-        .code(1);
-    let out = ws.exercise().arg("status").output().unwrap();
+    let load = ws.ingest_data(&["v.jsonl"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    let out = ws.run(&["status"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -164,10 +150,10 @@ fn status_shows_tables_loads_and_rejects() {
 fn reviewer_checks_pass_on_the_example() {
     let ws = Workspace::new();
     ws.copy_resource("votes/example.jsonl", "uncommitted/votes.jsonl");
-    let out = ws.exercise().arg("check-ingestion").output().unwrap();
+    let out = ws.run(&["check-ingestion"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert_eq!(stdout(&out).matches("ok  ").count(), 5, "{}", stdout(&out));
-    let out = ws.exercise().arg("check-outliers").output().unwrap();
+    let out = ws.run(&["check-outliers"]);
     assert!(out.status.success(), "{}", stdout(&out));
     assert_eq!(stdout(&out).matches("ok  ").count(), 4, "{}", stdout(&out));
 }
@@ -176,13 +162,11 @@ fn reviewer_checks_pass_on_the_example() {
 fn check_outliers_fails_on_an_empty_warehouse() {
     let ws = Workspace::new();
     ws.exercise().arg("migrate").assert().success();
-    let out = ws.exercise().arg("check-outliers").output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("FAIL  it has rows (0)"),
-        "{}",
-        stdout(&out)
-    );
+    ws.exercise()
+        .arg("check-outliers")
+        .assert()
+        .code(1)
+        .stdout(contains("FAIL  it has rows (0)"));
 }
 
 /// Serves `body` once per connection on 127.0.0.1, for `count` connections.
@@ -212,12 +196,10 @@ fn fetch_data_downloads_and_extracts_from_a_local_server() {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(&text).unwrap();
     let url = serve(enc.finish().unwrap(), 1);
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args(["fetch-data", "--url", &url])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+        .assert()
+        .success();
     assert_eq!(
         std::fs::read(ws.path("uncommitted/votes.jsonl")).unwrap(),
         text
@@ -237,22 +219,18 @@ fn fetch_data_without_network_fails_fast_and_leaves_nothing() {
         l.local_addr().unwrap().port()
     }; // closed again: connections are refused
     let started = Instant::now();
-    let out = ws
+    let fetch = ws
         .exercise()
         .args([
             "fetch-data",
             "--url",
             &format!("http://127.0.0.1:{port}/votes.zip"),
         ])
-        .output()
-        .unwrap();
+        .assert();
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("cannot download http://127.0.0.1"),
-        "{}",
-        stderr(&out)
-    );
+    fetch
+        .code(1)
+        .stderr(contains("cannot download http://127.0.0.1"));
     let left: Vec<_> = std::fs::read_dir(ws.path("uncommitted")).unwrap().collect();
     assert!(left.is_empty());
 }
@@ -264,17 +242,11 @@ fn fetch_data_of_a_truncated_archive_leaves_no_partial_file() {
     enc.write_all(&b"{\"Id\":\"1\"}\n".repeat(10_000)).unwrap();
     let gz = enc.finish().unwrap();
     let url = serve(gz[..gz.len() / 2].to_vec(), 1);
-    let out = ws
-        .exercise()
+    ws.exercise()
         .args(["fetch-data", "--url", &url])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("truncated or corrupt"),
-        "{}",
-        stderr(&out)
-    );
+        .assert()
+        .code(1)
+        .stderr(contains("truncated or corrupt"));
     assert!(std::fs::read_dir(ws.path("uncommitted"))
         .unwrap()
         .next()
@@ -289,12 +261,7 @@ fn new_warehouses_use_the_1_3_storage_format_unless_told_otherwise() {
         if let Some(v) = env {
             cmd.env("EXERCISE_STORAGE_VERSION", v);
         }
-        assert!(cmd
-            .arg("migrate")
-            .output()
-            .expect("migrate")
-            .status
-            .success());
+        cmd.arg("migrate").assert().success();
         ws.csv("SELECT tags['storage_version'] AS v FROM duckdb_databases() WHERE database_name = current_database()")
     };
     assert_eq!(version(None), "v\nv1.3.0+\n");

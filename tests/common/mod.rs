@@ -166,17 +166,39 @@ impl LoadSummary {
     pub fn rows(&self) -> (u64, u64, u64, u64) {
         (self.read, self.inserted, self.duplicates, self.rejected)
     }
+
+    /// Asserts that the load exited 0 (showing what it printed if not) and returns it.
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert_eq!(self.code, Some(0), "the load failed: {self}");
+        self
+    }
+}
+
+/// The exit code and both outputs, for assertion messages.
+impl std::fmt::Display for LoadSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
 }
 
 impl Workspace {
+    /// `exercise ARGS...` run to its end; the caller judges the output.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.exercise().args(args).output().expect("run exercise")
+    }
+
+    /// `exercise ingest-data ARGS...` without `--dataset` (the binary picks votes or telemetry), parsed.
+    pub fn ingest_data(&self, args: &[&str]) -> LoadSummary {
+        LoadSummary::parse(&self.run(&[&["ingest-data"], args].concat()))
+    }
+
     /// `exercise ingest-data --dataset DATASET ARGS...`, its output parsed.
     pub fn ingest(&self, dataset: &str, args: &[&str]) -> LoadSummary {
-        let output = self
-            .exercise()
-            .args(["ingest-data", "--dataset", dataset])
-            .args(args)
-            .output()
-            .expect("run ingest-data");
-        LoadSummary::parse(&output)
+        self.ingest_data(&[&["--dataset", dataset], args].concat())
     }
 }
