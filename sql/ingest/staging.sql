@@ -7,7 +7,7 @@ CREATE OR REPLACE TEMP TABLE staged_files (
     path          VARCHAR NOT NULL,
     size_bytes    BIGINT  NOT NULL,
     modified_us   BIGINT  NOT NULL,
-    content_hash  VARCHAR NOT NULL
+    content_hash  VARCHAR           -- NULL until a text file is hashed while it is read
 );
 -- staged_lines: non-blank lines exactly as landed, with provenance: every line of the run for datasets
 -- whose SQL reads them several times (telemetry CSV); for the others (votes, stocks, STEDI), which read the text files' lines once

@@ -83,10 +83,11 @@ pub fn content_hash(path: &Path) -> Result<String> {
     Ok(format!("{:032x}", hasher.digest128()))
 }
 
-/// Whether a file must be read, and its hash when it must.
+/// Whether a file must be read, and its content hash when it is known before reading (None: the file is
+/// hashed while it is read).
 pub enum Decision {
     Unchanged,
-    Load { hash: String },
+    Load { hash: Option<String> },
 }
 
 /// Unchanged size and modification time: skip without reading. Otherwise hash, and skip when the
@@ -100,7 +101,7 @@ pub fn decide(meta: &FileMeta, previous: Option<&Previous>, force: bool) -> Resu
     let hash = content_hash(&meta.path)?;
     match previous {
         Some(prev) if !force && prev.hash == hash => Ok(Decision::Unchanged),
-        _ => Ok(Decision::Load { hash }),
+        _ => Ok(Decision::Load { hash: Some(hash) }),
     }
 }
 
@@ -178,7 +179,7 @@ mod tests {
             hash: "other".into(),
         };
         match decide(&meta, Some(&changed), false).unwrap() {
-            Decision::Load { hash: h } => assert_eq!(h, hash),
+            Decision::Load { hash: h } => assert_eq!(h, Some(hash)),
             Decision::Unchanged => panic!("a changed file must load"),
         }
         assert!(matches!(

@@ -164,7 +164,8 @@ pub struct Copy {
 /// A file the run will read.
 pub struct Planned {
     pub meta: FileMeta,
-    pub hash: String,
+    /// The content hash; None for a text file that is hashed while it is read.
+    pub hash: Option<String>,
     pub file_id: i64,
 }
 
@@ -293,8 +294,8 @@ impl<'a> Load<'a> {
             ),
             (
                 "content_hash",
-                Arc::new(StringArray::from_iter_values(
-                    files.iter().map(|f| f.hash.as_str()),
+                Arc::new(StringArray::from_iter(
+                    files.iter().map(|f| f.hash.as_deref()),
                 )),
             ),
         ];

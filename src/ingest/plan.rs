@@ -39,9 +39,7 @@ pub fn plan(
     let decisions = parallel_map(&metas, |m| {
         let previous = previous.get(&m.key());
         if previous.is_none() && defer(m) {
-            return Ok(Decision::Load {
-                hash: String::new(),
-            });
+            return Ok(Decision::Load { hash: None });
         }
         ledger::decide(m, previous, opts.force)
     })?;
@@ -60,12 +58,12 @@ pub fn plan(
             }
             Decision::Load { hash } => hash,
         };
-        if !hash.is_empty() {
+        if let Some(hash) = &hash {
             let earlier = loaded_hashes
                 .get(hash.as_str())
                 .filter(|other| !opts.force && **other != meta.key())
                 .map(|other| (other.to_string(), false))
-                .or_else(|| read_now.get(&hash).map(|kept| (kept.clone(), true)));
+                .or_else(|| read_now.get(hash).map(|kept| (kept.clone(), true)));
             if let Some((kept, in_this_run)) = earlier {
                 report.duplicate_files.push(Copy {
                     path: meta.path,

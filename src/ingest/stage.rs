@@ -55,7 +55,7 @@ pub fn record_hashes(load: &Load, todo: &[Planned], hashes: &[(i64, String)]) ->
         .wh
         .conn
         .prepare("UPDATE staged_files SET content_hash = ? WHERE file_id = ?")?;
-    for f in todo.iter().filter(|f| f.hash.is_empty()) {
+    for f in todo.iter().filter(|f| f.hash.is_none()) {
         if let Some((_, hash)) = hashes.iter().find(|(id, _)| *id == f.file_id) {
             update.execute(duckdb::params![hash, f.file_id])?;
         }
