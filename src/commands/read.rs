@@ -2,8 +2,8 @@
 //! embedded reports (`stedi`, `runs`).
 use crate::cli::QueryArgs;
 use crate::datasets;
-use crate::duck::sql_string;
 use crate::duck::warehouse::{Access, Warehouse};
+use crate::duck::{quote_ident, sql_string};
 use crate::output::{self, Format};
 use anyhow::{bail, Context, Result};
 use std::io::{IsTerminal, Read};
@@ -102,7 +102,12 @@ fn table_counts_sql(wh: &Warehouse) -> Result<String> {
     let parts: Vec<String> = tables
         .iter()
         .map(|(s, t)| {
-            format!("SELECT '{s}.{t}' AS \"table\", count(*) AS \"rows\" FROM \"{s}\".\"{t}\"")
+            format!(
+                "SELECT {} AS \"table\", count(*) AS \"rows\" FROM {}.{}",
+                sql_string(&format!("{s}.{t}")),
+                quote_ident(s),
+                quote_ident(t)
+            )
         })
         .collect();
     Ok(parts.join(" UNION ALL ") + " ORDER BY 1")
