@@ -34,9 +34,17 @@ fn push_escaped(out: &mut String, c: char, keep_newlines: bool) {
         '\r' => out.push_str("\\r"),
         '\t' => out.push_str("\\t"),
         c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        c if c.is_control() || is_bidi_control(c) => {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32))
+        }
         c => out.push(c),
     }
+}
+
+/// The invisible characters that reorder text on screen (left-to-right and right-to-left marks,
+/// embeddings, overrides, isolates): printed raw they can make a name read as another.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -52,6 +60,10 @@ mod tests {
         );
         assert_eq!(printable_lines("a\nb\u{1b}[2J", CAP), "a\nb\\x1b[2J");
         assert_eq!(printable_lines("ab\ncd", 4), "ab\nc... (5 bytes)");
+        assert_eq!(
+            printable("evil\u{202e}txt.exe", CAP),
+            "evil\\u{202e}txt.exe"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Every file exactly once and the right file; values stored as sent or rejected with a reason; what is
 //! printed from the data is safe for a terminal.
 mod common;
-use common::{resource_path, stderr, stdout, with_mount, Workspace};
+use common::{resource_path, stderr, stdout, with_mount, LoadSummary, Workspace};
 use predicates::{prelude::PredicateBooleanExt, str::contains};
 use std::os::unix::fs::symlink;
 use std::path::Path;
@@ -521,4 +521,82 @@ fn a_full_disk_during_a_sensor_log_batch_is_the_runs_error_not_the_files() {
             stderr(&check)
         );
     });
+}
+
+#[test]
+fn timestamps_keep_every_digit_and_only_real_offsets() {
+    let ws = Workspace::new();
+    let lines = [
+        vote("1", "2022-01-02T00:00:00.1234567"),
+        vote("2", "2022-01-02T00:00:00+25:00"),
+        vote("3", "2022-01-02T00:00:00z"),
+        vote("4", "2022-01-02T00:00:00.123456+05:30"),
+        vote("5", "2022-01-02T00:00:00+0530"),
+    ];
+    ws.write("v.jsonl", &(lines.join("\n") + "\n"));
+    let load = ws.ingest("votes", &["v.jsonl", "--max-rejects", "2"]);
+    assert_eq!(load.code, Some(0), "{load}");
+    assert_eq!(load.rows(), (5, 3, 0, 2));
+    assert_eq!(
+        ws.csv("SELECT Id, CreationDate FROM blog_analysis.votes ORDER BY Id"),
+        "Id,CreationDate\n3,2022-01-02T00:00:00\n4,2022-01-01T18:30:00.123456\n5,2022-01-01T18:30:00\n"
+    );
+    let reasons = ws.csv("SELECT line_number, reason FROM blog_analysis.votes_rejected ORDER BY 1");
+    assert!(
+        reasons.contains("1,CreationDate is not a valid timestamp: 2022-01-02T00:00:00.1234567"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("2,CreationDate is not a valid timestamp: 2022-01-02T00:00:00+25:00"),
+        "{reasons}"
+    );
+}
+
+#[test]
+fn stedi_sources_come_from_the_nearest_folder_and_decimals_are_exact() {
+    let ws = Workspace::new();
+    // the project itself lives under a folder called customer/
+    ws.write(
+        "customer/project/data/accelerometer/a.json",
+        "{\"user\":\"a@x.org\",\"timestamp\":1655564444000,\"x\":1.5,\"y\":2,\"z\":3}\n\
+         {\"user\":\"a@x.org\",\"timestamp\":1655564445000,\"x\":\"+-1\",\"y\":2,\"z\":3}\n\
+         {\"user\":\"a@x.org\",\"timestamp\":1655564446000,\"x\":\"1\\t\",\"y\":2,\"z\":3}\n",
+    );
+    let load = ws.ingest("stedi", &["customer/project/data", "--max-rejects", "5"]);
+    assert_eq!(load.code, Some(0), "{load}");
+    assert_eq!(load.rows(), (3, 1, 0, 2));
+    assert_eq!(
+        ws.count("SELECT count(*) FROM stedi_landing.accelerometer"),
+        1
+    );
+    assert_eq!(
+        ws.count("SELECT count(*) FROM stedi_landing.rejected WHERE reason = 'x, y and z must be finite numbers'"),
+        2
+    );
+}
+
+#[test]
+fn a_bad_file_in_a_folder_named_like_the_warehouse_fails_alone() {
+    let ws = Workspace::new();
+    copy_sensor_logs(&ws, "logs.db.in");
+    std::fs::write(
+        ws.path("logs.db.in/broken.parquet"),
+        b"PAR1 not really parquet",
+    )
+    .unwrap();
+    let out = ws.run(&[
+        "--db",
+        "logs.db",
+        "ingest-data",
+        "--dataset",
+        "sensor-logs",
+        "logs.db.in",
+    ]);
+    let load = LoadSummary::parse(&out);
+    assert_eq!(load.code, Some(1), "{load}");
+    assert_eq!((load.loaded, load.failed), (2, 1), "{load}");
+    assert!(
+        load.stderr.contains("failed: logs.db.in/broken.parquet"),
+        "{load}"
+    );
 }

@@ -37,6 +37,20 @@ fn query_without_write_cannot_write_the_warehouse_or_any_other_file() {
         &format!("COPY (SELECT 'x' AS a) TO '{db}' (FORMAT csv)"),
     ]);
     assert_refused(&out, "--write");
+    // DuckDB allows the warehouse's own files even without external access: written in place (no
+    // temp file), the warehouse or its WAL would be overwritten
+    for target in [
+        db.clone(),
+        format!("{db}.wal"),
+        format!("{db}.wal.recovery"),
+    ] {
+        let out = ws.run(&[
+            "query",
+            &format!("COPY (SELECT 'x' AS a) TO '{target}' (FORMAT csv, USE_TMP_FILE false)"),
+        ]);
+        assert_refused(&out, "--write");
+    }
+    assert!(!ws.path("warehouse.db.wal").exists());
     let out = ws.run(&[
         "query",
         "COPY (SELECT 'x' AS a) TO 'outside.csv' (FORMAT csv)",

@@ -137,11 +137,19 @@ impl Warehouse {
         if access == Access::Sandboxed {
             config = config
                 .enable_external_access(false)
-                .and_then(|c| c.with("lock_configuration", "true"))
                 .context("building the read-only sandbox's configuration")?;
         }
         let conn =
             Connection::open_with_flags(path, config).map_err(|e| explain_open_error(path, e))?;
+        if access == Access::Sandboxed {
+            // DuckDB allows the warehouse's own files (the database, its WAL) even without external
+            // access, so `COPY ... TO 'warehouse.db'` would still overwrite it: once the file is open,
+            // no local file may be opened at all, and no setting changed after that.
+            conn.execute_batch(
+                "SET disabled_filesystems = 'LocalFileSystem'; SET lock_configuration = true;",
+            )
+            .map_err(|e| anyhow!("sealing the read-only sandbox: {e}"))?;
+        }
         if access == Access::Write {
             super::stream::register(&conn)?;
         }

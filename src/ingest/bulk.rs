@@ -72,20 +72,21 @@ fn load_batch(load: &Load, files: &mut [Planned], report: &mut Report) -> Result
 /// stops, and no healthy file is recorded as failed.
 fn is_warehouse_failure(load: &Load, err: &anyhow::Error) -> bool {
     let text = format!("{err:#}");
-    let warehouse = load.wh.path.to_string_lossy();
+    // DuckDB names a file in quotes: the warehouse, its WAL or its spill folder, by absolute path.
+    let warehouse = std::path::absolute(&load.wh.path).unwrap_or_else(|_| load.wh.path.clone());
+    let names_warehouse = [".wal\"", "\"", ".tmp/"]
+        .iter()
+        .any(|end| text.contains(&format!("\"{}{end}", warehouse.display())));
     [
         "No space left on device",
         "Disk quota exceeded",
         "has been invalidated",
         "FATAL Error",
-        "Could not write",
-        "Could not truncate",
-        "Could not fsync",
         "Read-only file system",
     ]
     .iter()
     .any(|sign| text.contains(sign))
-        || (!warehouse.is_empty() && text.contains(warehouse.as_ref()))
+        || names_warehouse
 }
 
 fn record_failure(load: &Load, file: &Planned, message: &str, report: &mut Report) -> Result<()> {

@@ -3,10 +3,13 @@
 -- incoming_lines is read once, as the files are read: a line's raw text is kept only when it is rejected.
 
 CREATE OR REPLACE TEMP TABLE stedi_files AS
+-- The source is the nearest folder named after one (the greedy .* finds the last in the path), so a
+-- project that happens to live under a folder called customer/ is not misread.
 SELECT file_id, path,
-       CASE WHEN regexp_matches(path, '(^|[/\\])customers?[/\\]')      THEN 'customer'
-            WHEN regexp_matches(path, '(^|[/\\])accelerometer[/\\]')   THEN 'accelerometer'
-            WHEN regexp_matches(path, '(^|[/\\])step_trainer[/\\]')    THEN 'step_trainer'
+       CASE regexp_extract(path, '.*[/\\](customers?|accelerometer|step_trainer)[/\\]', 1)
+            WHEN 'customer' THEN 'customer' WHEN 'customers' THEN 'customer'
+            WHEN 'accelerometer' THEN 'accelerometer'
+            WHEN 'step_trainer' THEN 'step_trainer'
        END AS source
 FROM staged_files;
 

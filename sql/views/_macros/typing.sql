@@ -22,11 +22,13 @@ CREATE OR REPLACE MACRO meta.exact_whole(t) AS
     CASE WHEN NOT contains(t, '.') THEN meta.exact_bigint(t)
          WHEN regexp_full_match(t, '[+-]?[0-9]+\.0*') THEN meta.exact_bigint(split_part(t, '.', 1)) END;
 
--- A number written in decimal (sign, digits, fraction, exponent), as DOUBLE; NULL for digit separators
--- and spaces (hex the cast refuses itself). 'nan' and 'inf' pass as NaN and infinity: each dataset's
--- rules say whether they are allowed (isfinite), so the cast runs once.
+-- A number written in decimal (sign, digits, fraction, exponent), as DOUBLE; NULL for digit separators,
+-- whitespace around it, '+-' (which the cast reads as '-') and hex (which the cast refuses itself). 'nan'
+-- and 'inf' pass as NaN and infinity: each dataset's rules say whether they are allowed (isfinite).
 CREATE OR REPLACE MACRO meta.exact_double(t) AS
-    CASE WHEN NOT contains(t, '_') AND NOT contains(t, ' ') THEN TRY_CAST(t AS DOUBLE) END;
+    CASE WHEN NOT contains(t, '_') AND NOT starts_with(t, '+-')
+              AND t = trim(t, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))
+         THEN TRY_CAST(t AS DOUBLE) END;
 
 -- A landed integer column of any type (text, or a number type of a Parquet file) as BIGINT or UBIGINT,
 -- exactly: text must be sign and digits, a number must have no fraction. NULL otherwise.
@@ -42,14 +44,20 @@ CREATE OR REPLACE MACRO meta.uinteger_of(x) AS
          WHEN TRY_CAST(x AS DOUBLE) = TRY_CAST(TRY_CAST(x AS UBIGINT) AS DOUBLE) THEN TRY_CAST(x AS UBIGINT) END;
 
 -- Does a timestamp text end with a UTC offset or Z? ('+' or '-' after the date part can only be one.)
+-- Whether the offset is a real one (at most 14 hours, minutes below 60) utc_timestamp checks.
 CREATE OR REPLACE MACRO meta.has_utc_offset(t) AS
     suffix(t, 'Z') OR suffix(t, 'z') OR contains(substr(t, 11), '+') OR contains(substr(t, 11), '-');
 
 -- A landed timestamp text as UTC: with a Z or offset (+05:00, -0800) it is converted to UTC, without one
 -- it is taken as written (already UTC). NULL when it is not a timestamp, and when it does not end in a
 -- digit (a zone name such as 'EST', which TRY_CAST would drop).
+-- More than six digits of a second would be cut to microseconds: NULL too (26 characters hold a full
+-- timestamp with microseconds, so only longer texts need the look).
 CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
-    CASE WHEN meta.has_utc_offset(t) THEN TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP)
+    CASE WHEN length(t) > 26 AND regexp_matches(t, '\.[0-9]{7,}') THEN NULL
+         WHEN meta.has_utc_offset(t) THEN
+             CASE WHEN regexp_matches(t, '([+-](0[0-9]|1[0-4])(:?[0-5][0-9])?|[zZ])$')
+                  THEN TRY_CAST(TRY_CAST(regexp_replace(t, 'z$', 'Z') AS TIMESTAMPTZ) AS TIMESTAMP) END
          WHEN NOT (t[-1] BETWEEN '0' AND '9') THEN NULL
          ELSE TRY_CAST(t AS TIMESTAMP) END;
 
