@@ -98,7 +98,7 @@ MACRO meta.epoch_ms_timestamp(t) AS CASE  WHEN ((meta.exact_whole(t) BETWEEN -22
 -- meta.exact_bigint
 MACRO meta.exact_bigint(t) AS CASE  WHEN ((CAST(TRY_CAST(t AS BIGINT) AS VARCHAR) = t)) THEN (TRY_CAST(t AS BIGINT)) WHEN (regexp_full_match(t, '[+-]?[0-9]+')) THEN (TRY_CAST(t AS BIGINT)) ELSE NULL END
 -- meta.exact_double
-MACRO meta.exact_double(t) AS CASE  WHEN (((NOT contains(t, '_')) AND (NOT starts_with(t, '+-')) AND (t = "trim"(t, (((((' ' || chr(9)) || chr(10)) || chr(11)) || chr(12)) || chr(13)))))) THEN (TRY_CAST(t AS DOUBLE)) ELSE NULL END
+MACRO meta.exact_double(t) AS CASE  WHEN (((NOT contains(t, '_')) AND (NOT starts_with(t, '+-')) AND (ascii(t) > 32) AND (ascii(t[-1]) > 32))) THEN (TRY_CAST(t AS DOUBLE)) ELSE NULL END
 -- meta.exact_ubigint
 MACRO meta.exact_ubigint(t) AS CASE  WHEN ((CAST(TRY_CAST(t AS UBIGINT) AS VARCHAR) = t)) THEN (TRY_CAST(t AS UBIGINT)) WHEN (regexp_full_match(t, '[+]?[0-9]+')) THEN (TRY_CAST(t AS UBIGINT)) ELSE NULL END
 -- meta.exact_whole

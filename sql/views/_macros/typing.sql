@@ -27,7 +27,7 @@ CREATE OR REPLACE MACRO meta.exact_whole(t) AS
 -- and 'inf' pass as NaN and infinity: each dataset's rules say whether they are allowed (isfinite).
 CREATE OR REPLACE MACRO meta.exact_double(t) AS
     CASE WHEN NOT contains(t, '_') AND NOT starts_with(t, '+-')
-              AND t = trim(t, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))
+              AND ascii(t) > 32 AND ascii(t[-1]) > 32   -- no whitespace at either end (trim() costs 5x)
          THEN TRY_CAST(t AS DOUBLE) END;
 
 -- A landed integer column of any type (text, or a number type of a Parquet file) as BIGINT or UBIGINT,
