@@ -59,17 +59,7 @@ fn a_telemetry_run_named_with_brackets_is_loaded_and_not_another() {
         "runs/run[0].parquet",
     );
     // a decoy that the pattern run[0].parquet would match
-    ws.exercise()
-        .args([
-            "generate",
-            "telemetry",
-            "--readings",
-            "3000",
-            "--output",
-            "gen",
-        ])
-        .assert()
-        .success();
+    ws.generate(&["telemetry", "--readings", "3000", "--output", "gen"]);
     let generated = std::fs::read_dir(ws.path("gen"))
         .unwrap()
         .next()
@@ -452,17 +442,7 @@ fn timings_are_on_only_for_a_true_value() {
 #[test]
 fn a_full_disk_during_a_sensor_log_batch_is_the_runs_error_not_the_files() {
     let ws = Workspace::new();
-    ws.exercise()
-        .args([
-            "generate",
-            "sensor-logs",
-            "--minutes",
-            "400",
-            "--output",
-            "logs",
-        ])
-        .assert()
-        .success();
+    ws.generate(&["sensor-logs", "--minutes", "400", "--output", "logs"]);
     with_mount(&ws, "small", "size=6m", |dir| {
         let db = dir.join("w.db");
         let out = ws

@@ -55,17 +55,7 @@ fn a_new_file_is_picked_up_and_a_changed_file_replaces_its_rows() {
     let dir = copy_real(&ws, "logs");
     ws.ingest("sensor-logs", &["logs"]).success();
     // a new minute arrives
-    ws.exercise()
-        .args([
-            "generate",
-            "sensor-logs",
-            "--minutes",
-            "3",
-            "--output",
-            "gen",
-        ])
-        .assert()
-        .success();
+    ws.generate(&["sensor-logs", "--minutes", "3", "--output", "gen"]);
     std::fs::copy(
         ws.path("gen/2023-01-01 00:02:00.parquet"),
         dir.join("2023-01-01 00:02:00.parquet"),
@@ -192,17 +182,7 @@ fn the_same_content_under_another_name_is_skipped() {
 #[test]
 fn generated_delivery_matches_the_real_shape() {
     let ws = Workspace::new();
-    ws.exercise()
-        .args([
-            "generate",
-            "sensor-logs",
-            "--minutes",
-            "5",
-            "--output",
-            "gen",
-        ])
-        .assert()
-        .success();
+    ws.generate(&["sensor-logs", "--minutes", "5", "--output", "gen"]);
     ws.ingest("sensor-logs", &["gen"]).success();
     assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 5 * 1914);
     assert_eq!(ws.count("SELECT count(*) FROM dwh.departments"), 100);

@@ -191,21 +191,17 @@ fn a_file_outside_the_source_folders_fails_the_run() {
 #[test]
 fn generated_landing_files_flow_through_every_zone() {
     let ws = Workspace::new();
-    ws.exercise()
-        .args([
-            "generate",
-            "stedi",
-            "--customers",
-            "2000",
-            "--accelerometer",
-            "20000",
-            "--step-trainer",
-            "6000",
-            "--output",
-            "gen",
-        ])
-        .assert()
-        .success();
+    ws.generate(&[
+        "stedi",
+        "--customers",
+        "2000",
+        "--accelerometer",
+        "20000",
+        "--step-trainer",
+        "6000",
+        "--output",
+        "gen",
+    ]);
     ws.ingest("stedi", &["gen"]).success();
     let distinct_customers = ws.count("SELECT count(DISTINCT email) FROM stedi_landing.customer");
     assert_eq!(distinct_customers, 2000);

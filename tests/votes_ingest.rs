@@ -334,19 +334,15 @@ fn parquet_and_json_lines_in_one_run_are_typed_together() {
 #[test]
 fn generated_votes_balance_and_quarantine_the_bad_lines() {
     let ws = Workspace::new();
-    ws.exercise()
-        .args([
-            "generate",
-            "votes",
-            "--rows",
-            "20000",
-            "--output",
-            "gen/votes.jsonl",
-            "--bad-rate",
-            "0.01",
-        ])
-        .assert()
-        .success();
+    ws.generate(&[
+        "votes",
+        "--rows",
+        "20000",
+        "--output",
+        "gen/votes.jsonl",
+        "--bad-rate",
+        "0.01",
+    ]);
     ws.ingest_data(&["gen/votes.jsonl", "--max-rejects", "1000"])
         .success();
     let read = ws.count("SELECT rows_read FROM meta.file_loads");

@@ -197,6 +197,15 @@ impl Workspace {
         LoadSummary::parse(&self.run(&[&["ingest-data"], args].concat()))
     }
 
+    /// `exercise generate ARGS...`, which must succeed.
+    pub fn generate(&self, args: &[&str]) {
+        self.exercise()
+            .arg("generate")
+            .args(args)
+            .assert()
+            .success();
+    }
+
     /// `exercise ingest-data --dataset DATASET ARGS...`, its output parsed.
     pub fn ingest(&self, dataset: &str, args: &[&str]) -> LoadSummary {
         self.ingest_data(&[&["--dataset", dataset], args].concat())
