@@ -3,6 +3,8 @@
 -- sql/migrations (tables, sequences) and sql/views (views, macros).
 
 -- sequences
+-- market.model_run_ids
+CREATE SEQUENCE model_run_ids INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START 1 NO CYCLE;
 -- meta.file_load_id_seq
 CREATE SEQUENCE file_load_id_seq INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START 1 NO CYCLE;
 -- meta.load_run_id_seq
@@ -19,6 +21,8 @@ CREATE TABLE dwh.data_sample(department_name VARCHAR NOT NULL, sensor_serial VAR
 CREATE TABLE dwh.data_sample_rejected(source_file_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, raw VARCHAR, reason VARCHAR NOT NULL, rejected_at TIMESTAMP NOT NULL);
 -- market.features
 CREATE TABLE market.features(Symbol VARCHAR NOT NULL, "Security Name" VARCHAR, Date DATE NOT NULL, Open DOUBLE NOT NULL, High DOUBLE NOT NULL, Low DOUBLE NOT NULL, "Close" DOUBLE NOT NULL, "Adj Close" DOUBLE NOT NULL, Volume BIGINT NOT NULL, is_etf BOOLEAN NOT NULL, vol_moving_avg DOUBLE, adj_close_rolling_med DOUBLE);
+-- market.model_runs
+CREATE TABLE market.model_runs(model_run_id BIGINT DEFAULT(nextval('market.model_run_ids')) PRIMARY KEY, trained_at TIMESTAMP NOT NULL, model_version VARCHAR NOT NULL, model_path VARCHAR NOT NULL, model_bytes BIGINT NOT NULL, model_hash VARCHAR NOT NULL, "target" VARCHAR NOT NULL, features VARCHAR[] NOT NULL, lag_days INTEGER NOT NULL, trees INTEGER NOT NULL, max_depth INTEGER NOT NULL, min_samples_leaf INTEGER NOT NULL, max_samples BIGINT NOT NULL, bootstrap BOOLEAN NOT NULL, seed UBIGINT NOT NULL, rows_available BIGINT NOT NULL, train_rows BIGINT NOT NULL, test_rows BIGINT NOT NULL, test_from DATE NOT NULL, node_count BIGINT NOT NULL, "seconds" DOUBLE NOT NULL, peak_memory_bytes BIGINT, ledger_files BIGINT NOT NULL, ledger_last_load_id BIGINT, ledger_hash VARCHAR NOT NULL, test STRUCT("rows" BIGINT, mae DOUBLE, rmse DOUBLE, r2 DOUBLE, mae_log1p DOUBLE, mdape DOUBLE) NOT NULL, baseline_moving_avg STRUCT("rows" BIGINT, mae DOUBLE, rmse DOUBLE, r2 DOUBLE, mae_log1p DOUBLE, mdape DOUBLE) NOT NULL, baseline_linear STRUCT("rows" BIGINT, mae DOUBLE, rmse DOUBLE, r2 DOUBLE, mae_log1p DOUBLE, mdape DOUBLE) NOT NULL, random_split STRUCT("rows" BIGINT, mae DOUBLE, rmse DOUBLE, r2 DOUBLE, mae_log1p DOUBLE, mdape DOUBLE), beats_baseline BOOLEAN NOT NULL);
 -- market.prices
 CREATE TABLE market.prices(Symbol VARCHAR NOT NULL, "Security Name" VARCHAR, Date DATE NOT NULL, Open DOUBLE NOT NULL, High DOUBLE NOT NULL, Low DOUBLE NOT NULL, "Close" DOUBLE NOT NULL, "Adj Close" DOUBLE NOT NULL, Volume BIGINT NOT NULL, is_etf BOOLEAN NOT NULL, source_file_id BIGINT NOT NULL);
 -- market.prices_rejected

@@ -54,6 +54,56 @@ pub enum Command {
     Run(RunArgs),
     /// Robot telemetry: positions, forces and speed of both robots over one run, as a PNG
     Plot(PlotArgs),
+    /// Stocks: train the volume model (a random forest) on market.features and record the run
+    Train(TrainArgs),
+    /// Stocks: every training run with its metrics (market.model_runs)
+    Models(FormatArgs),
+    /// Stocks: serve a trained volume model over HTTP
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Trees in the forest
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub trees: u32,
+    /// Deepest level of a leaf (the root is level 0); bounds the model's size
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub max_depth: u32,
+    /// Fewest training rows in a leaf
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_samples_leaf: u64,
+    /// Rows drawn (with replacement) for each tree, as scikit-learn's max_samples
+    #[arg(long, default_value_t = 500_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_samples: u64,
+    /// Grow every tree on all training rows once, without bootstrap sampling
+    #[arg(long)]
+    pub no_bootstrap: bool,
+    /// Random seed: the same seed and data give the same model
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// First day of the test period (YYYY-MM-DD); default: the last 20% of the date range
+    #[arg(long)]
+    pub test_from: Option<chrono::NaiveDate>,
+    /// Use the features of the symbol's trading day this many rows earlier (1: the previous day's)
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=365))]
+    pub lag: u32,
+    /// Skip the second model trained on a random 80/20 split (the work sample's method)
+    #[arg(long)]
+    pub no_random_split: bool,
+    /// The model file; default: models/volume-<version>.model beside the warehouse
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The model file; default: the newest in market.model_runs
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Address to listen on (port 0: any free port, printed at start)
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub addr: std::net::SocketAddr,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]

@@ -4,6 +4,7 @@ mod checks;
 mod export;
 mod generate;
 mod load;
+mod model;
 mod read;
 
 use crate::cli::{Cli, Command};
@@ -39,6 +40,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             crate::telemetry::features(&wh, args.run_uuid, format, args.output.as_deref())
                 .map(|_| ExitCode::SUCCESS)
         }
+        Command::Train(args) => model::train(db, &args),
+        Command::Models(args) => read::report(db, "reports/model_runs.sql", args.format.into()),
+        Command::Serve(args) => model::serve(db, &args),
         Command::Plot(args) => {
             let wh = Warehouse::open_reader(db, Access::Read)?;
             let size = (args.width, args.height);

@@ -1,0 +1,394 @@
+//! `exercise serve`: the model over HTTP (axum on tokio). The model is loaded once, before the port
+//! opens, and shared by every request; a client's mistake is a 4xx with a JSON error naming it, never a
+//! panic or a 500.
+use super::{Metadata, FEATURES};
+use crate::forest::Forest;
+use crate::text;
+use anyhow::{Context, Result};
+use axum::body::Body;
+use axum::extract::{MatchedPath, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The most instances one POST may hold, and the most bytes its body may have.
+pub const MAX_INSTANCES: usize = 10_000;
+pub const MAX_BODY_BYTES: usize = 2 << 20;
+
+struct Served {
+    forest: Forest,
+    version: HeaderValue,
+    model_version: String,
+    description: Value,
+    stats: Stats,
+}
+
+/// Starts the server on `addr` and serves until Ctrl-C or SIGTERM; prints the address it listens on
+/// (port 0 picks a free one) once it accepts connections.
+pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr) -> Result<()> {
+    let served = Arc::new(Served {
+        version: HeaderValue::from_str(&metadata.model_version)
+            .context("the model version is not a valid header value")?,
+        model_version: metadata.model_version.clone(),
+        description: serde_json::to_value(&metadata)?,
+        forest,
+        stats: Stats::default(),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the server's runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        println!(
+            "serving model {} on http://{local} (Ctrl-C stops)",
+            served.model_version
+        );
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        axum::serve(listener, app(served))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving")?;
+        eprintln!("stopped");
+        Ok(())
+    })
+}
+
+fn app(served: Arc<Served>) -> Router {
+    Router::new()
+        .route("/predict", get(predict_one).post(predict_batch))
+        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/readyz", get(ready))
+        .route("/model", get(describe))
+        .route("/metrics", get(metrics))
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "no such route: see GET /model, GET|POST /predict, /healthz, /readyz, /metrics",
+            )
+        })
+        .layer(middleware::from_fn_with_state(served.clone(), count))
+        .with_state(served)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+/// A client's mistake: the status says which kind (400 malformed, 413 too large, 422 not a valid value).
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
+}
+
+fn bad(message: String) -> Refusal {
+    Refusal(StatusCode::BAD_REQUEST, message)
+}
+
+/// A value a client sent, as it may be quoted back: escaped and cut short.
+fn quoted(value: &str) -> String {
+    format!("'{}'", text::printable(value, 40))
+}
+
+/// A feature value: a finite number, not below zero (volumes and prices are not negative).
+fn valid(name: &str, value: f64) -> Result<f64, Refusal> {
+    if !value.is_finite() {
+        return Err(Refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{name} must be a finite number, not {value}"),
+        ));
+    }
+    if value < 0.0 {
+        return Err(Refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{name} must not be negative (got {value})"),
+        ));
+    }
+    Ok(value)
+}
+
+fn with_version(served: &Served, body: Value) -> Response {
+    let mut response = Json(body).into_response();
+    response
+        .headers_mut()
+        .insert("x-model-version", served.version.clone());
+    response
+}
+
+fn predicted_volume(forest: &Forest, row: &[f64]) -> i64 {
+    forest.predict(row).round() as i64
+}
+
+/// GET /predict?vol_moving_avg=12345&adj_close_rolling_med=25
+async fn predict_one(
+    State(served): State<Arc<Served>>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, Refusal> {
+    let mut row = [f64::NAN; FEATURES.len()];
+    let mut seen = [false; FEATURES.len()];
+    for (name, value) in &params {
+        let Some(f) = FEATURES.iter().position(|known| known == name) else {
+            return Err(bad(format!(
+                "unknown query parameter {}: the parameters are {}",
+                quoted(name),
+                FEATURES.join(" and ")
+            )));
+        };
+        if seen[f] {
+            return Err(bad(format!("query parameter {name} is given twice")));
+        }
+        seen[f] = true;
+        let number: f64 = value
+            .parse()
+            .map_err(|_| bad(format!("{name} is not a number: {}", quoted(value))))?;
+        row[f] = valid(name, number)?;
+    }
+    if let Some(f) = seen.iter().position(|s| !s) {
+        return Err(bad(format!("missing query parameter {}", FEATURES[f])));
+    }
+    let volume = predicted_volume(&served.forest, &row);
+    Ok(with_version(
+        &served,
+        json!({"predicted_volume": volume, "model_version": served.model_version}),
+    ))
+}
+
+/// POST /predict with `{"instances": [[vma, med], ...]}`, `{"instances": [{...}, ...]}` or a bare list.
+async fn predict_batch(State(served): State<Arc<Served>>, body: Body) -> Result<Response, Refusal> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            Refusal(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over {MAX_BODY_BYTES} bytes"),
+            )
+        })?;
+    let value: Value =
+        serde_json::from_slice(&bytes).map_err(|e| bad(format!("the body is not JSON: {e}")))?;
+    let instances = match value {
+        Value::Array(items) => items,
+        Value::Object(mut object) => match object.remove("instances") {
+            Some(Value::Array(items)) => items,
+            Some(_) => return Err(bad("\"instances\" must be a list".into())),
+            None => return Err(bad("the body has no \"instances\" list".into())),
+        },
+        _ => {
+            return Err(bad(
+                "the body must be {\"instances\": [...]} or a list".into()
+            ))
+        }
+    };
+    if instances.len() > MAX_INSTANCES {
+        return Err(Refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} instances: at most {MAX_INSTANCES} per request",
+                instances.len()
+            ),
+        ));
+    }
+    let mut predictions = Vec::with_capacity(instances.len());
+    for (i, instance) in instances.iter().enumerate() {
+        let row = instance_row(i, instance)?;
+        predictions.push(predicted_volume(&served.forest, &row));
+    }
+    Ok(with_version(
+        &served,
+        json!({"predictions": predictions, "model_version": served.model_version}),
+    ))
+}
+
+fn instance_row(i: usize, instance: &Value) -> Result<[f64; FEATURES.len()], Refusal> {
+    let mut row = [0.0; FEATURES.len()];
+    match instance {
+        Value::Array(values) => {
+            if values.len() != FEATURES.len() {
+                return Err(bad(format!(
+                    "instance {i} has {} values; each has {} ({})",
+                    values.len(),
+                    FEATURES.len(),
+                    FEATURES.join(", ")
+                )));
+            }
+            for (f, value) in values.iter().enumerate() {
+                row[f] = number(i, FEATURES[f], Some(value))?;
+            }
+        }
+        Value::Object(fields) => {
+            if let Some(unknown) = fields.keys().find(|k| !FEATURES.contains(&k.as_str())) {
+                return Err(bad(format!(
+                    "instance {i} has an unknown field {}",
+                    quoted(unknown)
+                )));
+            }
+            for (f, name) in FEATURES.iter().enumerate() {
+                row[f] = number(i, name, fields.get(*name))?;
+            }
+        }
+        _ => {
+            return Err(bad(format!(
+                "instance {i} must be a list of {} numbers or an object",
+                FEATURES.len()
+            )))
+        }
+    }
+    Ok(row)
+}
+
+fn number(i: usize, name: &str, value: Option<&Value>) -> Result<f64, Refusal> {
+    let value = value.ok_or_else(|| bad(format!("instance {i} has no {name}")))?;
+    let number = value.as_f64().ok_or_else(|| {
+        bad(format!(
+            "{name} of instance {i} is not a number: {}",
+            quoted(&value.to_string())
+        ))
+    })?;
+    valid(name, number)
+}
+
+async fn ready(State(served): State<Arc<Served>>) -> Response {
+    // The model is loaded before the port opens: a server that answers is ready.
+    with_version(
+        &served,
+        json!({"status": "ready", "model_version": served.model_version}),
+    )
+}
+
+async fn describe(State(served): State<Arc<Served>>) -> Response {
+    with_version(&served, served.description.clone())
+}
+
+async fn metrics(State(served): State<Arc<Served>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        served.stats.prometheus(),
+    )
+        .into_response()
+}
+
+/// Counts every request by route and status, and times it.
+async fn count(State(served): State<Arc<Served>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    // Label values come from a fixed set: a client cannot grow the table with made-up methods or paths.
+    let method = match request.method().as_str() {
+        m @ ("GET" | "POST" | "HEAD" | "PUT" | "DELETE" | "PATCH" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_string();
+    let response = next.run(request).await;
+    served.stats.record(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// Latency bucket bounds in seconds (Prometheus `le`).
+const BUCKETS: [f64; 12] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0,
+];
+
+#[derive(Default)]
+struct Stats {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_nanos: AtomicU64,
+}
+
+impl Stats {
+    fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        if let Ok(mut requests) = self.requests.lock() {
+            *requests
+                .entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
+        }
+        if let Some(b) = BUCKETS.iter().position(|le| seconds <= *le) {
+            self.buckets[b].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_nanos
+            .fetch_add((seconds * 1e9) as u64, Ordering::Relaxed);
+    }
+
+    fn prometheus(&self) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP exercise_http_requests_total Requests answered, by method, route and status.\n",
+        );
+        out.push_str("# TYPE exercise_http_requests_total counter\n");
+        if let Ok(requests) = self.requests.lock() {
+            for ((method, route, status), n) in requests.iter() {
+                out.push_str(&format!(
+                    "exercise_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}\n"
+                ));
+            }
+        }
+        out.push_str(
+            "# HELP exercise_http_request_duration_seconds Time from request to response.\n",
+        );
+        out.push_str("# TYPE exercise_http_request_duration_seconds histogram\n");
+        let mut cumulative = 0;
+        for (le, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            cumulative += bucket.load(Ordering::Relaxed);
+            out.push_str(&format!(
+                "exercise_http_request_duration_seconds_bucket{{le=\"{le}\"}} {cumulative}\n"
+            ));
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        out.push_str(&format!(
+            "exercise_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"
+        ));
+        out.push_str(&format!(
+            "exercise_http_request_duration_seconds_sum {}\n",
+            self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9
+        ));
+        out.push_str(&format!(
+            "exercise_http_request_duration_seconds_count {count}\n"
+        ));
+        out
+    }
+}
