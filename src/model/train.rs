@@ -288,16 +288,13 @@ fn predict_all(forest: &Forest, rows: &Rows) -> Vec<f64> {
     let mut out = vec![0.0; n];
     std::thread::scope(|s| {
         for (part, slots) in out.chunks_mut(chunk).enumerate() {
-            s.spawn(move || {
-                let mut row = vec![0.0; rows.x.len()];
-                for (k, slot) in slots.iter_mut().enumerate() {
-                    let i = part * chunk + k;
-                    for (f, column) in rows.x.iter().enumerate() {
-                        row[f] = column[i];
-                    }
-                    *slot = forest.predict(&row);
-                }
-            });
+            let start = part * chunk;
+            let x: Vec<&[f64]> = rows
+                .x
+                .iter()
+                .map(|c| &c[start..start + slots.len()])
+                .collect();
+            s.spawn(move || forest.predict_rows(&x, slots));
         }
     });
     out
