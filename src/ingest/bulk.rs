@@ -9,7 +9,7 @@ use std::time::Instant;
 
 pub fn load(
     load: &Load,
-    mut todo: Vec<Planned>,
+    todo: Vec<Planned>,
     files_per_batch: usize,
     report: &mut Report,
 ) -> Result<()> {
@@ -18,12 +18,12 @@ pub fn load(
         "{spinner} [{bar:30}] {pos}/{len} files  {msg}  ETA {eta}",
     );
     let started = Instant::now();
-    for batch in todo.chunks_mut(files_per_batch.max(1)) {
+    for batch in todo.chunks(files_per_batch.max(1)) {
         match load_batch(load, batch, report) {
             Ok(()) => {}
             Err(err) if is_warehouse_failure(load, &err) => return Err(err),
             Err(_) if batch.len() > 1 => {
-                for one in batch.chunks_mut(1) {
+                for one in batch.chunks(1) {
                     match load_batch(load, one, report) {
                         Ok(()) => {}
                         Err(err) if is_warehouse_failure(load, &err) => return Err(err),
@@ -43,7 +43,7 @@ pub fn load(
 }
 
 /// One transaction: register the files, replace earlier versions, insert, quarantine, account, record.
-fn load_batch(load: &Load, files: &mut [Planned], report: &mut Report) -> Result<()> {
+fn load_batch(load: &Load, files: &[Planned], report: &mut Report) -> Result<()> {
     let tx = load.wh.begin()?;
     load.register(files)?;
     load.wh.execute(
@@ -98,14 +98,7 @@ fn record_failure(load: &Load, file: &Planned, message: &str, report: &mut Repor
         .conn
         .execute(
             sqlfiles::get("ingest/record_failure.sql")?,
-            duckdb::params![
-                file.file_id,
-                path,
-                file.meta.size,
-                file.meta.modified_us,
-                file.hash,
-                why
-            ],
+            duckdb::params![path, file.meta.size, file.meta.modified_us, file.hash, why],
         )
         .with_context(|| format!("recording the failure of {path}"))?;
     report.failed.push((path, why));

@@ -7,10 +7,10 @@ use crate::par::progress_bar;
 use anyhow::{bail, Result};
 
 /// Stage every file's lines, type and merge them, all in one transaction.
-pub fn load_lines(load: &Load, mut todo: Vec<Planned>, report: &mut Report) -> Result<()> {
+pub fn load_lines(load: &Load, todo: Vec<Planned>, report: &mut Report) -> Result<()> {
     let wh = load.wh;
     let tx = wh.begin()?;
-    load.register(&mut todo)?;
+    let todo = load.register(&todo)?;
     let bar = progress_bar(
         todo.iter().map(|f| f.meta.size as u64).sum(),
         "{spinner} {msg:<12} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",

@@ -166,7 +166,20 @@ pub struct Planned {
     pub meta: FileMeta,
     /// The content hash; None for a text file that is hashed while it is read.
     pub hash: Option<String>,
+}
+
+/// A planned file listed in `staged_files` with its id from the ledger's sequence: only a registered
+/// file has an id.
+pub struct Registered<'a> {
+    pub file: &'a Planned,
     pub file_id: i64,
+}
+
+impl std::ops::Deref for Registered<'_> {
+    type Target = Planned;
+    fn deref(&self) -> &Planned {
+        self.file
+    }
 }
 
 pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
@@ -256,7 +269,7 @@ impl<'a> Load<'a> {
 
     /// Gives the files ids from the ledger's sequence and lists them in `staged_files` (replacing what
     /// was there), in order: their position is their file_index.
-    pub fn register(&self, files: &mut [Planned]) -> Result<()> {
+    pub fn register<'f>(&self, files: &'f [Planned]) -> Result<Vec<Registered<'f>>> {
         self.wh.execute("DELETE FROM staged_files")?;
         let mut stmt = self
             .wh
@@ -265,9 +278,11 @@ impl<'a> Load<'a> {
         let ids = stmt
             .query_map([files.len() as i64], |r| r.get::<_, i64>(0))?
             .collect::<Result<Vec<_>, _>>()?;
-        for (f, id) in files.iter_mut().zip(&ids) {
-            f.file_id = *id;
-        }
+        let registered = files
+            .iter()
+            .zip(&ids)
+            .map(|(file, &file_id)| Registered { file, file_id })
+            .collect();
         let columns: Vec<(&str, ArrayRef)> = vec![
             ("file_id", Arc::new(Int64Array::from(ids))),
             (
@@ -303,7 +318,7 @@ impl<'a> Load<'a> {
         let mut appender = self.wh.conn.appender("staged_files")?;
         appender.append_record_batch(batch)?;
         appender.flush().context("listing the staged files")?;
-        Ok(())
+        Ok(registered)
     }
 
     /// Reads `file_accounting`, refuses a file whose rows do not add up, and writes the ledger rows.

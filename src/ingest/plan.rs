@@ -74,11 +74,7 @@ pub fn plan(
             }
             read_now.insert(hash.clone(), meta.key());
         }
-        todo.push(Planned {
-            meta,
-            hash,
-            file_id: 0,
-        });
+        todo.push(Planned { meta, hash });
     }
     Ok(todo)
 }

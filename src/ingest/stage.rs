@@ -1,6 +1,6 @@
 //! Staging: the reference file, Parquet files (as JSON rows, or read by the dataset's SQL after their
 //! columns are checked), and the hashes of text files read while they streamed.
-use super::{discover, lines, Load, Planned, Staging};
+use super::{discover, lines, Load, Registered, Staging};
 use crate::duck::warehouse::Warehouse;
 use crate::duck::{duckdb_reason, sql_string, sqlfiles, timed};
 use anyhow::{bail, Result};
@@ -12,7 +12,7 @@ use std::path::Path;
 /// consumes them (`lines::stream_text_files`), and their total size.
 pub fn stage_all_but_text<'a>(
     load: &Load,
-    todo: &'a [Planned],
+    todo: &'a [Registered<'a>],
     bar: &ProgressBar,
 ) -> Result<(Vec<(i64, &'a Path)>, u64)> {
     let wh = load.wh;
@@ -50,7 +50,7 @@ pub fn stage_all_but_text<'a>(
 }
 
 /// New files were hashed while they were read (see `plan`): records their hashes in `staged_files`.
-pub fn record_hashes(load: &Load, todo: &[Planned], hashes: &[(i64, String)]) -> Result<()> {
+pub fn record_hashes(load: &Load, todo: &[Registered], hashes: &[(i64, String)]) -> Result<()> {
     let mut update = load
         .wh
         .conn
@@ -104,7 +104,7 @@ fn missing_columns_parquet(
 
 /// Reads the Parquet files with the dataset's `stage_parquet.sql`, in one statement, after checking each
 /// file's schema (`missing_columns`), so that an unreadable or foreign file is named.
-fn stage_parquet_by_sql(load: &Load, files: &[&Planned]) -> Result<()> {
+fn stage_parquet_by_sql(load: &Load, files: &[&Registered]) -> Result<()> {
     if files.is_empty() {
         return Ok(());
     }
