@@ -1,4 +1,4 @@
-//! Embeds every file under `sql/` into the binary, so the SQL files stay the single source of truth
+//! Embeds every file under `sql/` (SQL, and the data tests' TOML) into the binary, so the SQL files stay the single source of truth
 //! and adding a migration, a view or a dataset script needs no Rust change.
 use std::{env, fs, path::Path};
 
@@ -11,7 +11,7 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {
     for path in entries {
         if path.is_dir() {
             collect(&path, root, out);
-        } else if path.extension().is_some_and(|e| e == "sql") {
+        } else if path.extension().is_some_and(|e| e == "sql" || e == "toml") {
             let rel = path.strip_prefix(root).expect("under sql/");
             out.push(rel.to_string_lossy().replace('\\', "/"));
         }

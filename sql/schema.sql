@@ -35,6 +35,8 @@ CREATE TABLE meta.file_loads(file_load_id BIGINT NOT NULL, run_id BIGINT NOT NUL
 CREATE TABLE meta.schema_migrations("version" INTEGER NOT NULL, "name" VARCHAR NOT NULL, checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL);
 -- meta.schema_views
 CREATE TABLE meta.schema_views(checksum VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL);
+-- meta.test_results
+CREATE TABLE meta.test_results(test VARCHAR NOT NULL, relation VARCHAR NOT NULL, dataset VARCHAR NOT NULL, kind VARCHAR NOT NULL, severity VARCHAR NOT NULL, status VARCHAR NOT NULL, failing_rows BIGINT, observed BIGINT, message VARCHAR, load_run_id BIGINT, rolled_back BOOLEAN NOT NULL, checked_at TIMESTAMP NOT NULL, "seconds" DOUBLE NOT NULL);
 -- stedi_landing.accelerometer
 CREATE TABLE stedi_landing.accelerometer("user" VARCHAR NOT NULL, "timestamp" TIMESTAMP NOT NULL, x DOUBLE NOT NULL, y DOUBLE NOT NULL, z DOUBLE NOT NULL, source_file_id BIGINT NOT NULL, line_number BIGINT NOT NULL);
 -- stedi_landing.customer

@@ -54,12 +54,40 @@ pub enum Command {
     Run(RunArgs),
     /// Robot telemetry: positions, forces and speed of both robots over one run, as a PNG
     Plot(PlotArgs),
+    /// Run the data tests declared in sql/tests/ (also run inside every ingest-data)
+    Check(CheckDataArgs),
     /// Stocks: train the volume model (a random forest) on market.features and record the run
     Train(TrainArgs),
     /// Stocks: every training run with its metrics (market.model_runs)
     Models(FormatArgs),
     /// Stocks: serve a trained volume model over HTTP
     Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckDataArgs {
+    /// Only the tests of this dataset
+    #[arg(long, value_parser = dataset_names())]
+    pub dataset: Option<String>,
+    /// Only tests whose id (schema.relation.test) contains this text; '*' matches any characters
+    #[arg(long)]
+    pub select: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CheckFormat,
+    /// Write the report to this file instead of standard output
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One line per test for people
+    Table,
+    /// One JSON object per test and line
+    Json,
+    /// JUnit XML for CI systems
+    Junit,
 }
 
 #[derive(Args, Debug)]
@@ -184,6 +212,10 @@ pub struct IngestArgs {
     /// it recomputes every run)
     #[arg(long)]
     pub grid_ms: Option<u32>,
+    /// Do not run the dataset's data tests inside the load (they run by default; a failing error-severity
+    /// test rolls the load back)
+    #[arg(long)]
+    pub no_check: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]

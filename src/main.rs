@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod datasets;
+mod datatests;
 mod duck;
 mod fetch;
 mod forest;

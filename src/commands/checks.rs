@@ -22,6 +22,7 @@ fn timed_ingest(wh: &Warehouse, data: &Path, force: bool) -> Result<(Report, Dur
         &ingest::Options {
             paths: vec![data.to_string_lossy().into_owned()],
             force,
+            before_commit: None,
         },
     )?;
     Ok((report, started.elapsed()))

@@ -1,6 +1,7 @@
 //! `ingest-data`: choose the dataset, load, print the accounting, choose the exit code.
 use crate::cli::IngestArgs;
 use crate::datasets;
+use crate::datatests;
 use crate::duck::warehouse::Warehouse;
 use crate::ingest::{self, Report, Spec};
 use crate::text::{printable, CAP};
@@ -26,15 +27,55 @@ pub fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
         }
         wh.execute(&format!("SET VARIABLE requested_grid_ms = {grid_ms}"))?;
     }
+    let tests = if args.no_check {
+        Vec::new()
+    } else {
+        datatests::select(datatests::declared()?, Some(spec.name), None)
+    };
+    let outcomes = std::sync::Mutex::new(Vec::new());
+    let run_tests = |wh: &Warehouse| -> Result<Option<String>> {
+        let results = datatests::run(wh, &tests);
+        let blocking: Vec<String> = results
+            .iter()
+            .filter(|o| o.is_blocking())
+            .map(|o| o.test.id.clone())
+            .collect();
+        if let Ok(mut kept) = outcomes.lock() {
+            *kept = results;
+        }
+        Ok((!blocking.is_empty()).then(|| format!("data test(s) failed: {}", blocking.join(", "))))
+    };
     let report = ingest::ingest(
         &wh,
         spec,
         &ingest::Options {
             paths: args.paths.clone(),
             force: args.force,
+            before_commit: (!tests.is_empty()).then_some(&run_tests as &ingest::BeforeCommit),
         },
     )?;
     print_report(&report, spec, &mut std::io::stdout())?;
+    let outcomes = outcomes.into_inner().unwrap_or_default();
+    if !outcomes.is_empty() {
+        let rolled_back = report.refused.as_ref().is_some_and(|(_, r)| *r);
+        datatests::record(&wh, &outcomes, report.run_id, rolled_back)?;
+        let mut out = std::io::stdout();
+        let shown: Vec<_> = outcomes
+            .iter()
+            .filter(|o| o.status != datatests::Status::Pass)
+            .cloned()
+            .collect();
+        datatests::report::lines(&shown, &mut out)?;
+        writeln!(out, "data tests: {}", datatests::report::summary(&outcomes))?;
+    }
+    if let Some((why, rolled_back)) = &report.refused {
+        if *rolled_back {
+            eprintln!("error: {why}: the load was rolled back (the warehouse is as it was; the files are recorded as failed in meta.file_loads; --no-check loads anyway)");
+        } else {
+            eprintln!("error: {why} (sensor logs commit batch by batch: the rows stay loaded)");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
     if !report.failed.is_empty() {
         eprintln!(
             "error: {} file(s) failed to load and are recorded as failed in meta.file_loads",

@@ -1,6 +1,7 @@
 //! One function per subcommand, in one file per group: open the warehouse (read-only unless the command
 //! writes), do the work, print, choose the exit code. Only this layer and `cli` know the command line.
 mod checks;
+mod datatests;
 mod export;
 mod generate;
 mod load;
@@ -40,6 +41,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             crate::telemetry::features(&wh, args.run_uuid, format, args.output.as_deref())
                 .map(|_| ExitCode::SUCCESS)
         }
+        Command::Check(args) => datatests::check(db, &args),
         Command::Train(args) => model::train(db, &args),
         Command::Models(args) => read::report(db, "reports/model_runs.sql", args.format.into()),
         Command::Serve(args) => model::serve(db, &args),

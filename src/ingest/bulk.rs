@@ -2,9 +2,8 @@
 //! retried file by file, so one bad file is recorded as failed and the rest still load; an interrupted
 //! run keeps every committed batch and the next run resumes after it.
 use super::{Load, Planned, Report};
-use crate::duck::sqlfiles;
 use crate::par::progress_bar;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::time::Instant;
 
 pub fn load(
@@ -94,13 +93,7 @@ fn record_failure(load: &Load, file: &Planned, message: &str, report: &mut Repor
     // DuckDB's message usually names the file already; keep its first line (not the SQL excerpt under it),
     // minus the noise of a wrapping path.
     let why = crate::duck::duckdb_reason(message).replace(&format!("{path}: "), "");
-    load.wh
-        .conn
-        .execute(
-            sqlfiles::get("ingest/record_failure.sql")?,
-            duckdb::params![path, file.meta.size, file.meta.modified_us, file.hash, why],
-        )
-        .with_context(|| format!("recording the failure of {path}"))?;
+    super::record_failure(load, file, file.hash.as_deref().unwrap_or_default(), &why)?;
     report.failed.push((path, why));
     Ok(())
 }

@@ -1,13 +1,18 @@
 //! A load in one transaction: stage, type and merge every file's rows, run the after-load step, account
 //! for every row and record the ledger.
 use super::stage::{record_hashes, stage_all_but_text};
-use super::{lines, Load, Planned, Report};
+use super::{lines, BeforeCommit, Load, Planned, Registered, Report};
 use crate::duck::{sqlfiles, timed};
 use crate::par::progress_bar;
 use anyhow::{bail, Result};
 
 /// Stage every file's lines, type and merge them, all in one transaction.
-pub fn load_lines(load: &Load, todo: Vec<Planned>, report: &mut Report) -> Result<()> {
+pub fn load_lines(
+    load: &Load,
+    todo: Vec<Planned>,
+    before_commit: Option<&BeforeCommit>,
+    report: &mut Report,
+) -> Result<()> {
     let wh = load.wh;
     let tx = wh.begin()?;
     let todo = load.register(&todo)?;
@@ -57,7 +62,44 @@ pub fn load_lines(load: &Load, todo: Vec<Planned>, report: &mut Report) -> Resul
     report.loaded = timed("ledger", || load.account_and_record())?;
     (report.rejects_total, report.reject_samples) = load.reject_samples()?;
     bar.finish_and_clear();
+    if let Some(check) = before_commit {
+        if let Some(why) = timed("data tests", || check(wh))? {
+            drop(tx); // rolls back: the warehouse is as it was
+            record_refusal(load, &todo, &hashes, &why, report)?;
+            return Ok(());
+        }
+    }
     timed("commit", || tx.commit())
+}
+
+/// After a rollback by the data tests: every file of the load is recorded as failed, with the reason,
+/// and nothing of it is counted as loaded.
+fn record_refusal(
+    load: &Load,
+    todo: &[Registered],
+    hashes: &[(i64, String)],
+    why: &str,
+    report: &mut Report,
+) -> Result<()> {
+    for f in todo {
+        let hash = f
+            .hash
+            .clone()
+            .or_else(|| {
+                hashes
+                    .iter()
+                    .find(|(id, _)| *id == f.file_id)
+                    .map(|(_, h)| h.clone())
+            })
+            .unwrap_or_default();
+        super::record_failure(load, f, &hash, why)?;
+        report.failed.push((f.meta.key(), why.to_string()));
+    }
+    report.loaded.clear();
+    report.rejects_total = 0;
+    report.reject_samples.clear();
+    report.refused = Some((why.to_string(), true));
+    Ok(())
 }
 
 fn check_file_errors(load: &Load) -> Result<()> {

@@ -108,10 +108,16 @@ impl Spec {
     }
 }
 
-pub struct Options {
+pub struct Options<'h> {
     pub paths: Vec<String>,
     pub force: bool,
+    /// Run on the loaded data before the load commits (the data tests): `Some(reason)` rolls the load
+    /// back and records its files as failed with that reason. Loads that commit batch by batch (sensor
+    /// logs) run it after the last batch, when it can only report.
+    pub before_commit: Option<&'h BeforeCommit<'h>>,
 }
+
+pub type BeforeCommit<'h> = dyn Fn(&Warehouse) -> Result<Option<String>> + Sync + 'h;
 
 /// A rejected row, for the summary.
 pub struct RejectSample {
@@ -133,6 +139,10 @@ pub struct Report {
     /// What else the load did (e.g. which runs were derived again), one line each.
     pub notes: Vec<String>,
     pub elapsed: Duration,
+    /// The ledger run id of the load, when one started.
+    pub run_id: Option<i64>,
+    /// Why `before_commit` refused the load, and whether that rolled it back.
+    pub refused: Option<(String, bool)>,
 }
 
 impl Report {
@@ -188,12 +198,16 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
     let todo = timed("plan", || plan::plan(wh, spec, opts, &mut report))?;
     if !todo.is_empty() {
         let load = Load::start(wh, spec)?;
+        report.run_id = Some(load.run_id);
         match spec.staging {
             Staging::ParquetBatches { files_per_batch } => {
-                bulk::load(&load, todo, files_per_batch, &mut report)?
+                bulk::load(&load, todo, files_per_batch, &mut report)?;
+                if let Some(check) = opts.before_commit {
+                    report.refused = check(wh)?.map(|why| (why, false));
+                }
             }
             Staging::StreamedLines { .. } | Staging::StagedLines => {
-                load::load_lines(&load, todo, &mut report)?
+                load::load_lines(&load, todo, opts.before_commit, &mut report)?
             }
         }
     } else if let Some(step) = spec.after_load {
@@ -218,6 +232,19 @@ pub const ACCOUNTING_COLUMNS: [&str; 7] = [
     "rows_replaced",
     "message",
 ];
+
+/// Records a file of this load as failed in the ledger, with the reason; the next run tries it again.
+fn record_failure(load: &Load, file: &Planned, hash: &str, why: &str) -> Result<()> {
+    let path = file.meta.key();
+    load.wh
+        .conn
+        .execute(
+            sqlfiles::get("ingest/record_failure.sql")?,
+            duckdb::params![path, file.meta.size, file.meta.modified_us, hash, why],
+        )
+        .with_context(|| format!("recording the failure of {path}"))?;
+    Ok(())
+}
 
 /// One load (an `exercise ingest-data` run, or one batch of it): its ledger run id, dataset and start,
 /// and the warehouse it writes.

@@ -1,0 +1,618 @@
+//! Data tests declared beside the models: `sql/tests/<schema>/<relation>.toml` names the dataset the
+//! relation belongs to and lists its tests, generic (unique, not_null, accepted_values, relationships,
+//! accepted_range, row_count, freshness, expression_is_true) or singular (a query returning the failing
+//! rows). Each test becomes one query whose rows are the failures; its severity and threshold decide
+//! pass, warn or fail. Run by `exercise check` and inside every load (`ingest-data`).
+pub mod report;
+
+use crate::duck::warehouse::Warehouse;
+use crate::duck::{duckdb_reason, quote_ident, sql_string, sqlfiles};
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::time::Instant;
+
+/// One relation's test file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    dataset: String,
+    #[serde(default)]
+    tests: Vec<Declared>,
+}
+
+/// A test as declared: exactly one kind, plus how to judge it.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Declared {
+    name: Option<String>,
+    #[serde(default)]
+    severity: Severity,
+    /// Pass while at most this many rows fail (default 0).
+    max_failing: Option<u64>,
+    /// Pass while at most this share of the relation's rows fail, in percent.
+    max_failing_percent: Option<f64>,
+    unique: Option<Vec<String>>,
+    not_null: Option<Vec<String>>,
+    accepted_values: Option<AcceptedValues>,
+    relationships: Option<Relationship>,
+    accepted_range: Option<AcceptedRange>,
+    row_count: Option<RowCount>,
+    freshness: Option<Freshness>,
+    expression_is_true: Option<String>,
+    /// A singular test: a query returning the failing rows.
+    sql: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy, Default, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Error,
+    Warn,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptedValues {
+    column: String,
+    values: Vec<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Relationship {
+    column: String,
+    /// The relation the values must exist in, as schema.name.
+    to: String,
+    field: String,
+}
+
+/// Bounds are SQL expressions (e.g. `DATE '2008-07-31'`, `now()::TIMESTAMP`, `Low`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptedRange {
+    column: String,
+    min: Option<String>,
+    max: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowCount {
+    min: Option<u64>,
+    max: Option<u64>,
+    /// Fails when the rows fall below this share of the count the previous run of this test observed.
+    min_ratio_of_previous: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Freshness {
+    column: String,
+    /// A DuckDB interval, e.g. '2 days'.
+    max_age: String,
+    /// What "now" is, as SQL; default the current time in UTC.
+    reference: Option<String>,
+}
+
+/// A test ready to run.
+#[derive(Debug, Clone)]
+pub struct Test {
+    /// schema.relation.name
+    pub id: String,
+    pub name: String,
+    pub relation: String,
+    pub dataset: String,
+    pub kind: &'static str,
+    pub severity: Severity,
+    max_failing: u64,
+    max_failing_percent: Option<f64>,
+    /// The query whose rows are the failures.
+    failing_rows_sql: String,
+    /// row_count: the bounds, judged in Rust against the count and the previous one.
+    row_count: Option<(Option<u64>, Option<u64>, Option<f64>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    /// The test could not run (its SQL failed): counts as a failure of its severity.
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub test: Test,
+    pub status: Status,
+    pub failing_rows: Option<u64>,
+    pub observed: Option<u64>,
+    /// Up to three failing rows, as DuckDB prints a struct.
+    pub samples: Vec<String>,
+    pub message: String,
+    pub seconds: f64,
+}
+
+impl Outcome {
+    /// An error-severity test that did not pass: the run (or the load) fails.
+    pub fn is_blocking(&self) -> bool {
+        matches!(self.status, Status::Fail | Status::Error) && self.test.severity == Severity::Error
+    }
+}
+
+/// Every declared test, in file order, checked for form (one kind each, known names).
+pub fn declared() -> Result<Vec<Test>> {
+    let mut tests = Vec::new();
+    for (path, text) in sqlfiles::under("tests/") {
+        if !path.ends_with(".toml") {
+            continue;
+        }
+        let relation = relation_of(path)?;
+        let file: TestFile = toml::from_str(text).with_context(|| format!("sql/{path}"))?;
+        if crate::datasets::by_name(&file.dataset).is_none() {
+            bail!("sql/{path}: no dataset {}", file.dataset);
+        }
+        for (i, declared) in file.tests.into_iter().enumerate() {
+            let test = compile(&relation, &file.dataset, declared)
+                .with_context(|| format!("sql/{path}: test {}", i + 1))?;
+            if tests.iter().any(|t: &Test| t.id == test.id) {
+                bail!("sql/{path}: two tests named {}", test.id);
+            }
+            tests.push(test);
+        }
+    }
+    Ok(tests)
+}
+
+/// `tests/<schema>/<relation>.toml` is `<schema>.<relation>`.
+fn relation_of(path: &str) -> Result<String> {
+    let parts: Vec<&str> = path.trim_end_matches(".toml").split('/').collect();
+    match parts.as_slice() {
+        ["tests", schema, relation] => Ok(format!("{schema}.{relation}")),
+        _ => bail!("sql/{path}: a test file is sql/tests/<schema>/<relation>.toml"),
+    }
+}
+
+fn qualified(relation: &str) -> String {
+    relation
+        .split('.')
+        .map(quote_ident)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn literal(value: &toml::Value) -> Result<String> {
+    Ok(match value {
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::String(s) => sql_string(s),
+        other => bail!("accepted value {other:?} is not a number, boolean or string"),
+    })
+}
+
+fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
+    let rel = qualified(relation);
+    let mut kinds: Vec<(&'static str, String, String)> = Vec::new(); // (kind, default name, sql)
+    let mut row_count = None;
+    if let Some(columns) = &d.unique {
+        let cols = columns
+            .iter()
+            .map(|c| quote_ident(c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        kinds.push((
+            "unique",
+            format!("unique_{}", columns.join("_")),
+            format!("SELECT {cols}, count(*) AS occurrences FROM {rel} GROUP BY ALL HAVING count(*) > 1"),
+        ));
+    }
+    if let Some(columns) = &d.not_null {
+        let any_null = columns
+            .iter()
+            .map(|c| format!("{} IS NULL", quote_ident(c)))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        kinds.push((
+            "not_null",
+            format!("not_null_{}", columns.join("_")),
+            format!("SELECT * FROM {rel} WHERE {any_null}"),
+        ));
+    }
+    if let Some(a) = &d.accepted_values {
+        let values = a.values.iter().map(literal).collect::<Result<Vec<_>>>()?;
+        let col = quote_ident(&a.column);
+        kinds.push((
+            "accepted_values",
+            format!("accepted_values_{}", a.column),
+            format!(
+                "SELECT * FROM {rel} WHERE {col} IS NOT NULL AND {col} NOT IN ({})",
+                values.join(", ")
+            ),
+        ));
+    }
+    if let Some(r) = &d.relationships {
+        let (col, field) = (quote_ident(&r.column), quote_ident(&r.field));
+        kinds.push((
+            "relationships",
+            format!("relationships_{}_to_{}", r.column, r.to.replace('.', "_")),
+            format!(
+                "SELECT c.* FROM {rel} c WHERE c.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} p WHERE p.{field} = c.{col})",
+                qualified(&r.to)
+            ),
+        ));
+    }
+    if let Some(r) = &d.accepted_range {
+        let col = quote_ident(&r.column);
+        let mut outside = Vec::new();
+        if let Some(min) = &r.min {
+            outside.push(format!("{col} < ({min})"));
+        }
+        if let Some(max) = &r.max {
+            outside.push(format!("{col} > ({max})"));
+        }
+        if outside.is_empty() {
+            bail!("accepted_range needs min, max or both");
+        }
+        kinds.push((
+            "accepted_range",
+            format!("accepted_range_{}", r.column),
+            format!("SELECT * FROM {rel} WHERE {}", outside.join(" OR ")),
+        ));
+    }
+    if let Some(r) = &d.row_count {
+        if r.min.is_none() && r.max.is_none() && r.min_ratio_of_previous.is_none() {
+            bail!("row_count needs min, max or min_ratio_of_previous");
+        }
+        row_count = Some((r.min, r.max, r.min_ratio_of_previous));
+        kinds.push((
+            "row_count",
+            "row_count".into(),
+            format!("SELECT count(*) FROM {rel}"),
+        ));
+    }
+    if let Some(f) = &d.freshness {
+        let col = quote_ident(&f.column);
+        let reference = f
+            .reference
+            .clone()
+            .unwrap_or_else(|| "now()::TIMESTAMP".into());
+        kinds.push((
+            "freshness",
+            format!("freshness_{}", f.column),
+            format!(
+                "SELECT max({col}) AS newest, ({reference}) AS reference FROM {rel} HAVING max({col}) IS NULL OR max({col}) < ({reference}) - {}::INTERVAL",
+                sql_string(&f.max_age)
+            ),
+        ));
+    }
+    if let Some(e) = &d.expression_is_true {
+        kinds.push((
+            "expression_is_true",
+            "expression_is_true".into(),
+            format!("SELECT * FROM {rel} WHERE NOT ({e})"),
+        ));
+    }
+    if let Some(sql) = &d.sql {
+        kinds.push((
+            "sql",
+            String::new(),
+            sql.trim().trim_end_matches(';').to_string(),
+        ));
+    }
+    let (kind, default_name, failing_rows_sql) = match kinds.len() {
+        1 => kinds.remove(0),
+        0 => bail!("no test kind given (unique, not_null, accepted_values, relationships, accepted_range, row_count, freshness, expression_is_true or sql)"),
+        _ => bail!("more than one test kind in one test: {}", kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")),
+    };
+    let name = match d.name {
+        Some(name) => name,
+        None if default_name.is_empty() || kind == "expression_is_true" => {
+            bail!("a {kind} test needs a name")
+        }
+        None => default_name,
+    };
+    if let Some(p) = d.max_failing_percent {
+        if !(0.0..=100.0).contains(&p) {
+            bail!("max_failing_percent {p} is not between 0 and 100");
+        }
+    }
+    Ok(Test {
+        id: format!("{relation}.{name}"),
+        name,
+        relation: relation.to_string(),
+        dataset: dataset.to_string(),
+        kind,
+        severity: d.severity,
+        max_failing: d.max_failing.unwrap_or(0),
+        max_failing_percent: d.max_failing_percent,
+        failing_rows_sql,
+        row_count,
+    })
+}
+
+/// Which tests to run: of one dataset, and/or whose id contains `select` ('*' matches any run of
+/// characters).
+pub fn select(tests: Vec<Test>, dataset: Option<&str>, pattern: Option<&str>) -> Vec<Test> {
+    tests
+        .into_iter()
+        .filter(|t| dataset.is_none_or(|d| t.dataset == d))
+        .filter(|t| pattern.is_none_or(|p| matches_pattern(&t.id, p)))
+        .collect()
+}
+
+fn matches_pattern(id: &str, pattern: &str) -> bool {
+    if !pattern.contains('*') {
+        return id.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = id;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    rest.is_empty()
+}
+
+/// Runs the tests against the warehouse as it is (inside the caller's transaction, if any).
+pub fn run(wh: &Warehouse, tests: &[Test]) -> Vec<Outcome> {
+    tests.iter().map(|t| run_one(wh, t)).collect()
+}
+
+fn run_one(wh: &Warehouse, test: &Test) -> Outcome {
+    let started = Instant::now();
+    let measured = match test.row_count {
+        Some(bounds) => judge_row_count(wh, test, bounds),
+        None => failing_rows(wh, test),
+    };
+    let (status, failing, observed, samples, message) = match measured {
+        Ok(m) => {
+            let allowed = allowed_failures(wh, test).unwrap_or(test.max_failing);
+            let failed = m.failing > allowed;
+            let status = match (failed, test.severity) {
+                (false, _) => Status::Pass,
+                (true, Severity::Warn) => Status::Warn,
+                (true, Severity::Error) => Status::Fail,
+            };
+            let message = if failed {
+                format!(
+                    "{} failing row(s), at most {allowed} allowed{}",
+                    m.failing, m.note
+                )
+            } else {
+                m.note.trim_start_matches("; ").to_string()
+            };
+            (status, Some(m.failing), m.observed, m.samples, message)
+        }
+        Err(err) => (
+            Status::Error,
+            None,
+            None,
+            Vec::new(),
+            format!(
+                "the test could not run: {}",
+                duckdb_reason(&format!("{err:#}"))
+            ),
+        ),
+    };
+    Outcome {
+        test: test.clone(),
+        status,
+        failing_rows: failing,
+        observed,
+        samples,
+        message,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+struct Measured {
+    failing: u64,
+    observed: Option<u64>,
+    samples: Vec<String>,
+    note: String,
+}
+
+/// One pass over the failing rows: their count and the first three, as text.
+fn failing_rows(wh: &Warehouse, test: &Test) -> Result<Measured> {
+    let sql = format!(
+        "SELECT count(*) OVER () AS failing, CAST(f AS VARCHAR) AS row FROM ({}) f LIMIT 3",
+        test.failing_rows_sql
+    );
+    let mut stmt = wh.conn.prepare(&sql)?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(Measured {
+        failing: rows.first().map_or(0, |r| r.0 as u64),
+        observed: None,
+        samples: rows.into_iter().map(|r| r.1).collect(),
+        note: String::new(),
+    })
+}
+
+fn judge_row_count(
+    wh: &Warehouse,
+    test: &Test,
+    (min, max, ratio): (Option<u64>, Option<u64>, Option<f64>),
+) -> Result<Measured> {
+    let count: i64 = wh.scalar(&test.failing_rows_sql)?;
+    let count = count as u64;
+    let previous: Option<i64> = wh
+        .conn
+        .query_row(
+            "SELECT observed FROM meta.test_results WHERE test = ? AND observed IS NOT NULL
+             ORDER BY checked_at DESC LIMIT 1",
+            [&test.id],
+            |r| r.get(0),
+        )
+        .ok();
+    let mut problems = Vec::new();
+    if let Some(min) = min.filter(|m| count < *m) {
+        problems.push(format!("{count} rows, fewer than {min}"));
+    }
+    if let Some(max) = max.filter(|m| count > *m) {
+        problems.push(format!("{count} rows, more than {max}"));
+    }
+    if let (Some(ratio), Some(previous)) = (ratio, previous) {
+        if (count as f64) < ratio * previous as f64 {
+            problems.push(format!(
+                "{count} rows, below {ratio} of the {previous} rows seen last time"
+            ));
+        }
+    }
+    Ok(Measured {
+        failing: u64::from(!problems.is_empty()),
+        observed: Some(count),
+        samples: problems.clone(),
+        note: format!("; {count} rows"),
+    })
+}
+
+/// The most failing rows the threshold allows: max_failing, or a share of the relation's rows.
+fn allowed_failures(wh: &Warehouse, test: &Test) -> Option<u64> {
+    let percent = test.max_failing_percent?;
+    let rows: i64 = wh
+        .scalar(&format!(
+            "SELECT count(*) FROM {}",
+            qualified(&test.relation)
+        ))
+        .ok()?;
+    Some(((rows as f64) * percent / 100.0).floor() as u64)
+}
+
+/// Keeps the outcomes in meta.test_results.
+pub fn record(
+    wh: &Warehouse,
+    outcomes: &[Outcome],
+    load_run_id: Option<i64>,
+    rolled_back: bool,
+) -> Result<()> {
+    let mut stmt = wh.conn.prepare(
+        "INSERT INTO meta.test_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+    )?;
+    for o in outcomes {
+        stmt.execute(duckdb::params![
+            o.test.id,
+            o.test.relation,
+            o.test.dataset,
+            o.test.kind,
+            match o.test.severity {
+                Severity::Error => "error",
+                Severity::Warn => "warn",
+            },
+            o.status.as_str(),
+            o.failing_rows.map(|n| n as i64),
+            o.observed.map(|n| n as i64),
+            o.message,
+            load_run_id,
+            rolled_back,
+            o.seconds,
+        ])
+        .context("recording test results in meta.test_results")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declared(toml_text: &str) -> Result<Test> {
+        let file: TestFile = toml::from_str(toml_text)?;
+        compile("s.r", &file.dataset, file.tests.into_iter().next().unwrap())
+    }
+
+    #[test]
+    fn every_shipped_test_file_is_well_formed() {
+        let tests = super::declared().unwrap();
+        assert!(tests.len() >= 20, "{} tests", tests.len());
+        for dataset in crate::datasets::ALL {
+            assert!(
+                tests.iter().any(|t| t.dataset == dataset.name),
+                "no tests for {}",
+                dataset.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_test_has_exactly_one_kind() {
+        let two = "dataset = 'votes'\n[[tests]]\nunique = ['Id']\nnot_null = ['Id']";
+        assert!(declared(two)
+            .unwrap_err()
+            .to_string()
+            .contains("more than one"));
+        let none = "dataset = 'votes'\n[[tests]]\nseverity = 'warn'";
+        assert!(declared(none)
+            .unwrap_err()
+            .to_string()
+            .contains("no test kind"));
+        let unknown = "dataset = 'votes'\n[[tests]]\nuniqe = ['Id']";
+        assert!(declared(unknown).is_err());
+    }
+
+    #[test]
+    fn generic_tests_compile_to_queries_of_failing_rows() {
+        let t = declared("dataset = 'votes'\n[[tests]]\nunique = ['Id']").unwrap();
+        assert_eq!(t.id, "s.r.unique_Id");
+        assert!(t.failing_rows_sql.contains("HAVING count(*) > 1"));
+        let t = declared(
+            "dataset = 'votes'\n[[tests]]\naccepted_values = { column = 'k', values = [1, \"it's\"] }",
+        )
+        .unwrap();
+        assert!(
+            t.failing_rows_sql.contains("NOT IN (1, 'it''s')"),
+            "{}",
+            t.failing_rows_sql
+        );
+        let t = declared(
+            "dataset = 'votes'\n[[tests]]\nseverity = 'warn'\nname = 'x'\nsql = 'SELECT 1;'",
+        )
+        .unwrap();
+        assert_eq!((t.kind, t.severity), ("sql", Severity::Warn));
+        assert_eq!(t.failing_rows_sql, "SELECT 1");
+    }
+
+    #[test]
+    fn patterns_select_by_id() {
+        assert!(matches_pattern(
+            "market.prices.unique_Symbol_Date",
+            "unique"
+        ));
+        assert!(matches_pattern(
+            "market.prices.unique_Symbol_Date",
+            "market.*.unique*"
+        ));
+        assert!(!matches_pattern(
+            "market.prices.unique_Symbol_Date",
+            "dwh.*"
+        ));
+        assert!(matches_pattern("a.b.c", "*"));
+        assert!(matches_pattern("a.b.c", "a*c"));
+        assert!(!matches_pattern("a.b.cd", "a*c"));
+    }
+}
