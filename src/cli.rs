@@ -78,6 +78,9 @@ pub struct CheckDataArgs {
     /// Write the report to this file instead of standard output
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Also run the tests in this folder (<schema>/<relation>.toml files, as sql/tests/)
+    #[arg(long)]
+    pub tests: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -9,11 +9,17 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn check(db: &Path, args: &CheckDataArgs) -> Result<ExitCode> {
-    let tests = datatests::select(
-        datatests::declared()?,
-        args.dataset.as_deref(),
-        args.select.as_deref(),
-    );
+    let mut all = datatests::declared()?;
+    if let Some(dir) = &args.tests {
+        all.extend(datatests::declared_in(dir)?);
+    }
+    if let Some(t) = all
+        .iter()
+        .find(|t| crate::datasets::by_name(&t.dataset).is_none())
+    {
+        bail!("{}: no dataset {} (see --help)", t.id, t.dataset);
+    }
+    let tests = datatests::select(all, args.dataset.as_deref(), args.select.as_deref());
     if tests.is_empty() {
         bail!("no data test matches (see sql/tests/)");
     }

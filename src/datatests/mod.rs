@@ -152,23 +152,55 @@ impl Outcome {
     }
 }
 
-/// Every declared test, in file order, checked for form (one kind each, known names).
+/// Every shipped test (embedded from sql/tests/), in file order, checked for form.
 pub fn declared() -> Result<Vec<Test>> {
+    let files: Vec<(String, String)> = sqlfiles::under("tests/")
+        .into_iter()
+        .filter(|(path, _)| path.ends_with(".toml"))
+        .map(|(path, text)| (path.to_string(), text.to_string()))
+        .collect();
+    parse_all(&files, "sql/")
+}
+
+/// The tests of a folder laid out as sql/tests/ is (`<schema>/<relation>.toml`), for a project's own
+/// tests beside the shipped ones.
+pub fn declared_in(dir: &std::path::Path) -> Result<Vec<Test>> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("reading the tests in {}", dir.display()))?;
+        let path = entry.path();
+        if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "toml") {
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            files.push((format!("tests/{rel}"), text));
+        }
+    }
+    if files.is_empty() {
+        bail!(
+            "no <schema>/<relation>.toml test files in {}",
+            dir.display()
+        );
+    }
+    parse_all(&files, &format!("{}/../", dir.display()))
+}
+
+/// Each file's tests; `shown` is what a path is prefixed with in errors.
+fn parse_all(files: &[(String, String)], shown: &str) -> Result<Vec<Test>> {
     let mut tests = Vec::new();
-    for (path, text) in sqlfiles::under("tests/") {
-        if !path.ends_with(".toml") {
-            continue;
-        }
-        let relation = relation_of(path)?;
-        let file: TestFile = toml::from_str(text).with_context(|| format!("sql/{path}"))?;
-        if crate::datasets::by_name(&file.dataset).is_none() {
-            bail!("sql/{path}: no dataset {}", file.dataset);
-        }
+    for (path, text) in files {
+        let path = path.as_str();
+        let relation = relation_of(path).with_context(|| format!("{shown}{path}"))?;
+        let file: TestFile = toml::from_str(text).with_context(|| format!("{shown}{path}"))?;
         for (i, declared) in file.tests.into_iter().enumerate() {
             let test = compile(&relation, &file.dataset, declared)
-                .with_context(|| format!("sql/{path}: test {}", i + 1))?;
+                .with_context(|| format!("{shown}{path}: test {}", i + 1))?;
             if tests.iter().any(|t: &Test| t.id == test.id) {
-                bail!("sql/{path}: two tests named {}", test.id);
+                bail!("{shown}{path}: two tests named {}", test.id);
             }
             tests.push(test);
         }
@@ -181,7 +213,7 @@ fn relation_of(path: &str) -> Result<String> {
     let parts: Vec<&str> = path.trim_end_matches(".toml").split('/').collect();
     match parts.as_slice() {
         ["tests", schema, relation] => Ok(format!("{schema}.{relation}")),
-        _ => bail!("sql/{path}: a test file is sql/tests/<schema>/<relation>.toml"),
+        _ => bail!("a test file is <tests folder>/<schema>/<relation>.toml"),
     }
 }
 

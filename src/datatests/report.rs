@@ -87,8 +87,12 @@ pub fn junit(outcomes: &[Outcome], out: &mut dyn Write) -> std::io::Result<()> {
         r#"<testsuites name="exercise check" tests="{}" failures="{failures}" errors="{errors}" time="{total:.3}">"#,
         outcomes.len()
     )?;
-    let mut relations: Vec<&str> = outcomes.iter().map(|o| o.test.relation.as_str()).collect();
-    relations.dedup();
+    let mut relations: Vec<&str> = Vec::new();
+    for o in outcomes {
+        if !relations.contains(&o.test.relation.as_str()) {
+            relations.push(&o.test.relation);
+        }
+    }
     for relation in relations {
         let mine: Vec<&Outcome> = outcomes
             .iter()
