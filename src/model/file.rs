@@ -12,7 +12,7 @@
 //! ```
 //! A file of another format version, a foreign file, a truncated or altered one is refused with a
 //! sentence saying which; a loaded forest is checked so that prediction cannot index outside it or loop.
-use super::Metadata;
+use super::{Metadata, FEATURES};
 use crate::forest::{Forest, Node, Tree, LEAF};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -71,10 +71,22 @@ pub fn save(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot move {} to {}", aside.display(), path.display()))
 }
 
+/// Reads a volume model: a model of other features (or in another order) is refused, as a prediction
+/// passes `FEATURES` in that order.
 pub fn load(path: &Path) -> Result<(Metadata, Forest)> {
     let bytes =
         std::fs::read(path).with_context(|| format!("cannot read model {}", path.display()))?;
-    decode(&bytes).with_context(|| format!("{} is not a usable model file", path.display()))
+    let (metadata, forest) =
+        decode(&bytes).with_context(|| format!("{} is not a usable model file", path.display()))?;
+    if metadata.features != FEATURES {
+        bail!(
+            "{} is a model of the features {}; this build predicts from {}",
+            path.display(),
+            metadata.features.join(", "),
+            FEATURES.join(", ")
+        );
+    }
+    Ok((metadata, forest))
 }
 
 pub fn decode(bytes: &[u8]) -> Result<(Metadata, Forest)> {
@@ -190,5 +202,370 @@ impl<'a> Reader<'a> {
     }
     fn remaining(&self) -> usize {
         self.bytes.len() - self.at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::metrics::Metrics;
+    use crate::model::{Evaluation, Params, Snapshot, Software};
+
+    fn split(feature: u32, value: f64, right: u32) -> Node {
+        Node {
+            feature,
+            value,
+            right,
+        }
+    }
+
+    fn leaf(value: f64) -> Node {
+        Node {
+            feature: LEAF,
+            value,
+            right: 0,
+        }
+    }
+
+    fn metrics(rows: u64, mae: f64) -> Metrics {
+        Metrics {
+            rows,
+            mae,
+            rmse: mae * 1.5,
+            r2: 0.25,
+            mae_log1p: 0.125,
+            mdape: 12.5,
+        }
+    }
+
+    fn metadata() -> Metadata {
+        Metadata {
+            model_version: "20240102T030405Z-0badcafe".into(),
+            trained_at: "2024-01-02T03:04:05.123456+00:00".into(),
+            target: "Volume".into(),
+            features: vec!["vol_moving_avg".into(), "adj_close_rolling_med".into()],
+            lag_days: 1,
+            params: Params {
+                trees: 2,
+                max_depth: 3,
+                min_samples_leaf: 1,
+                max_samples: 100,
+                bootstrap: true,
+                seed: 42,
+            },
+            training_data: Snapshot {
+                warehouse: "/tmp/warehouse.db".into(),
+                rows_available: 10,
+                train_rows: 8,
+                test_rows: 2,
+                first_day: "2024-01-01".into(),
+                test_from: "2024-01-09".into(),
+                last_day: "2024-01-10".into(),
+                ledger_files: 3,
+                ledger_last_load_id: Some(7),
+                ledger_hash: "00112233445566778899aabbccddeeff".into(),
+            },
+            software: Software {
+                exercise: "0.1.0".into(),
+                duckdb: "v1.2.0".into(),
+                model_format: FORMAT_VERSION,
+            },
+            evaluation: Evaluation {
+                test: metrics(2, 10.0),
+                baseline_moving_avg: metrics(2, 20.0),
+                baseline_linear: metrics(2, 15.0),
+                linear_coefficients: vec![1.0, 0.5, -2.0],
+                random_split: Some(metrics(2, 5.0)),
+                beats_baseline: true,
+            },
+        }
+    }
+
+    /// Two trees: a depth-2 tree on both features and a lone leaf.
+    fn forest() -> Forest {
+        Forest {
+            features: 2,
+            trees: vec![
+                Tree {
+                    nodes: vec![
+                        split(0, 650.0, 4),
+                        split(1, 25.5, 3),
+                        leaf(120.0),
+                        leaf(130.25),
+                        leaf(1020.5),
+                    ],
+                },
+                Tree {
+                    nodes: vec![leaf(-0.0)],
+                },
+            ],
+        }
+    }
+
+    /// Puts a valid checksum on altered bytes, as a careful forger would.
+    fn reseal(bytes: &mut [u8]) {
+        let body = bytes.len() - CHECKSUM_BYTES;
+        let checksum = xxhash_rust::xxh3::xxh3_128(&bytes[..body]);
+        bytes[body..].copy_from_slice(&checksum.to_le_bytes());
+    }
+
+    /// The whole error chain, as `main` prints it.
+    fn refusal(bytes: &[u8]) -> String {
+        format!(
+            "{:#}",
+            decode(bytes).expect_err("the bytes should be refused")
+        )
+    }
+
+    #[test]
+    fn a_model_survives_encoding_and_decoding() {
+        let bytes = encode(&metadata(), &forest()).unwrap();
+        assert_eq!(&bytes[..8], MAGIC);
+        let (m, f) = decode(&bytes).unwrap();
+        assert_eq!(m, metadata());
+        assert_eq!(f, forest());
+        // -0.0 == 0.0: the bits must survive too
+        assert!(f.trees[1].nodes[0].value.is_sign_negative());
+        assert_eq!(f.predict(&[650.0, 25.5]), 60.0);
+        // and the same input gives the same bytes
+        assert_eq!(encode(&m, &f).unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_metric_that_is_not_a_number_survives_as_nan() {
+        let mut m = metadata();
+        m.evaluation.test.r2 = f64::NAN;
+        m.evaluation.random_split = None;
+        let (back, _) = decode(&encode(&m, &forest()).unwrap()).unwrap();
+        assert!(back.evaluation.test.r2.is_nan());
+        assert_eq!(back.evaluation.random_split, None);
+        assert_eq!(back.evaluation.test.mae, 10.0);
+    }
+
+    #[test]
+    fn a_model_saved_is_the_model_loaded_and_no_partial_file_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/dir/volume.model");
+        let bytes = encode(&metadata(), &forest()).unwrap();
+        save(&path, &bytes).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        assert!(!dir.path().join("sub/dir/volume.model.partial").exists());
+        assert_eq!(load(&path).unwrap(), (metadata(), forest()));
+        let missing = format!("{:#}", load(&dir.path().join("nothing.model")).unwrap_err());
+        assert!(missing.contains("cannot read model"), "{missing}");
+        assert!(missing.contains("nothing.model"), "{missing}");
+    }
+
+    #[test]
+    fn load_refuses_a_model_of_other_features() {
+        // decode takes any features; a served prediction passes FEATURES in their order, so a forest
+        // testing a third feature would index outside the row, one of swapped features answer wrongly
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.model");
+        let mut m = metadata();
+        m.features.reverse();
+        save(&path, &encode(&m, &forest()).unwrap()).unwrap();
+        let message = format!("{:#}", load(&path).unwrap_err());
+        assert!(message.contains("other.model is a model of the features adj_close_rolling_med, vol_moving_avg; this build predicts from vol_moving_avg, adj_close_rolling_med"), "{message}");
+        m.features.push("Open".into());
+        let mut f = forest();
+        f.features = 3;
+        f.trees[0].nodes[0].feature = 2;
+        save(&path, &encode(&m, &f).unwrap()).unwrap();
+        assert!(decode(&std::fs::read(&path).unwrap()).is_ok());
+        let message = format!("{:#}", load(&path).unwrap_err());
+        assert!(message.contains("Open"), "{message}");
+    }
+
+    #[test]
+    fn a_truncated_file_is_refused_at_every_length() {
+        let bytes = encode(&metadata(), &forest()).unwrap();
+        for cut in 0..bytes.len() {
+            let message = refusal(&bytes[..cut]);
+            let expected = if cut < MAGIC.len() {
+                "no EXFOREST header"
+            } else if cut < MAGIC.len() + 4 {
+                "ends inside its header"
+            } else if cut < MAGIC.len() + 4 + CHECKSUM_BYTES {
+                "truncated"
+            } else {
+                "checksum does not match"
+            };
+            assert!(
+                message.contains(expected),
+                "cut at {cut}: {expected:?} not in {message:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_altered_byte_anywhere_is_refused() {
+        let bytes = encode(&metadata(), &forest()).unwrap();
+        for at in 0..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut altered = bytes.clone();
+                altered[at] ^= flip;
+                let message = refusal(&altered);
+                let expected = if at < MAGIC.len() {
+                    "no EXFOREST header"
+                } else if at < MAGIC.len() + 4 {
+                    "model format version"
+                } else {
+                    "checksum does not match"
+                };
+                assert!(
+                    message.contains(expected),
+                    "byte {at} ^ {flip:#x}: {expected:?} not in {message:?}"
+                );
+            }
+        }
+        // a byte too many is an alteration too
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(refusal(&longer).contains("checksum does not match"));
+    }
+
+    #[test]
+    fn another_format_version_is_refused_by_its_number() {
+        let mut bytes = encode(&metadata(), &forest()).unwrap();
+        bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+        reseal(&mut bytes);
+        let message = refusal(&bytes);
+        assert!(message.contains("model format version 2"), "{message}");
+        assert!(
+            message.contains(&format!("reads version {FORMAT_VERSION}")),
+            "{message}"
+        );
+        assert!(message.contains("train the model again"), "{message}");
+        // version 0 too (a file of zeros after the magic)
+        bytes[8..12].copy_from_slice(&0u32.to_le_bytes());
+        reseal(&mut bytes);
+        assert!(refusal(&bytes).contains("model format version 0"));
+    }
+
+    #[test]
+    fn a_foreign_file_is_not_a_model() {
+        for foreign in [
+            &b"PK\x03\x04\x14\x00\x00\x00\x08\x00some zip archive"[..],
+            b"",
+            b"EXFORES",
+            b"exforest\x01\x00\x00\x00",
+            b"{\"model_version\": \"x\"}",
+        ] {
+            let message = refusal(foreign);
+            assert!(
+                message.contains("not a model written by `exercise train`"),
+                "{foreign:?}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_tree_that_points_outside_itself_is_refused() {
+        let cases: [(Vec<Node>, &str); 6] = [
+            // the right child past the end
+            (
+                vec![split(0, 1.0, 3), leaf(1.0), leaf(2.0)],
+                "node 0 points outside its tree",
+            ),
+            (
+                vec![split(0, 1.0, u32::MAX - 1), leaf(1.0), leaf(2.0)],
+                "node 0 points outside its tree",
+            ),
+            // the right child onto the left child, or back to itself: a loop or an overlap
+            (
+                vec![split(0, 1.0, 1), leaf(1.0), leaf(2.0)],
+                "node 0 points outside its tree",
+            ),
+            (
+                vec![leaf(0.0), split(1, 1.0, 0), leaf(1.0), leaf(2.0)],
+                "node 1 points outside its tree",
+            ),
+            // a split as the last node: its left child is missing
+            (
+                vec![split(0, 1.0, 2), leaf(1.0), split(0, 1.0, 0)],
+                "node 2 points outside its tree",
+            ),
+            // a feature the model does not have
+            (
+                vec![split(2, 1.0, 2), leaf(1.0), leaf(2.0)],
+                "node 0 tests feature 2 of 2",
+            ),
+        ];
+        for (nodes, expected) in cases {
+            let mut bad = forest();
+            bad.trees.push(Tree { nodes });
+            // encode writes what it is given, with a valid checksum: only the tree check stands between
+            // these bytes and a prediction indexing outside the tree
+            let message = refusal(&encode(&metadata(), &bad).unwrap());
+            assert!(message.contains("tree 2 is malformed"), "{message}");
+            assert!(message.contains(expected), "{expected:?} not in {message}");
+        }
+    }
+
+    #[test]
+    fn other_inconsistencies_are_refused() {
+        let refused = |forest: Forest, expected: &str| {
+            let message = refusal(&encode(&metadata(), &forest).unwrap());
+            assert!(message.contains(expected), "{expected:?} not in {message}");
+        };
+        let mut f = forest();
+        f.trees[1].nodes[0].value = f64::NAN;
+        refused(f, "node 0 holds a value that is not a finite number");
+        let mut f = forest();
+        f.trees[0].nodes[0].value = f64::INFINITY;
+        refused(f, "not a finite number");
+        let mut f = forest();
+        f.trees.push(Tree { nodes: vec![] });
+        refused(f, "it has no nodes");
+        refused(
+            Forest {
+                features: 2,
+                trees: vec![],
+            },
+            "it has no trees",
+        );
+        let mut f = forest();
+        f.features = 3;
+        refused(f, "it has 3 features but names 2");
+        // bytes after the last tree, sealed with a valid checksum
+        let mut bytes = encode(&metadata(), &forest()).unwrap();
+        let at = bytes.len() - CHECKSUM_BYTES;
+        bytes.splice(at..at, [1, 2, 3]);
+        reseal(&mut bytes);
+        assert!(refusal(&bytes).contains("3 unexpected bytes after the last tree"));
+        // a tree count far beyond the bytes: refused without allocating for it
+        let mut bytes = encode(&metadata(), &forest()).unwrap();
+        let meta_len = u64::from_le_bytes(bytes[12..20].try_into().unwrap()) as usize;
+        let trees_at = 20 + meta_len + 4;
+        bytes[trees_at..trees_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        reseal(&mut bytes);
+        assert!(refusal(&bytes).contains("the file ends early"));
+        // metadata that is not JSON
+        let mut bytes = encode(&metadata(), &forest()).unwrap();
+        bytes[20] = b'!';
+        reseal(&mut bytes);
+        assert!(refusal(&bytes).contains("metadata"));
+        // a metadata length beyond the file
+        let mut bytes = encode(&metadata(), &forest()).unwrap();
+        bytes[12..20].copy_from_slice(&u64::MAX.to_le_bytes());
+        reseal(&mut bytes);
+        assert!(!refusal(&bytes).is_empty());
+    }
+
+    #[test]
+    fn the_digest_names_the_trees_alone() {
+        let f = forest();
+        let mut other_meta = metadata();
+        other_meta.trained_at = "2030-01-01T00:00:00+00:00".into();
+        assert_eq!(forest_digest(&f), forest_digest(&forest()));
+        let mut g = forest();
+        g.trees[0].nodes[2].value = 120.000_000_1;
+        assert_ne!(forest_digest(&f), forest_digest(&g));
+        // the file differs when only the description does; the digest does not look at it
+        assert_ne!(
+            encode(&metadata(), &f).unwrap(),
+            encode(&other_meta, &f).unwrap()
+        );
     }
 }

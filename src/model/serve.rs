@@ -79,6 +79,13 @@ fn app(served: Arc<Served>) -> Router {
                 "no such route: see GET /model, GET|POST /predict, /healthz, /readyz, /metrics",
             )
         })
+        // axum's own 405 has an empty body; the Allow header is kept
+        .method_not_allowed_fallback(|| async {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed: /predict takes GET and POST, the other routes GET",
+            )
+        })
         .layer(middleware::from_fn_with_state(served.clone(), count))
         .with_state(served)
 }

@@ -4,6 +4,8 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
+pub mod model;
+
 pub struct Workspace {
     pub dir: TempDir,
 }
