@@ -102,10 +102,12 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=30))]
     pub max_depth: u32,
     /// Fewest training rows in a leaf
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    // The bounds are those of market.model_runs' columns (INTEGER, BIGINT): a larger value would be
+    // refused only when the run is recorded, after training and writing the model file.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=i32::MAX as u64))]
     pub min_samples_leaf: u64,
     /// Rows drawn (with replacement) for each tree, as scikit-learn's max_samples
-    #[arg(long, default_value_t = 500_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 500_000, value_parser = clap::value_parser!(u64).range(1..=i64::MAX as u64))]
     pub max_samples: u64,
     /// Grow every tree on all training rows once, without bootstrap sampling
     #[arg(long)]

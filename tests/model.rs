@@ -373,6 +373,35 @@ fn train_refuses_a_test_period_without_rows() {
 }
 
 #[test]
+fn train_refuses_parameters_the_run_record_cannot_hold_before_training() {
+    // min_samples_leaf is an INTEGER column, max_samples a BIGINT: beyond them the run could not be
+    // recorded, and that was found out only after training and writing the model file
+    let ws = Workspace::new();
+    ws.with_features(&stump_days());
+    for (flag, value) in [
+        ("--min-samples-leaf", "2147483648"),
+        ("--max-samples", "9223372036854775808"),
+        ("--max-samples", "0"),
+    ] {
+        let out = ws.run(&["train", "--out", "m.model", flag, value]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{flag} {value}: {}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).contains(flag), "{}", stderr(&out));
+    }
+    assert!(!ws.path("m.model").exists());
+    // the largest values are recorded as given
+    ws.trained(
+        "m.model",
+        &[&STUMP_ARGS[..], &["--max-samples", "9223372036854775807"]].concat(),
+    );
+    assert_eq!(runs(&ws, "max_samples"), vec![vec!["9223372036854775807"]]);
+}
+
+#[test]
 fn serve_without_a_trained_model_says_to_train() {
     let ws = Workspace::new();
     ws.with_features(&stump_days());
