@@ -113,24 +113,26 @@ pub fn train(wh: &Warehouse, options: &Options) -> Result<Trained> {
         Some(date) => days_of(date),
         None => first + ((last - first) as f64 * 0.8).ceil() as i32,
     };
+    // The split is checked before any tree grows (the random split's model comes first).
+    let test_rows = rows.day.iter().filter(|d| **d >= test_from).count();
+    if test_rows == 0 || test_rows == rows.len() {
+        bail!(
+            "the split at {} leaves {} training and {} test rows: choose a --test-from between {} and {}",
+            date_of(test_from),
+            rows.len() - test_rows,
+            test_rows,
+            date_of(first + 1),
+            date_of(last)
+        );
+    }
     let random = if options.random_split {
-        Some(random_split_metrics(&rows, options, &mut log)?)
+        random_split_metrics(&rows, options, &mut log)?
     } else {
         None
     };
     let (train, test) = rows.split(|i| rows.day[i] >= test_from);
     let rows_available = rows.len() as u64;
     drop(rows);
-    if train.len() == 0 || test.len() == 0 {
-        bail!(
-            "the split at {} leaves {} training and {} test rows: choose a --test-from between {} and {}",
-            date_of(test_from),
-            train.len(),
-            test.len(),
-            date_of(first + 1),
-            date_of(last)
-        );
-    }
     log.say(format!(
         "split by date: {} training rows before {}, {} test rows from it to {}",
         train.len(),
@@ -151,8 +153,11 @@ pub fn train(wh: &Warehouse, options: &Options) -> Result<Trained> {
             "does NOT beat"
         }
     ));
+    // The run's id is taken now, so that the version and the file name are unique even for two runs
+    // of the same trees in the same second.
+    let model_run_id: i64 = wh.scalar("SELECT nextval('market.model_run_ids')")?;
     let model_version = format!(
-        "{}-{:08x}",
+        "{}-r{model_run_id}-{:08x}",
         trained_at.format("%Y%m%dT%H%M%SZ"),
         file::forest_digest(&forest) as u32
     );
@@ -194,7 +199,16 @@ pub fn train(wh: &Warehouse, options: &Options) -> Result<Trained> {
     ));
     let seconds = started.elapsed().as_secs_f64();
     let peak = peak_memory_bytes();
-    let model_run_id = record(wh, &metadata, &forest, &path, &bytes, seconds, peak)?;
+    record(
+        wh,
+        model_run_id,
+        &metadata,
+        &forest,
+        &path,
+        &bytes,
+        seconds,
+        peak,
+    )?;
     log.say(format!(
         "recorded as model run {model_run_id} in market.model_runs"
     ));
@@ -236,7 +250,7 @@ fn grow(train: &Rows, params: &Params, what: &str, log: &mut Log) -> Result<Fore
 
 /// The work sample's evaluation: a random fifth of the rows held out, whatever their date. It flatters
 /// the model: a test row's 30-day window overlaps its neighbours' windows in the training rows.
-fn random_split_metrics(rows: &Rows, options: &Options, log: &mut Log) -> Result<Metrics> {
+fn random_split_metrics(rows: &Rows, options: &Options, log: &mut Log) -> Result<Option<Metrics>> {
     let seed = options.params.seed;
     let (train, test) = rows.split(|i| is_random_test_row(seed, i));
     log.say(format!(
@@ -244,13 +258,17 @@ fn random_split_metrics(rows: &Rows, options: &Options, log: &mut Log) -> Result
         train.len(),
         test.len()
     ));
+    if train.len() == 0 || test.len() == 0 {
+        log.say("random split: skipped, one side is empty (too few rows)");
+        return Ok(None);
+    }
     let forest = grow(&train, &options.params, "random split", log)?;
     let metrics = Metrics::of(&test.y, &predict_all(&forest, &test));
     log.say(format!(
         "random split: test MAE {:.0}, R² {:.4}",
         metrics.mae, metrics.r2
     ));
-    Ok(metrics)
+    Ok(Some(metrics))
 }
 
 /// One row in five, chosen by a hash of the row's position and the seed (no shuffle to hold in memory).
@@ -410,17 +428,20 @@ fn model_path(wh: &Warehouse, options: &Options, version: &str) -> Result<PathBu
     Ok(dir.join(path.file_name().context("the model path names no file")?))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn record(
     wh: &Warehouse,
+    model_run_id: i64,
     m: &Metadata,
     forest: &Forest,
     path: &Path,
     bytes: &[u8],
     seconds: f64,
     peak: Option<u64>,
-) -> Result<i64> {
+) -> Result<()> {
     let trained_at: DateTime<Utc> = m.trained_at.parse()?;
     let row = serde_json::json!({
+        "model_run_id": model_run_id,
         "trained_at": trained_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
         "model_version": m.model_version,
         "model_path": path.display().to_string(),
@@ -453,8 +474,9 @@ fn record(
     });
     let sql = sqlfiles::get("models/record_run.sql")?;
     wh.conn
-        .query_row(sql, [row.to_string()], |r| r.get(0))
-        .context("recording the training run in market.model_runs")
+        .execute(sql, [row.to_string()])
+        .context("recording the training run in market.model_runs")?;
+    Ok(())
 }
 
 pub fn gigabytes(bytes: Option<u64>) -> String {
