@@ -271,6 +271,7 @@ impl<'a> Load<'a> {
             load.started_us
         ))?;
         wh.execute_file("ingest/staging.sql")?;
+        wh.execute_file("ingest/shared.sql")?;
         Ok(load)
     }
 

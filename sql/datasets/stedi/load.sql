@@ -73,11 +73,7 @@ FROM stedi_parsed
 SELECT file_id, line_no, source, reject_reason, v, CASE WHEN reject_reason IS NOT NULL THEN raw END AS raw
 FROM judged;
 
-INSERT INTO stedi_landing.rejected
-SELECT t.file_id, f.path, t.line_no, t.raw, t.reject_reason, now()::TIMESTAMP
-FROM stedi_typed t
-JOIN staged_files f USING (file_id)
-WHERE t.reject_reason IS NOT NULL;
+INSERT INTO stedi_landing.rejected SELECT * FROM rejected_rows('stedi_typed');
 
 -- Each source: typed rows, first occurrence of each distinct record kept, and only if not landed before.
 CREATE OR REPLACE TEMP TABLE stedi_customer_new AS

@@ -101,14 +101,14 @@ LEFT JOIN existing e USING (Symbol, Date)
 LEFT JOIN staged_files kept ON kept.file_id = r.first_file
 WHERE e.values_loaded IS NOT NULL OR r.nth > 1;
 
-INSERT INTO market.prices_rejected
-SELECT t.file_id, f.path, t.line_no, t.raw, t.reject_reason, now()::TIMESTAMP
-FROM (SELECT file_id, line_no, raw, reject_reason FROM judged_prices WHERE reject_reason IS NOT NULL
-      UNION ALL
-      SELECT r.file_id, r.line_no, j.raw, r.reject_reason
-      FROM repeated_prices r JOIN judged_prices j USING (file_id, line_no)
-      WHERE r.reject_reason IS NOT NULL) t
-JOIN staged_files f USING (file_id);
+CREATE OR REPLACE TEMP VIEW rejected_prices AS
+SELECT file_id, line_no, raw, reject_reason FROM judged_prices WHERE reject_reason IS NOT NULL
+UNION ALL
+SELECT r.file_id, r.line_no, j.raw, r.reject_reason
+FROM repeated_prices r JOIN judged_prices j USING (file_id, line_no)
+WHERE r.reject_reason IS NOT NULL;
+
+INSERT INTO market.prices_rejected SELECT * FROM rejected_rows('rejected_prices');
 
 INSERT INTO market.prices
 SELECT t.Symbol, m."Security Name", t.Date, t.Open, t.High, t.Low, t.Close, t."Adj Close",

@@ -87,11 +87,7 @@ UNION
 SELECT file_id, line_no FROM typed_votes
 WHERE reject_reason IS NULL AND Id IN (SELECT Id FROM blog_analysis.votes);
 
-INSERT INTO blog_analysis.votes_rejected
-SELECT t.file_id, f.path, t.line_no, t.raw, t.reject_reason, now()::TIMESTAMP
-FROM typed_votes t
-JOIN staged_files f USING (file_id)
-WHERE t.reject_reason IS NOT NULL;
+INSERT INTO blog_analysis.votes_rejected SELECT * FROM rejected_rows('typed_votes');
 
 INSERT INTO blog_analysis.votes (Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, source_file_id)
 SELECT t.Id, t.PostId, t.VoteTypeId, t.CreationDate, t.UserId, t.BountyAmount, t.file_id
