@@ -46,6 +46,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Write a warehouse table or view as Parquet (hive-partitioned with --partition-by)
     Export(ExportArgs),
+    /// Publish every fact table and mart as a hive-partitioned Parquet lake with a manifest (incremental)
+    Publish(PublishArgs),
     /// Row counts of every STEDI table in the landing, trusted and curated zones
     Stedi(FormatArgs),
     /// Robot telemetry: one line per run with its statistics (telemetry.run_statistics)
@@ -91,6 +93,13 @@ pub enum CheckFormat {
     Json,
     /// JUnit XML for CI systems
     Junit,
+}
+
+#[derive(Args, Debug)]
+pub struct PublishArgs {
+    /// The lake's folder (created when missing; a later publish rewrites only what changed)
+    #[arg(long)]
+    pub to: PathBuf,
 }
 
 #[derive(Args, Debug)]

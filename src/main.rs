@@ -9,6 +9,7 @@ mod fetch;
 mod forest;
 mod generate;
 mod ingest;
+mod lake;
 mod model;
 mod output;
 mod par;

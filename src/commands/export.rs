@@ -1,5 +1,5 @@
 //! `export`: a table or view of the warehouse as Parquet, whole or partitioned.
-use crate::cli::ExportArgs;
+use crate::cli::{ExportArgs, PublishArgs};
 use crate::duck::quote_ident;
 use crate::duck::warehouse::{Access, Warehouse};
 use anyhow::{bail, Context, Result};
@@ -53,6 +53,26 @@ pub fn export(db: &Path, args: &ExportArgs) -> Result<ExitCode> {
         "exported {rows} rows of {} to {}",
         args.table,
         target.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn publish(db: &Path, args: &PublishArgs) -> Result<ExitCode> {
+    let wh = Warehouse::open_reader(db, Access::Read)?;
+    let outcomes = crate::lake::publish(&wh, &args.to)?;
+    for o in &outcomes {
+        println!(
+            "{:<42} {:>12} rows  {:>5} partitions  {:>5} rewritten  {:>3} removed",
+            o.relation, o.rows, o.partitions, o.rewritten, o.removed
+        );
+    }
+    let rewritten: usize = outcomes.iter().map(|o| o.rewritten).sum();
+    println!(
+        "published {} relations to {} ({} partitions rewritten; manifest {}/_manifest.json)",
+        outcomes.len(),
+        args.to.display(),
+        rewritten,
+        args.to.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -33,6 +33,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         .map(|_| ExitCode::SUCCESS),
         Command::Generate(args) => generate::generate(args.what),
         Command::Export(args) => export::export(db, &args),
+        Command::Publish(args) => export::publish(db, &args),
         Command::Stedi(args) => read::report(db, "reports/stedi_zones.sql", args.format.into()),
         Command::Runs(args) => read::report(db, "reports/telemetry_runs.sql", args.format.into()),
         Command::Run(args) => {
