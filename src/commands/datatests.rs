@@ -11,13 +11,17 @@ use std::process::ExitCode;
 pub fn check(db: &Path, args: &CheckDataArgs) -> Result<ExitCode> {
     let mut all = datatests::declared()?;
     if let Some(dir) = &args.tests {
-        all.extend(datatests::declared_in(dir)?);
-    }
-    if let Some(t) = all
-        .iter()
-        .find(|t| crate::datasets::by_name(&t.dataset).is_none())
-    {
-        bail!("{}: no dataset {} (see --help)", t.id, t.dataset);
+        let own = datatests::declared_in(dir)?;
+        // A test's results are kept by its id: two tests of one id would mix their histories.
+        if let Some(t) = own.iter().find(|t| all.iter().any(|s| s.id == t.id)) {
+            bail!(
+                "{}/{}.toml: a shipped test (sql/tests/) is already named {}; name this one otherwise",
+                dir.display(),
+                t.relation.replacen('.', "/", 1),
+                t.id
+            );
+        }
+        all.extend(own);
     }
     let tests = datatests::select(all, args.dataset.as_deref(), args.select.as_deref());
     if tests.is_empty() {

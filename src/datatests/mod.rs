@@ -159,7 +159,7 @@ pub fn declared() -> Result<Vec<Test>> {
         .filter(|(path, _)| path.ends_with(".toml"))
         .map(|(path, text)| (path.to_string(), text.to_string()))
         .collect();
-    parse_all(&files, "sql/")
+    parse_all(&files, "sql/tests/")
 }
 
 /// The tests of a folder laid out as sql/tests/ is (`<schema>/<relation>.toml`), for a project's own
@@ -186,21 +186,31 @@ pub fn declared_in(dir: &std::path::Path) -> Result<Vec<Test>> {
             dir.display()
         );
     }
-    parse_all(&files, &format!("{}/../", dir.display()))
+    parse_all(&files, &format!("{}/", dir.display()))
 }
 
-/// Each file's tests; `shown` is what a path is prefixed with in errors.
-fn parse_all(files: &[(String, String)], shown: &str) -> Result<Vec<Test>> {
+/// Each file's tests (`files` are `tests/<schema>/<relation>.toml`); `folder` is the folder shown for
+/// `tests/` in errors, so that an error names the file as it is on disk.
+fn parse_all(files: &[(String, String)], folder: &str) -> Result<Vec<Test>> {
     let mut tests = Vec::new();
     for (path, text) in files {
         let path = path.as_str();
-        let relation = relation_of(path).with_context(|| format!("{shown}{path}"))?;
-        let file: TestFile = toml::from_str(text).with_context(|| format!("{shown}{path}"))?;
+        let shown = format!("{folder}{}", path.strip_prefix("tests/").unwrap_or(path));
+        let relation = relation_of(path).with_context(|| shown.clone())?;
+        let file: TestFile = toml::from_str(text).with_context(|| shown.clone())?;
+        if crate::datasets::by_name(&file.dataset).is_none() {
+            let known: Vec<&str> = crate::datasets::ALL.iter().map(|d| d.name).collect();
+            bail!(
+                "{shown}: no dataset {} (one of: {})",
+                file.dataset,
+                known.join(", ")
+            );
+        }
         for (i, declared) in file.tests.into_iter().enumerate() {
             let test = compile(&relation, &file.dataset, declared)
-                .with_context(|| format!("{shown}{path}: test {}", i + 1))?;
+                .with_context(|| format!("{shown}: test {}", i + 1))?;
             if tests.iter().any(|t: &Test| t.id == test.id) {
-                bail!("{shown}{path}: two tests named {}", test.id);
+                bail!("{shown}: two tests named {}", test.id);
             }
             tests.push(test);
         }
@@ -493,11 +503,12 @@ fn judge_row_count(
 ) -> Result<Measured> {
     let count: i64 = wh.scalar(&test.failing_rows_sql)?;
     let count = count as u64;
+    // The count the last run saw, of a warehouse that was: a rolled-back load's count never was.
     let previous: Option<i64> = wh
         .conn
         .query_row(
             "SELECT observed FROM meta.test_results WHERE test = ? AND observed IS NOT NULL
-             ORDER BY checked_at DESC LIMIT 1",
+             AND NOT rolled_back ORDER BY checked_at DESC LIMIT 1",
             [&test.id],
             |r| r.get(0),
         )
