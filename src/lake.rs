@@ -421,3 +421,32 @@ fn swap_link(link: &Path, target: &str) -> Result<()> {
     }
     std::fs::rename(&fresh, link).with_context(|| format!("cannot replace {}", link.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::duck::sqlfiles;
+
+    /// Every view of sql/views/ has a Spark port (sql/spark/<schema>/<name>.sql) or a reason in
+    /// sql/spark/not_ported.toml; .ci/spark then proves each port equal to DuckDB.
+    #[test]
+    fn every_view_has_a_spark_port_or_a_reason() {
+        let not_ported: toml::Table =
+            toml::from_str(sqlfiles::get("spark/not_ported.toml").unwrap()).unwrap();
+        let views = sqlfiles::views_in_order().unwrap();
+        for view in views.iter().filter_map(|(path, _)| sqlfiles::view_of(path)) {
+            let (schema, name) = view.split_once('.').unwrap();
+            let ported = sqlfiles::get(&format!("spark/{schema}/{name}.sql")).is_ok();
+            assert!(
+                ported || not_ported.contains_key(&view),
+                "{view}: no sql/spark/{schema}/{name}.sql and no reason in sql/spark/not_ported.toml"
+            );
+        }
+        for view in not_ported.keys() {
+            let (schema, name) = view.split_once('.').unwrap();
+            assert!(
+                sqlfiles::get(&format!("views/{schema}/{name}.sql")).is_ok(),
+                "not_ported.toml names {view}, which is not a view"
+            );
+        }
+    }
+}
