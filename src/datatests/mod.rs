@@ -258,7 +258,15 @@ fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
         kinds.push((
             "unique",
             format!("unique_{}", columns.join("_")),
-            format!("SELECT {cols}, count(*) AS occurrences FROM {rel} GROUP BY ALL HAVING count(*) > 1"),
+            // As dbt's unique: rows with a NULL key are not duplicates of each other (not_null tests those).
+            format!(
+                "SELECT {cols}, count(*) AS occurrences FROM {rel} WHERE {} GROUP BY ALL HAVING count(*) > 1",
+                columns
+                    .iter()
+                    .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            ),
         ));
     }
     if let Some(columns) = &d.not_null {
@@ -274,6 +282,9 @@ fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
         ));
     }
     if let Some(a) = &d.accepted_values {
+        if a.values.is_empty() {
+            bail!("accepted_values needs at least one value");
+        }
         let values = a.values.iter().map(literal).collect::<Result<Vec<_>>>()?;
         let col = quote_ident(&a.column);
         kinds.push((
