@@ -1,6 +1,7 @@
 //! The exercise reviewer's checks: `check-ingestion` (which loads, so it writes) and `check-outliers`.
 use crate::cli::CheckArgs;
 use crate::datasets;
+use crate::datatests;
 use crate::duck::warehouse::{Access, Warehouse};
 use crate::ingest::{self, Report};
 use anyhow::{Context, Result};
@@ -82,22 +83,49 @@ pub fn check_ingestion(db: &Path, args: &CheckArgs) -> Result<ExitCode> {
     })
 }
 
+/// The reviewer's outlier checks: the data tests `blog_analysis.outlier_weeks.reviewer_*`
+/// (sql/tests/blog_analysis/outlier_weeks.toml), printed as the reviewer reads them, and the order of the
+/// view's rows (an order is not a property of the data, so not a data test).
 pub fn check_outliers(db: &Path) -> Result<ExitCode> {
     let wh = Warehouse::open_reader(db, Access::Read)?;
-    let exists: i64 = wh.scalar(
-        "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'blog_analysis' AND view_name = 'outlier_weeks'",
-    )?;
-    let mut ok = check(exists == 1, "view blog_analysis.outlier_weeks exists");
-    let columns: String = wh.scalar(
-        "SELECT string_agg(column_name, ',' ORDER BY column_index) FROM duckdb_columns()
-         WHERE schema_name = 'blog_analysis' AND table_name = 'outlier_weeks'",
-    )?;
-    ok &= check(
-        columns == "Year,WeekNumber,VoteCount",
-        &format!("its columns are Year, WeekNumber, VoteCount (found {columns})"),
+    let tests = datatests::select(
+        datatests::declared()?,
+        None,
+        Some("blog_analysis.outlier_weeks.reviewer_*"),
     );
-    let rows: i64 = wh.scalar("SELECT count(*) FROM blog_analysis.outlier_weeks")?;
-    ok &= check(rows > 0, &format!("it has rows ({rows})"));
+    let outcomes = datatests::run(&wh, &tests);
+    let outcome = |name: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.test.name == name)
+            .with_context(|| format!("no data test blog_analysis.outlier_weeks.{name}"))
+    };
+    let passed = |o: &datatests::Outcome| o.status == datatests::Status::Pass;
+    let exists = outcome("reviewer_view_exists")?;
+    let mut ok = check(passed(exists), "view blog_analysis.outlier_weeks exists");
+    let columns = outcome("reviewer_columns")?;
+    let found = columns
+        .samples
+        .first()
+        .map(|s| {
+            s.trim_start_matches("{'found': ")
+                .trim_end_matches('}')
+                .trim_matches('\'')
+                .to_string()
+        })
+        .unwrap_or_else(|| "Year,WeekNumber,VoteCount".into());
+    ok &= check(
+        passed(columns),
+        &format!("its columns are Year, WeekNumber, VoteCount (found {found})"),
+    );
+    let rows = outcome("reviewer_has_rows")?;
+    ok &= check(
+        passed(rows),
+        &format!("it has rows ({})", rows.observed.unwrap_or(0)),
+    );
+    if !passed(exists) {
+        return Ok(ExitCode::FAILURE);
+    }
     let mut stmt = wh
         .conn
         .prepare("SELECT Year, WeekNumber FROM blog_analysis.outlier_weeks")?;

@@ -31,6 +31,9 @@ pub fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
         Vec::new()
     } else {
         datatests::select(datatests::declared()?, Some(spec.name), None)
+            .into_iter()
+            .filter(|t| t.on_load)
+            .collect()
     };
     let outcomes = std::sync::Mutex::new(Vec::new());
     let run_tests = |wh: &Warehouse| -> Result<Option<String>> {

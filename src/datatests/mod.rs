@@ -31,6 +31,8 @@ struct Declared {
     max_failing: Option<u64>,
     /// Pass while at most this share of the relation's rows fail, in percent.
     max_failing_percent: Option<f64>,
+    /// Run inside every load of the dataset (default); false: only by `exercise check`.
+    on_load: Option<bool>,
     unique: Option<Vec<String>>,
     not_null: Option<Vec<String>>,
     accepted_values: Option<AcceptedValues>,
@@ -111,6 +113,10 @@ pub struct Test {
     failing_rows_sql: String,
     /// row_count: the bounds, judged in Rust against the count and the previous one.
     row_count: Option<(Option<u64>, Option<u64>, Option<f64>)>,
+    /// unique: the key, which a PRIMARY KEY or UNIQUE constraint may already enforce.
+    unique_key: Option<Vec<String>>,
+    /// Whether `ingest-data` runs it inside its loads.
+    pub on_load: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,6 +399,8 @@ fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
         max_failing_percent: d.max_failing_percent,
         failing_rows_sql,
         row_count,
+        unique_key: d.unique.clone(),
+        on_load: d.on_load.unwrap_or(true),
     })
 }
 
@@ -437,9 +445,15 @@ pub fn run(wh: &Warehouse, tests: &[Test]) -> Vec<Outcome> {
 
 fn run_one(wh: &Warehouse, test: &Test) -> Outcome {
     let started = Instant::now();
-    let measured = match test.row_count {
-        Some(bounds) => judge_row_count(wh, test, bounds),
-        None => failing_rows(wh, test),
+    let measured = match (test.row_count, &test.unique_key) {
+        (Some(bounds), _) => judge_row_count(wh, test, bounds),
+        (None, Some(key)) if enforced_by_constraint(wh, &test.relation, key) => Ok(Measured {
+            failing: 0,
+            observed: None,
+            samples: Vec::new(),
+            note: "; enforced by the table's key constraint".into(),
+        }),
+        _ => failing_rows(wh, test),
     };
     let (status, failing, observed, samples, message) = match measured {
         Ok(m) => {
@@ -480,6 +494,41 @@ fn run_one(wh: &Warehouse, test: &Test) -> Outcome {
         message,
         seconds: started.elapsed().as_secs_f64(),
     }
+}
+
+/// Does a PRIMARY KEY or UNIQUE constraint of the table hold exactly this key? Then DuckDB refuses any
+/// duplicate on write, and the test need not scan the table.
+fn enforced_by_constraint(wh: &Warehouse, relation: &str, key: &[String]) -> bool {
+    let Some((schema, table)) = relation.split_once('.') else {
+        return false;
+    };
+    let mut sorted = key.to_vec();
+    sorted.sort();
+    let Ok(mut stmt) = wh.conn.prepare(
+        "SELECT list_sort(constraint_column_names) FROM duckdb_constraints()
+         WHERE schema_name = ? AND table_name = ? AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')",
+    ) else {
+        return false;
+    };
+    let Ok(rows) = stmt.query_map([schema, table], |r| {
+        let list: duckdb::types::Value = r.get(0)?;
+        Ok(list)
+    }) else {
+        return false;
+    };
+    rows.flatten().any(|list| match list {
+        duckdb::types::Value::List(items) => {
+            let names: Vec<String> = items
+                .into_iter()
+                .filter_map(|v| match v {
+                    duckdb::types::Value::Text(s) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            names == sorted
+        }
+        _ => false,
+    })
 }
 
 struct Measured {
