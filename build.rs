@@ -19,13 +19,18 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {
 }
 
 fn main() {
-    let root = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("manifest dir")).join("sql");
-    println!("cargo:rerun-if-changed=sql");
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("manifest dir");
+    let root = Path::new(&manifest_dir).join("sql");
+    // Checkouts sharing one target folder share this script's output: paths are absolute, so that a
+    // build of another checkout (whose files are gone or differ) runs the script again, and the crate
+    // refuses to compile with a list made for another checkout (src/duck/sqlfiles.rs).
+    println!("cargo:rerun-if-changed={}", root.display());
+    println!("cargo:rustc-env=EXERCISE_SQL_LIST_FOR={manifest_dir}");
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
     let mut code = String::from("pub static SQL_FILES: &[(&str, &str)] = &[\n");
     for rel in &files {
-        println!("cargo:rerun-if-changed=sql/{rel}");
+        println!("cargo:rerun-if-changed={}", root.join(rel).display());
         // The checkout's own folder, resolved when the crate compiles (not a path frozen into this output,
         // which a build of another checkout sharing the target folder could otherwise reuse).
         code.push_str(&format!(

@@ -3,6 +3,28 @@ use anyhow::{bail, Context, Result};
 
 include!(concat!(env!("OUT_DIR"), "/sql_files.rs"));
 
+/// The embedded list of files was made by build.rs for this checkout: with checkouts sharing one target
+/// folder, a stale list (another checkout's files) would be a binary missing or mixing SQL files.
+const _: () = assert!(
+    same_str(env!("EXERCISE_SQL_LIST_FOR"), env!("CARGO_MANIFEST_DIR")),
+    "the embedded SQL file list was made for another checkout sharing this target folder: `touch build.rs` and build again"
+);
+
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// The text of one embedded file, by its path under `sql/`.
 pub fn get(path: &str) -> Result<&'static str> {
     SQL_FILES
