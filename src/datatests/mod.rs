@@ -540,18 +540,26 @@ struct Measured {
 
 /// One pass over the failing rows: their count and the first three, as text.
 fn failing_rows(wh: &Warehouse, test: &Test) -> Result<Measured> {
-    let sql = format!(
-        "SELECT count(*) OVER () AS failing, CAST(f AS VARCHAR) AS row FROM ({}) f LIMIT 3",
+    // Counted first, so that DuckDB reads only the columns the test needs (the failing rows' text would
+    // read them all); the first three rows are fetched only when some fail.
+    let failing: i64 = wh.scalar(&format!(
+        "SELECT count(*) FROM ({}) f",
         test.failing_rows_sql
-    );
-    let mut stmt = wh.conn.prepare(&sql)?;
-    let rows: Vec<(i64, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    ))?;
+    let samples = if failing > 0 {
+        let mut stmt = wh.conn.prepare(&format!(
+            "SELECT CAST(f AS VARCHAR) FROM ({}) f LIMIT 3",
+            test.failing_rows_sql
+        ))?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
     Ok(Measured {
-        failing: rows.first().map_or(0, |r| r.0 as u64),
+        failing: failing as u64,
         observed: None,
-        samples: rows.into_iter().map(|r| r.1).collect(),
+        samples,
         note: String::new(),
     })
 }
