@@ -20,9 +20,11 @@ run() { # dataset data...
   local a b; a=$(median "${without[@]}"); b=$(median "${with[@]}")
   echo "    median without $a s, with $b s: added $(echo "$b - $a" | bc) s ($(echo "scale=1; 100 * ($b - $a) / $a" | bc)%)"
 }
-[ -f "$OUT/votes-10000000.jsonl" ] && run votes "$OUT/votes-10000000.jsonl"
-[ -d "$OUT/stocks-8000-28000000" ] && run stocks "$OUT/stocks-8000-28000000"
-[ -d "$OUT/sensor-logs-43201" ] && run sensor-logs "$OUT/sensor-logs-43201"
-[ -d "$OUT/stedi-100000-10000000-3000000" ] && run stedi "$OUT/stedi-100000-10000000-3000000"
-[ -d "$OUT/telemetry-20200000" ] && run telemetry "$OUT/telemetry-20200000"
+# ONLY="stedi telemetry" limits the run to those datasets.
+want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+want votes && [ -f "$OUT/votes-10000000.jsonl" ] && run votes "$OUT/votes-10000000.jsonl"
+want stocks && [ -d "$OUT/stocks-8000-28000000" ] && run stocks "$OUT/stocks-8000-28000000"
+want sensor-logs && [ -d "$OUT/sensor-logs-43201" ] && run sensor-logs "$OUT/sensor-logs-43201"
+want stedi && [ -d "$OUT/stedi-100000-10000000-3000000" ] && run stedi "$OUT/stedi-100000-10000000-3000000"
+want telemetry && [ -d "$OUT/telemetry-20200000" ] && run telemetry "$OUT/telemetry-20200000"
 rm -f "$OUT/dt.db" "$OUT/dt.db.wal"
