@@ -71,7 +71,8 @@ pub struct CheckDataArgs {
     /// Only the tests of this dataset
     #[arg(long, value_parser = dataset_names())]
     pub dataset: Option<String>,
-    /// Only tests whose id (schema.relation.test) contains this text; '*' matches any characters
+    /// Only tests whose id (schema.relation.test) contains this text; with '*' (any characters), the whole
+    /// id must match the pattern (e.g. 'market.*' or '*unique*')
     #[arg(long)]
     pub select: Option<String>,
     /// Output format

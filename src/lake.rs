@@ -97,13 +97,16 @@ pub fn publish(wh: &Warehouse, lake: &Path) -> Result<Vec<Outcome>> {
     let lake = lake
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", lake.display()))?;
+    let _lock = Lock::take(&lake)?;
     let previous = read_manifest(&lake)?;
+    // The manifest is rewritten after each relation: if a later one fails, it still describes exactly
+    // what every link points to (the new version of the relations done, the old of the others).
     let mut manifest = Manifest {
         format: 1,
         published_at: chrono::Utc::now().to_rfc3339(),
         warehouse: wh.path.display().to_string(),
         ledger: ledger(wh)?,
-        relations: BTreeMap::new(),
+        relations: previous.relations.clone(),
     };
     let mut outcomes = Vec::new();
     for decl in &declared.relation {
@@ -111,10 +114,37 @@ pub fn publish(wh: &Warehouse, lake: &Path) -> Result<Vec<Outcome>> {
         let (published, outcome) = publish_relation(wh, &lake, decl, before)
             .with_context(|| format!("publishing {}", decl.name))?;
         manifest.relations.insert(decl.name.clone(), published);
+        write_manifest(&lake, &manifest)?;
         outcomes.push(outcome);
     }
-    write_manifest(&lake, &manifest)?;
     Ok(outcomes)
+}
+
+/// One publish at a time per lake: `DIR/.publish.lock`, created exclusively, removed when done.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn take(lake: &Path) -> Result<Lock> {
+        let path = lake.join(".publish.lock");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| {
+                format!(
+                    "another publish to {} is running (or one was killed: then remove {})",
+                    lake.display(),
+                    path.display()
+                )
+            })?;
+        Ok(Lock(path))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 fn read_manifest(lake: &Path) -> Result<Manifest> {
@@ -123,7 +153,10 @@ fn read_manifest(lake: &Path) -> Result<Manifest> {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is not a lake manifest of this tool", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if std::fs::read_dir(lake)?.next().is_some() {
+            let foreign = std::fs::read_dir(lake)?
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name() != ".publish.lock");
+            if foreign {
                 bail!(
                     "{} is not empty and has no {MANIFEST}: publish into an empty folder or an earlier lake",
                     lake.display()
@@ -237,14 +270,14 @@ fn publish_relation(
     // Fingerprints: the rows' hashes summed per partition (the order of rows does not matter).
     let mut stmt = wh.conn.prepare(&format!(
         "SELECT CAST({part_expr} AS VARCHAR) AS part, count(*), CAST(sum(hash(t)) AS VARCHAR)
-         FROM {source} t GROUP BY ALL ORDER BY part"
+         FROM {source} t GROUP BY part ORDER BY part"
     ))?;
     let partitions: Vec<Partition> = stmt
         .query_map([], |r| {
             Ok(Partition {
                 value: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                 rows: r.get(1)?,
-                fingerprint: r.get(2)?,
+                fingerprint: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -296,7 +329,11 @@ fn publish_relation(
     if same_schema && changed.is_empty() && removed == 0 && link.exists() {
         return Ok((published, outcome(0)));
     }
-    let version = before.map_or(1, |b| b.version + 1);
+    // The next version is above any folder on disk (a failed publish may have left one, even linked).
+    let version = before
+        .map_or(0, |b| b.version)
+        .max(highest_version(&dir, table)?)
+        + 1;
     published.version = version;
     let new_dir = dir.join(format!("{table}@v{version}"));
     if new_dir.exists() {
@@ -319,15 +356,33 @@ fn publish_relation(
         }
     }
     swap_link(&link, &format!("{table}@v{version}"))?;
-    // Keep the version just replaced for readers still listing it; remove the ones before.
-    for old in 1..version.saturating_sub(1) {
-        let stale = dir.join(format!("{table}@v{old}"));
-        if stale.exists() {
+    // Keep the version just replaced for readers still listing it; remove the ones before it.
+    let replaced = before.map(|b| b.version);
+    for old in versions(&dir, table)? {
+        if old != version && Some(old) != replaced {
+            let stale = dir.join(format!("{table}@v{old}"));
             std::fs::remove_dir_all(&stale)
                 .with_context(|| format!("cannot remove {}", stale.display()))?;
         }
     }
     Ok((published, outcome(rewrite.len())))
+}
+
+/// The version folders of a relation on disk (`<table>@v<N>`).
+fn versions(dir: &Path, table: &str) -> Result<Vec<u64>> {
+    let prefix = format!("{table}@v");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let name = entry?.file_name().to_string_lossy().to_string();
+        if let Some(n) = name.strip_prefix(&prefix).and_then(|v| v.parse().ok()) {
+            found.push(n);
+        }
+    }
+    Ok(found)
+}
+
+fn highest_version(dir: &Path, table: &str) -> Result<u64> {
+    Ok(versions(dir, table)?.into_iter().max().unwrap_or(0))
 }
 
 fn partition_folder(decl: &RelationDecl, p: &Partition) -> PathBuf {
@@ -345,10 +400,18 @@ fn write_partitions(
     new_dir: &Path,
     rewrite: &[&Partition],
 ) -> Result<()> {
-    if rewrite.is_empty() {
-        return Ok(());
-    }
     let list = select_list(cols);
+    if rewrite.is_empty() {
+        if has_rows(wh, source)? {
+            return Ok(());
+        }
+        // An empty relation: one file with its columns and no rows, so that readers know its schema.
+        let file = new_dir.join("data.parquet");
+        return wh.execute(&format!(
+            "COPY (SELECT {list} FROM {source} LIMIT 0) TO {} (FORMAT parquet)",
+            sql_string(&file.to_string_lossy())
+        ));
+    }
     match &decl.partition {
         None => {
             let file = new_dir.join("data.parquet");
@@ -378,6 +441,10 @@ fn write_partitions(
             ))
         }
     }
+}
+
+fn has_rows(wh: &Warehouse, source: &str) -> Result<bool> {
+    wh.scalar::<bool>(&format!("SELECT EXISTS (SELECT 1 FROM {source})"))
 }
 
 /// Hard-links an unchanged partition's files from the previous version into the new one.

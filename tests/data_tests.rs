@@ -1035,3 +1035,21 @@ fn a_selection_matching_no_test_is_an_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_test_ending_in_a_comment_runs() {
+    let ws = warehouse("INSERT INTO qa.items (id) VALUES (1)");
+    declare(
+        &ws,
+        "items",
+        "[[tests]]\nname = \"no_negative_ids\"\nsql = \"SELECT * FROM qa.items WHERE id < 0 -- ids count from 0\"\n\
+         [[tests]]\nname = \"positive\"\nexpression_is_true = \"id >= 0 -- or the key is broken\"",
+    );
+    let run = check_qa(&ws);
+    assert_eq!(
+        run.outcome("qa.items.no_negative_ids"),
+        ("pass", Some(0)),
+        "{run}"
+    );
+    assert_eq!(run.outcome("qa.items.positive"), ("pass", Some(0)), "{run}");
+}

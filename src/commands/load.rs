@@ -37,10 +37,10 @@ pub fn ingest_data(db: &Path, args: &IngestArgs) -> Result<ExitCode> {
     };
     let outcomes = std::sync::Mutex::new(Vec::new());
     let run_tests = |wh: &Warehouse| -> Result<Option<String>> {
-        let results = datatests::run(wh, &tests);
+        let results = datatests::run_in_load(wh, &tests);
         let blocking: Vec<String> = results
             .iter()
-            .filter(|o| o.is_blocking())
+            .filter(|o| o.is_blocking() || o.status == datatests::Status::Error)
             .map(|o| o.test.id.clone())
             .collect();
         if let Ok(mut kept) = outcomes.lock() {

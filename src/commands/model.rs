@@ -31,14 +31,17 @@ pub fn train(db: &Path, args: &TrainArgs) -> Result<ExitCode> {
 fn print_report(t: &train::Trained) {
     let m = &t.metadata;
     let data = &m.training_data;
+    let per_tree = if m.params.bootstrap {
+        format!(
+            "{} rows drawn per tree",
+            m.params.max_samples.min(data.train_rows as usize)
+        )
+    } else {
+        "every training row in every tree".to_string()
+    };
     println!(
-        "model run {}: {} ({} trees, depth <= {}, {} rows per tree), lag {} days",
-        t.model_run_id,
-        m.model_version,
-        m.params.trees,
-        m.params.max_depth,
-        m.params.max_samples,
-        m.lag_days
+        "model run {}: {} ({} trees, depth <= {}, {per_tree}), lag {} days",
+        t.model_run_id, m.model_version, m.params.trees, m.params.max_depth, m.lag_days
     );
     println!(
         "trained on {} rows ({} to the day before {}), tested on {} rows ({} to {})",

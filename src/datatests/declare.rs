@@ -172,6 +172,16 @@ fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
     let rel = qualified(relation);
     let mut kinds: Vec<(&'static str, String, String)> = Vec::new(); // (kind, default name, sql)
     let mut row_count = None;
+    for (kind, columns) in [("unique", &d.unique), ("not_null", &d.not_null)] {
+        if columns.as_ref().is_some_and(|c| c.is_empty()) {
+            bail!("{kind} needs at least one column");
+        }
+    }
+    if (d.row_count.is_some() || d.freshness.is_some())
+        && (d.max_failing.is_some() || d.max_failing_percent.is_some())
+    {
+        bail!("row_count and freshness pass or fail as a whole: they take no max_failing or max_failing_percent");
+    }
     if let Some(columns) = &d.unique {
         let cols = columns
             .iter()
@@ -278,7 +288,7 @@ fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
         kinds.push((
             "expression_is_true",
             "expression_is_true".into(),
-            format!("SELECT * FROM {rel} WHERE NOT ({e})"),
+            format!("SELECT * FROM {rel} WHERE NOT (\n{e}\n)"),
         ));
     }
     if let Some(sql) = &d.sql {

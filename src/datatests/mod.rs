@@ -88,6 +88,21 @@ pub fn run(wh: &Warehouse, tests: &[Test]) -> Vec<Outcome> {
     tests.iter().map(|t| run_one(wh, t)).collect()
 }
 
+/// Runs the tests inside a load's transaction, stopping at the first one that could not run: DuckDB
+/// may have aborted the transaction with it, and the load must then roll back whatever its severity.
+pub fn run_in_load(wh: &Warehouse, tests: &[Test]) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    for test in tests {
+        let outcome = run_one(wh, test);
+        let stop = outcome.status == Status::Error;
+        outcomes.push(outcome);
+        if stop {
+            break;
+        }
+    }
+    outcomes
+}
+
 fn run_one(wh: &Warehouse, test: &Test) -> Outcome {
     let started = Instant::now();
     let measured = match (test.row_count, &test.unique_key) {
@@ -187,13 +202,18 @@ struct Measured {
 fn failing_rows(wh: &Warehouse, test: &Test) -> Result<Measured> {
     // Counted first, so that DuckDB reads only the columns the test needs (the failing rows' text would
     // read them all); the first three rows are fetched only when some fail.
-    let failing: i64 = wh.scalar(&format!(
-        "SELECT count(*) FROM ({}) f",
-        test.failing_rows_sql
-    ))?;
+    // DuckDB's own message, not one that quotes the (multi-line) query first.
+    let failing: i64 = wh
+        .conn
+        .query_row(
+            &format!("SELECT count(*) FROM (\n{}\n) f", test.failing_rows_sql),
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let samples = if failing > 0 {
         let mut stmt = wh.conn.prepare(&format!(
-            "SELECT CAST(f AS VARCHAR) FROM ({}) f LIMIT 3",
+            "SELECT CAST(f AS VARCHAR) FROM (\n{}\n) f LIMIT 3",
             test.failing_rows_sql
         ))?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
