@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 from pyspark import SparkFiles
 from pyspark.sql import SparkSession
@@ -102,6 +103,7 @@ def main():
     os.makedirs(os.path.join(parts, "facts"))
     os.makedirs(os.path.join(parts, "rejects"))
 
+    started = time.time()
     # 1. Hash every file on the executors; the first file (by path) of each content is loaded.
     facts = sc.parallelize(files, tasks).map(file_facts).toDF("path string, content_hash string")
     facts.createOrReplaceTempView("delivered")
@@ -111,17 +113,22 @@ def main():
     to_load = sorted(r.path for r in kept if r.path == r.kept_path)
     copies = [r for r in kept if r.path != r.kept_path]
     print(f"{len(files)} files, {len(to_load)} distinct contents, {len(copies)} re-deliveries under another name")
+    hashed = time.time()
 
     # 2. Each task loads its share with our binary.
     ledger = (sc.parallelize(to_load, tasks)
               .mapPartitionsWithIndex(lambda i, paths: load_share(i, list(paths), parts))
               .collect())
 
+    loaded_at = time.time()
     # 3. The facts into the lake, and the accounting summed over tasks.
     spark.read.parquet(os.path.join(parts, "facts")).createOrReplaceTempView("loaded")
     rows = spark.sql(f"SELECT {COLUMNS}, CAST(create_at AS DATE) AS day FROM loaded")
     target = os.path.join(os.path.abspath(a.out), "dwh", "data_sample_spark")
     rows.write.mode("overwrite").partitionBy("day").parquet(target)
+    written = time.time()
+    print(f"phases: hash and choose {hashed - started:.1f} s, load by tasks {loaded_at - hashed:.1f} s, "
+          f"write the lake {written - loaded_at:.1f} s")
     loaded = {r["path"]: r for r in ledger if r["status"] == "loaded"}
     failed = [r for r in ledger if r["status"] == "failed"]
     total = {k: sum(r[k] for r in loaded.values()) for k in ("rows_read", "rows_inserted", "rows_duplicate", "rows_rejected")}
