@@ -1,4 +1,4 @@
-# Sourced by .ci/spark and bench/spark_sensor_logs.sh: pyspark in a cached venv (Java 17 where missing),
+# Sourced by .ci/spark and bench/spark.sh: pyspark in a cached venv (Java 17 where missing),
 # and `cluster_start WORK`: a standalone master and two one-core workers on 127.0.0.1 (ports 17077,
 # 18080-18082), stopped by PID when the calling script exits. Sets SPARK_MASTER.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/exercise-target}"
