@@ -267,3 +267,24 @@ fn new_warehouses_use_the_1_3_storage_format_unless_told_otherwise() {
     assert_eq!(version(None), "v\nv1.3.0+\n");
     assert_eq!(version(Some("v1.0.0")), "v\nv1.0.0+\n");
 }
+
+#[test]
+fn a_warehouse_named_after_one_of_its_schemas_is_refused_with_why() {
+    let ws = common::Workspace::new();
+    for name in ["telemetry.db", "Market.duckdb", "meta.db"] {
+        let out = ws.run(&["--db", &ws.path(name).to_string_lossy(), "migrate"]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("cannot be named after one of its schemas"),
+            "{err}"
+        );
+        assert!(!ws.path(name).exists(), "{name} was created");
+    }
+    let fine = ws.run(&[
+        "--db",
+        &ws.path("telemetry-2026.db").to_string_lossy(),
+        "migrate",
+    ]);
+    assert!(fine.status.success());
+}

@@ -103,6 +103,7 @@ impl Warehouse {
     }
 
     fn connect(path: &Path, access: Access) -> Result<Self> {
+        refuse_schema_name(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             if !parent.is_dir() {
                 bail!(
@@ -320,6 +321,36 @@ impl Drop for Transaction<'_> {
             let _ = self.wh.conn.execute_batch("ROLLBACK");
         }
     }
+}
+
+/// DuckDB names a database after its file (`telemetry.db` is catalog `telemetry`), and a catalog named
+/// like one of the warehouse's schemas makes every `telemetry.x` ambiguous: refused up front, with why.
+fn refuse_schema_name(path: &Path) -> Result<()> {
+    let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()) else {
+        return Ok(());
+    };
+    let schemas = sqlfiles::under("")
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("migrations/") || *p == "bootstrap.sql")
+        .flat_map(|(_, text)| {
+            text.lines()
+                .filter_map(|l| l.trim().strip_prefix("CREATE SCHEMA "))
+                .map(|rest| {
+                    rest.trim_start_matches("IF NOT EXISTS ")
+                        .trim_end_matches(';')
+                        .trim()
+                        .to_lowercase()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>();
+    if schemas.contains(&stem) {
+        bail!(
+            "a warehouse file cannot be named after one of its schemas ({}): DuckDB would take `{stem}.x` for the file, not the schema; choose another name",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Does the file begin with these bytes?
