@@ -15,71 +15,22 @@ With --compare, the result is checked against a warehouse loaded on one machine 
 same totals and the same multiset of rows. Exit 1 on any difference.
 """
 import argparse
-import glob
-import hashlib
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
-from pyspark import SparkFiles
 from pyspark.sql import SparkSession
+
+import bulk_common
+from bulk_common import account, content_hash, delivered_files, finish, fresh_parts, load_share
 
 DATASET = "sensor-logs"
 COLUMNS = "department_name, sensor_serial, create_at, product_name, product_expire"
-
-
-def file_facts(path):
-    """(path, content hash) of one file, read on an executor."""
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return (path, h.hexdigest())
-
-
-def run(args):
-    done = subprocess.run(args, capture_output=True, text=True)
-    return done.returncode, done.stdout, done.stderr
-
-
-def load_share(index, paths, parts):
-    """One task: our binary loads these files into a warehouse of its own; facts, rejects and the ledger
-    come back as Parquet parts and rows."""
-    paths = [p for p in paths]
-    if not paths:
-        return []
-    binary = SparkFiles.get("exercise")
-    os.chmod(binary, 0o755)
-    work = tempfile.mkdtemp(prefix="exercise-task-")
-    try:
-        db = os.path.join(work, "task.db")
-        code, out, err = run([binary, "--db", db, "ingest-data", "--dataset", DATASET, "--no-check",
-                              "--max-rejects", str(10 ** 15), *paths])
-        if code not in (0, 1):
-            raise RuntimeError(f"exercise ingest-data exited {code}: {err[-2000:]}")
-        facts = os.path.join(parts, "facts", f"task-{index:05d}.parquet")
-        rejects = os.path.join(parts, "rejects", f"task-{index:05d}.parquet")
-        for sql in (
-            f"COPY (SELECT {COLUMNS}, l.path AS source_file FROM dwh.data_sample d "
-            f"JOIN meta.file_loads l ON l.file_load_id = d.source_file_id) TO '{facts}' (FORMAT parquet)",
-            f"COPY (SELECT source_file, line_number, raw, reason FROM dwh.data_sample_rejected) "
-            f"TO '{rejects}' (FORMAT parquet)",
-        ):
-            code, out, err = run([binary, "--db", db, "query", "--write", sql])
-            if code != 0:
-                raise RuntimeError(f"exporting the task's rows: {err[-2000:]}")
-        code, out, err = run([binary, "--db", db, "query", "--format", "json",
-                              "SELECT path, status, rows_read, rows_inserted, rows_duplicate, rows_rejected, "
-                              "message FROM meta.file_loads"])
-        if code != 0:
-            raise RuntimeError(f"reading the task's ledger: {err[-2000:]}")
-        return [dict(json.loads(line), task=index) for line in out.splitlines() if line.strip()]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+EXPORTS = {
+    "facts": f"SELECT {COLUMNS}, l.path AS source_file FROM dwh.data_sample d "
+             f"JOIN meta.file_loads l ON l.file_load_id = d.source_file_id",
+    "rejects": "SELECT source_file, line_number, raw, reason FROM dwh.data_sample_rejected",
+}
 
 
 def main():
@@ -93,20 +44,15 @@ def main():
     spark = (SparkSession.builder.appName("exercise: sensor logs bulk load")
              .config("spark.sql.session.timeZone", "UTC").getOrCreate())
     sc = spark.sparkContext
-    files = sorted(os.path.abspath(f) for f in glob.glob(os.path.join(a.input, "**", "*.parquet"), recursive=True)
-                   if os.path.isfile(f))
-    if not files:
-        raise SystemExit(f"no .parquet files under {a.input}")
+    sc.addPyFile(bulk_common.__file__)
+    files = delivered_files(a.input, ["parquet"])
     tasks = a.tasks or max(2, sc.defaultParallelism * 2)
-    parts = os.path.join(os.path.abspath(a.out), "_parts")
-    shutil.rmtree(parts, ignore_errors=True)
-    os.makedirs(os.path.join(parts, "facts"))
-    os.makedirs(os.path.join(parts, "rejects"))
+    parts = fresh_parts(a.out, "_parts", EXPORTS)
 
     started = time.time()
     # 1. Hash every file on the executors; the first file (by path) of each content is loaded.
-    facts = sc.parallelize(files, tasks).map(file_facts).toDF("path string, content_hash string")
-    facts.createOrReplaceTempView("delivered")
+    delivered = sc.parallelize(files, tasks).map(lambda f: (f, content_hash(f))).toDF("path string, content_hash string")
+    delivered.createOrReplaceTempView("delivered")
     kept = spark.sql("""
         SELECT path, content_hash, min(path) OVER (PARTITION BY content_hash) AS kept_path
         FROM delivered""").collect()
@@ -117,10 +63,10 @@ def main():
 
     # 2. Each task loads its share with our binary.
     ledger = (sc.parallelize(to_load, tasks)
-              .mapPartitionsWithIndex(lambda i, paths: load_share(i, list(paths), parts))
+              .mapPartitionsWithIndex(lambda i, paths: load_share(i, list(paths), parts, DATASET, EXPORTS))
               .collect())
-
     loaded_at = time.time()
+
     # 3. The facts into the lake, and the accounting summed over tasks.
     spark.read.parquet(os.path.join(parts, "facts")).createOrReplaceTempView("loaded")
     rows = spark.sql(f"SELECT {COLUMNS}, CAST(create_at AS DATE) AS day FROM loaded")
@@ -129,29 +75,13 @@ def main():
     written = time.time()
     print(f"phases: hash and choose {hashed - started:.1f} s, load by tasks {loaded_at - hashed:.1f} s, "
           f"write the lake {written - loaded_at:.1f} s")
-    loaded = {r["path"]: r for r in ledger if r["status"] == "loaded"}
-    failed = [r for r in ledger if r["status"] == "failed"]
-    total = {k: sum(r[k] for r in loaded.values()) for k in ("rows_read", "rows_inserted", "rows_duplicate", "rows_rejected")}
-    copy_rows = sum(loaded[r.kept_path]["rows_read"] for r in copies if r.kept_path in loaded)
-    read = total["rows_read"] + copy_rows
-    duplicates = total["rows_duplicate"] + copy_rows
-    balanced = read == total["rows_inserted"] + duplicates + total["rows_rejected"]
-    print(f"tasks: {tasks}; files loaded {len(loaded)}, failed {len(failed)}")
-    print(f"read {read} = inserted {total['rows_inserted']} + duplicates {duplicates} + rejected {total['rows_rejected']}"
-          f"{'' if balanced else '  (DOES NOT BALANCE)'}")
-    for r in failed[:10]:
-        print(f"failed: {r['path']}: {r['message']}")
-    problems = [] if balanced else ["the accounting does not balance"]
+    total, problems = account(ledger, copies, tasks)
     if a.compare:
-        problems += compare(spark, target, a.compare, read, total["rows_inserted"], duplicates, total["rows_rejected"])
-    spark.stop()
-    for problem in problems:
-        print(f"FAIL {problem}")
-    print("equal to the single-machine load" if a.compare and not problems else "")
-    return 1 if problems else 0
+        problems += compare(spark, target, a.compare, total["rows_inserted"], total["rows_rejected"])
+    return finish(spark, problems, bool(a.compare))
 
 
-def compare(spark, target, warehouse, read, inserted, duplicates, rejected):
+def compare(spark, target, warehouse, inserted, rejected):
     """The same totals and rows as a warehouse that loaded the same files on one machine."""
     import duckdb
 
@@ -175,6 +105,7 @@ def compare(spark, target, warehouse, read, inserted, duplicates, rejected):
         problems.append(f"inserted/rejected {inserted}/{rejected} on Spark, {want[1]}/{want[3]} in the warehouse")
     print(f"single machine: read {want[0]}, inserted {want[1]}, duplicates {want[2]}, rejected {want[3]} (ledger rows)")
     return problems
+
 
 
 if __name__ == "__main__":

@@ -16,19 +16,15 @@ With --compare, run_grid and run_sensors are checked against a warehouse that lo
 one machine (same rows; doubles within 1e-9 relative). Exit 1 on any difference.
 """
 import argparse
-import glob
-import hashlib
-import json
 import math
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
-from pyspark import SparkFiles
 from pyspark.sql import SparkSession
+
+import bulk_common
+from bulk_common import account, content_hash, delivered_files, finish, fresh_parts, load_share
 
 TABLES = {
     "run_grid": "SELECT * FROM telemetry.run_grid",
@@ -41,10 +37,6 @@ def file_facts(path):
     """(path, content hash, the runs in the file) of one file, read on an executor."""
     import duckdb
 
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
     pattern = "".join(f"[{c}]" if c in "*?[" else c for c in path).replace("'", "''")  # a file name is data
     reader = f"read_parquet('{pattern}')" if path.endswith(".parquet") else f"read_csv('{pattern}', all_varchar = true)"
     try:
@@ -52,7 +44,7 @@ def file_facts(path):
             f"SELECT DISTINCT CAST(run_uuid AS VARCHAR) FROM {reader} WHERE run_uuid IS NOT NULL").fetchall()]
     except Exception:  # unreadable or foreign: our binary says why and records it as failed
         runs = []
-    return (path, h.hexdigest(), runs)
+    return (path, content_hash(path), runs)
 
 
 def groups_of(files):
@@ -80,40 +72,6 @@ def groups_of(files):
     return sorted(groups.values())
 
 
-def run(args):
-    done = subprocess.run(args, capture_output=True, text=True)
-    return done.returncode, done.stdout, done.stderr
-
-
-def load_share(index, groups, parts):
-    paths = [p for group in groups for p in group]
-    if not paths:
-        return []
-    binary = SparkFiles.get("exercise")
-    os.chmod(binary, 0o755)
-    work = tempfile.mkdtemp(prefix="exercise-task-")
-    try:
-        db = os.path.join(work, "task.db")
-        code, out, err = run([binary, "--db", db, "ingest-data", "--dataset", "telemetry", "--no-check",
-                              "--max-rejects", str(10 ** 15), *paths])
-        if code not in (0, 1):
-            raise RuntimeError(f"exercise ingest-data exited {code}: {err[-2000:]}")
-        for table, select in TABLES.items():
-            target = os.path.join(parts, table, f"task-{index:05d}.parquet")
-            code, out, err = run([binary, "--db", db, "query", "--write",
-                                  f"COPY ({select}) TO '{target}' (FORMAT parquet)"])
-            if code != 0:
-                raise RuntimeError(f"exporting {table}: {err[-2000:]}")
-        code, out, err = run([binary, "--db", db, "query", "--format", "json",
-                              "SELECT path, status, rows_read, rows_inserted, rows_duplicate, rows_rejected, "
-                              "message FROM meta.file_loads"])
-        if code != 0:
-            raise RuntimeError(f"reading the task's ledger: {err[-2000:]}")
-        return [dict(json.loads(line), task=index) for line in out.splitlines() if line.strip()]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--input", required=True)
@@ -125,19 +83,14 @@ def main():
     spark = (SparkSession.builder.appName("exercise: telemetry bulk load")
              .config("spark.sql.session.timeZone", "UTC").getOrCreate())
     sc = spark.sparkContext
-    files = sorted(os.path.abspath(f) for ext in ("parquet", "csv")
-                   for f in glob.glob(os.path.join(a.input, "**", f"*.{ext}"), recursive=True) if os.path.isfile(f))
-    if not files:
-        raise SystemExit(f"no .parquet or .csv files under {a.input}")
+    sc.addPyFile(bulk_common.__file__)
+    files = delivered_files(a.input, ["parquet", "csv"])
     tasks = a.tasks or max(2, sc.defaultParallelism * 2)
-    parts = os.path.join(os.path.abspath(a.out), "_parts_telemetry")
-    shutil.rmtree(parts, ignore_errors=True)
-    for table in TABLES:
-        os.makedirs(os.path.join(parts, table))
+    parts = fresh_parts(a.out, "_parts_telemetry", TABLES)
     started = time.time()
 
-    facts = sc.parallelize(files, tasks).map(file_facts).toDF("path string, content_hash string, runs array<string>")
-    facts.createOrReplaceTempView("delivered")
+    delivered = sc.parallelize(files, tasks).map(file_facts).toDF("path string, content_hash string, runs array<string>")
+    delivered.createOrReplaceTempView("delivered")
     chosen = spark.sql("""
         SELECT path, runs, min(path) OVER (PARTITION BY content_hash) AS kept_path FROM delivered""").collect()
     kept = {r.path: r.runs for r in chosen if r.path == r.kept_path}
@@ -147,42 +100,25 @@ def main():
           f"{len(groups)} groups of files sharing runs")
     hashed = time.time()
 
-    ledger = (sc.parallelize(groups, min(tasks, len(groups)))
-              .mapPartitionsWithIndex(lambda i, gs: load_share(i, list(gs), parts))
+    tasks = min(tasks, len(groups))
+    ledger = (sc.parallelize(groups, tasks)
+              .mapPartitionsWithIndex(lambda i, gs: load_share(i, [p for g in gs for p in g], parts, "telemetry", TABLES))
               .collect())
     loaded_at = time.time()
 
     target = os.path.join(os.path.abspath(a.out), "telemetry")
     for table in TABLES:
-        df = spark.read.parquet(os.path.join(parts, table))
-        writer = df.write.mode("overwrite")
+        writer = spark.read.parquet(os.path.join(parts, table)).write.mode("overwrite")
         if table == "run_grid":
             writer = writer.partitionBy("run_uuid")
         writer.parquet(os.path.join(target, f"{table}_spark"))
     written = time.time()
     print(f"phases: hash and group {hashed - started:.1f} s, load by tasks {loaded_at - hashed:.1f} s, "
           f"write the lake {written - loaded_at:.1f} s")
-
-    loaded = {r["path"]: r for r in ledger if r["status"] == "loaded"}
-    failed = [r for r in ledger if r["status"] == "failed"]
-    total = {k: sum(r[k] for r in loaded.values()) for k in ("rows_read", "rows_inserted", "rows_duplicate", "rows_rejected")}
-    copy_rows = sum(loaded[r.kept_path]["rows_read"] for r in copies if r.kept_path in loaded)
-    read, duplicates = total["rows_read"] + copy_rows, total["rows_duplicate"] + copy_rows
-    balanced = read == total["rows_inserted"] + duplicates + total["rows_rejected"]
-    print(f"tasks: {min(tasks, len(groups))}; files loaded {len(loaded)}, failed {len(failed)}")
-    print(f"read {read} = inserted {total['rows_inserted']} + duplicates {duplicates} + rejected {total['rows_rejected']}"
-          f"{'' if balanced else '  (DOES NOT BALANCE)'}")
-    for r in failed[:10]:
-        print(f"failed: {r['path']}: {r['message']}")
-    problems = [] if balanced else ["the accounting does not balance"]
+    _, problems = account(ledger, copies, tasks)
     if a.compare:
         problems += compare(spark, target, a.compare)
-    spark.stop()
-    for problem in problems:
-        print(f"FAIL {problem}")
-    if a.compare and not problems:
-        print("equal to the single-machine load")
-    return 1 if problems else 0
+    return finish(spark, problems, bool(a.compare))
 
 
 def same(a, b):

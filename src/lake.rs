@@ -93,6 +93,9 @@ const MANIFEST: &str = "_manifest.json";
 pub fn publish(wh: &Warehouse, lake: &Path) -> Result<Vec<Outcome>> {
     let declared: Declared =
         toml::from_str(sqlfiles::get("lake/tables.toml")?).context("sql/lake/tables.toml")?;
+    if lake.exists() && !lake.is_dir() {
+        bail!("{} is a file, not a lake folder", lake.display());
+    }
     std::fs::create_dir_all(lake).with_context(|| format!("cannot create {}", lake.display()))?;
     let lake = lake
         .canonicalize()
