@@ -288,3 +288,63 @@ fn a_warehouse_named_after_one_of_its_schemas_is_refused_with_why() {
     ]);
     assert!(fine.status.success());
 }
+
+/// DuckDB's limit as it reports it ("2.0 GiB", "953.6 MiB"), in MiB.
+fn reported_limit_mib(ws: &Workspace, limit: Option<&str>) -> f64 {
+    let mut cmd = ws.exercise();
+    match limit {
+        Some(l) => cmd.env("EXERCISE_MEMORY_LIMIT", l),
+        None => cmd.env_remove("EXERCISE_MEMORY_LIMIT"),
+    };
+    let out = cmd
+        .args([
+            "query",
+            "--format",
+            "csv",
+            "SELECT current_setting('memory_limit')",
+        ])
+        .output()
+        .expect("run query");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let value = text.lines().nth(1).expect("a row").trim().to_string();
+    let (number, unit) = value.split_once(' ').expect("number and unit");
+    let number: f64 = number.parse().expect("a number");
+    number
+        * match unit {
+            "MiB" => 1.0,
+            "GiB" => 1024.0,
+            other => panic!("unexpected unit {other} in {value}"),
+        }
+}
+
+#[test]
+fn memory_is_bounded_by_default_and_the_limit_can_be_set() {
+    let ws = Workspace::new();
+    ws.exercise().arg("migrate").assert().success();
+    // A quarter of the RAM, at most 2 GiB, at least 256 MiB (README, "Memory").
+    let meminfo = std::fs::read_to_string("/proc/meminfo").expect("/proc/meminfo");
+    let total_kib: f64 = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .expect("MemTotal");
+    let expected = (total_kib / 1024.0 / 4.0).floor().clamp(256.0, 2048.0);
+    let default = reported_limit_mib(&ws, None);
+    assert!(
+        (default - expected).abs() <= expected * 0.01,
+        "default limit {default} MiB, expected {expected} MiB"
+    );
+    let set = reported_limit_mib(&ws, Some("1GB"));
+    assert!(
+        (set - 953.6).abs() < 0.1,
+        "EXERCISE_MEMORY_LIMIT=1GB gave {set} MiB"
+    );
+    ws.exercise()
+        .env("EXERCISE_MEMORY_LIMIT", "lots")
+        .args(["query", "SELECT 1"])
+        .assert()
+        .failure()
+        .stderr(contains("EXERCISE_MEMORY_LIMIT=lots is not a memory limit"));
+}

@@ -9,6 +9,29 @@ use std::path::{Path, PathBuf};
 /// (`v1.0.0` for older clients, `latest` for the newest format).
 pub const STORAGE_COMPATIBILITY: &str = "v1.3.0";
 
+/// The most memory DuckDB may hold by default: a quarter of the machine's RAM, at most 2 GiB and at least
+/// 256 MiB. DuckDB's own default (80% of RAM) is no bound for a tool that runs beside an editor, a
+/// browser and a notebook; 2 GiB keeps every benchmark load under 3 GB resident, so it fits an 8 GB
+/// laptop (README, "Memory"). Loads that need more spill to disk.
+pub const DEFAULT_MEMORY_CAP_MIB: u64 = 2048;
+
+/// `EXERCISE_MEMORY_LIMIT` when set (any DuckDB size, e.g. `1GB`), else the default above.
+pub fn memory_limit() -> String {
+    if let Ok(limit) = std::env::var("EXERCISE_MEMORY_LIMIT") {
+        return limit;
+    }
+    let quarter = physical_memory_mib().map_or(DEFAULT_MEMORY_CAP_MIB, |mib| mib / 4);
+    format!("{}MiB", quarter.clamp(256, DEFAULT_MEMORY_CAP_MIB))
+}
+
+/// The machine's RAM, from /proc/meminfo (Linux); None elsewhere, where the cap applies.
+fn physical_memory_mib() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
 pub struct Warehouse {
     pub conn: Connection,
     pub path: PathBuf,
@@ -129,12 +152,11 @@ impl Warehouse {
             .with_context(|| {
                 format!("building the DuckDB configuration (storage version {storage})")
             })?;
-        // DuckDB's memory limit (default 80% of RAM); above it, DuckDB spills to a temp folder on disk.
-        if let Ok(limit) = std::env::var("EXERCISE_MEMORY_LIMIT") {
-            config = config.with("memory_limit", &limit).with_context(|| {
-                format!("EXERCISE_MEMORY_LIMIT={limit} is not a DuckDB memory limit")
-            })?;
-        }
+        // DuckDB's memory limit: above it, DuckDB spills to a temp folder beside the warehouse.
+        let limit = memory_limit();
+        config = config.with("memory_limit", &limit).with_context(|| {
+            format!("EXERCISE_MEMORY_LIMIT={limit} is not a memory limit (a size such as 1GB or 512MB, or a share of the RAM such as 50%)")
+        })?;
         if access == Access::Sandboxed {
             config = config
                 .enable_external_access(false)

@@ -4,7 +4,7 @@
 use super::metrics::{Line, Metrics};
 use super::{file, Evaluation, Metadata, Params, Snapshot, Software, FEATURES, TARGET};
 use crate::duck::sqlfiles;
-use crate::duck::warehouse::Warehouse;
+use crate::duck::warehouse::{memory_limit, Warehouse};
 use crate::forest::{Columns, Forest};
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -345,7 +345,7 @@ fn read_rows(wh: &Warehouse, lag_days: u32) -> Result<Rows> {
     }
     let rows = read_sorted_rows(wh, file);
     if bounded {
-        wh.execute("RESET memory_limit")?;
+        wh.execute(&format!("SET memory_limit = '{}'", memory_limit()))?;
     }
     rows
 }
