@@ -205,6 +205,25 @@ fn unique_fails_once_per_duplicated_key() {
 }
 
 #[test]
+fn unique_on_several_columns_judges_the_whole_key() {
+    // Keys that share a column are not repeats, nor are rows with a NULL in the key (dbt's rule); the
+    // key is found by its hash first, then grouped by its own columns.
+    let failed = passes_then_fails(
+        "[[tests]]\nunique = [\"id\", \"kind\"]",
+        "qa.items.unique_id_kind",
+        "INSERT INTO qa.items (id, kind) VALUES (1, 'a'), (1, 'b'), (2, 'a'), (NULL, 'a'), (NULL, 'a'), (3, NULL), (3, NULL)",
+        "INSERT INTO qa.items (id, kind) VALUES (1, 'a'), (1, 'b'), (1, 'a'), (2, 'a'), (2, 'b'), (2, 'b'), (2, 'b'), (NULL, 'x'), (NULL, 'x')",
+        2,
+    );
+    let samples = failed["samples"].to_string();
+    assert!(
+        samples.contains("'kind': a, 'occurrences': 2")
+            && samples.contains("'kind': b, 'occurrences': 3"),
+        "{samples}"
+    );
+}
+
+#[test]
 fn not_null_fails_on_a_null_in_any_of_its_columns() {
     passes_then_fails(
         "[[tests]]\nnot_null = [\"id\", \"kind\"]",
