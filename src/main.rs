@@ -13,6 +13,7 @@ mod lake;
 mod model;
 mod output;
 mod par;
+mod stocks;
 mod telemetry;
 mod text;
 

@@ -240,3 +240,53 @@ fn a_symbol_in_both_folders_repeats_across_files_and_headers_are_not_rows() {
         "Date,Close,is_etf\n2020-01-01,1.4,true\n2020-01-02,2.4,true\n2020-01-03,3.4,true\n"
     );
 }
+
+#[test]
+fn rolling_features_equal_duckdbs_window_functions_bit_for_bit() {
+    // Generated prices (random walks, repeated values, symbols of fewer than 30 days): the features the
+    // load appends are exactly what DuckDB's window functions give, compared with EXCEPT ALL both ways.
+    let ws = Workspace::new();
+    ws.generate(&[
+        "stocks",
+        "--symbols",
+        "40",
+        "--rows",
+        "30000",
+        "--output",
+        "gen",
+    ]);
+    // in passes of at most 3,000 rows (about a tenth of the data), as a big load is
+    ws.exercise()
+        .env("EXERCISE_FEATURES_PASS_ROWS", "3000")
+        .args([
+            "ingest-data",
+            "--dataset",
+            "stocks",
+            "gen",
+            "--max-rejects",
+            "1000000",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicates::str::is_match(
+                r"rolling features of \d+ row\(s\) recomputed \(1\d pass\(es\)\)",
+            )
+            .unwrap(),
+        );
+    let window = "SELECT Symbol, \"Security Name\", Date, Open, High, Low, Close, \"Adj Close\", Volume, is_etf,
+               CASE WHEN row_number() OVER days >= 30 THEN avg(Volume) OVER w END AS vol_moving_avg,
+               CASE WHEN row_number() OVER days >= 30 THEN median(\"Adj Close\") OVER w END AS adj_close_rolling_med
+        FROM market.prices
+        WINDOW days AS (PARTITION BY Symbol ORDER BY Date),
+               w AS (PARTITION BY Symbol ORDER BY Date ROWS BETWEEN 29 PRECEDING AND CURRENT ROW)";
+    let features = "SELECT * FROM market.features";
+    assert!(ws.count("SELECT count(adj_close_rolling_med) FROM market.features") > 20_000);
+    for (a, b) in [(features, window), (window, features)] {
+        assert_eq!(
+            ws.count(&format!("SELECT count(*) FROM ({a} EXCEPT ALL {b})")),
+            0,
+            "{a}\nEXCEPT ALL\n{b}"
+        );
+    }
+}

@@ -290,19 +290,18 @@ fn a_warehouse_named_after_one_of_its_schemas_is_refused_with_why() {
 }
 
 /// DuckDB's limit as it reports it ("2.0 GiB", "953.6 MiB"), in MiB.
-fn reported_limit_mib(ws: &Workspace, limit: Option<&str>) -> f64 {
+fn reported_limit_mib(ws: &Workspace, limit: Option<&str>, write: bool) -> f64 {
     let mut cmd = ws.exercise();
+    cmd.arg("query");
+    if write {
+        cmd.arg("--write");
+    }
     match limit {
         Some(l) => cmd.env("EXERCISE_MEMORY_LIMIT", l),
         None => cmd.env_remove("EXERCISE_MEMORY_LIMIT"),
     };
     let out = cmd
-        .args([
-            "query",
-            "--format",
-            "csv",
-            "SELECT current_setting('memory_limit')",
-        ])
+        .args(["--format", "csv", "SELECT current_setting('memory_limit')"])
         .output()
         .expect("run query");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -331,16 +330,24 @@ fn memory_is_bounded_by_default_and_the_limit_can_be_set() {
         .and_then(|v| v.parse().ok())
         .expect("MemTotal");
     let expected = (total_kib / 1024.0 / 4.0).floor().clamp(256.0, 2048.0);
-    let default = reported_limit_mib(&ws, None);
+    let default = reported_limit_mib(&ws, None, true);
     assert!(
         (default - expected).abs() <= expected * 0.01,
         "default limit {default} MiB, expected {expected} MiB"
     );
-    let set = reported_limit_mib(&ws, Some("1GB"));
+    // The read-only sandbox cannot spill (it may write no file): it keeps DuckDB's default, 80% of RAM.
+    let sandbox = reported_limit_mib(&ws, None, false);
     assert!(
-        (set - 953.6).abs() < 0.1,
-        "EXERCISE_MEMORY_LIMIT=1GB gave {set} MiB"
+        (sandbox - total_kib / 1024.0 * 0.8).abs() <= sandbox * 0.01,
+        "read-only query's limit {sandbox} MiB"
     );
+    for write in [true, false] {
+        let set = reported_limit_mib(&ws, Some("1GB"), write);
+        assert!(
+            (set - 953.6).abs() < 0.1,
+            "EXERCISE_MEMORY_LIMIT=1GB gave {set} MiB"
+        );
+    }
     ws.exercise()
         .env("EXERCISE_MEMORY_LIMIT", "lots")
         .args(["query", "SELECT 1"])

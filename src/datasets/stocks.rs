@@ -12,5 +12,5 @@ pub static STOCKS: Spec = Spec {
     },
     dedup: Dedup::ConflictOnKey("(Symbol, Date)"),
     reference_file: Some("symbols_valid_meta.csv"),
-    after_load: None,
+    after_load: Some(&crate::stocks::ROLLING_FEATURES),
 };

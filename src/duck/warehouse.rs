@@ -152,11 +152,16 @@ impl Warehouse {
             .with_context(|| {
                 format!("building the DuckDB configuration (storage version {storage})")
             })?;
-        // DuckDB's memory limit: above it, DuckDB spills to a temp folder beside the warehouse.
-        let limit = memory_limit();
-        config = config.with("memory_limit", &limit).with_context(|| {
-            format!("EXERCISE_MEMORY_LIMIT={limit} is not a memory limit (a size such as 1GB or 512MB, or a share of the RAM such as 50%)")
-        })?;
+        // DuckDB's memory limit: above it, DuckDB spills to a temp folder beside the warehouse. The
+        // sandbox may write no file, so it cannot spill: a cap would only turn a big query into an
+        // out-of-memory error, and it keeps DuckDB's default unless EXERCISE_MEMORY_LIMIT is set.
+        let explicit = std::env::var_os("EXERCISE_MEMORY_LIMIT").is_some();
+        if access != Access::Sandboxed || explicit {
+            let limit = memory_limit();
+            config = config.with("memory_limit", &limit).with_context(|| {
+                format!("EXERCISE_MEMORY_LIMIT={limit} is not a memory limit (a size such as 1GB or 512MB, or a share of the RAM such as 50%)")
+            })?;
+        }
         if access == Access::Sandboxed {
             config = config
                 .enable_external_access(false)

@@ -1,17 +1,10 @@
 -- Per-file accounting: read = inserted + duplicates + rejected (meta.file_accounting_of). The header line
 -- is not a row. A repeated (Symbol, Date) with the same values is a duplicate; with other values, a reject.
+-- (price_file_counts: counted by load.sql before it dropped the typed lines.)
 CREATE OR REPLACE TEMP VIEW file_counts AS
-SELECT j.file_id,
-       count(*)                                                        AS rows_read,
-       count(*) FILTER (j.reject_reason IS NULL AND r.file_id IS NOT NULL
-                        AND r.reject_reason IS NULL)                   AS rows_duplicate,
-       count(coalesce(j.reject_reason, r.reject_reason))               AS rows_rejected,
-       NULL::BIGINT                                                    AS rows_replaced,
-       NULL::VARCHAR                                                   AS message
-FROM judged_prices j
-LEFT JOIN repeated_prices r USING (file_id, line_no)
-WHERE NOT j.is_header
-GROUP BY j.file_id
+SELECT file_id, rows_read, rows_duplicate, rows_rejected,
+       NULL::BIGINT AS rows_replaced, NULL::VARCHAR AS message
+FROM price_file_counts
 UNION ALL BY NAME
 SELECT source_file_id AS file_id, count(*) AS rows_inserted
 FROM market.prices WHERE source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL

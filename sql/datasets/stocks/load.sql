@@ -118,18 +118,31 @@ ANTI JOIN repeated_prices r ON t.file_id = r.file_id AND t.line_no = r.line_no
 LEFT JOIN market.symbols m USING (Symbol)
 WHERE t.reject_reason IS NULL AND NOT t.is_header;
 
--- Features: recomputed for every symbol that gained rows (a window needs the symbol's whole history).
+-- What the accounting (accounting.sql) and the header check (file_errors.sql) need of the typed lines,
+-- per file; then the typed lines are dropped, so that the rolling features and the data tests do not
+-- run beside them (under the memory limit, they would be spilled to disk and read back).
+CREATE OR REPLACE TEMP TABLE price_file_counts AS
+SELECT j.file_id,
+       count(*)                                                        AS rows_read,
+       count(*) FILTER (j.reject_reason IS NULL AND r.file_id IS NOT NULL
+                        AND r.reject_reason IS NULL)                   AS rows_duplicate,
+       count(coalesce(j.reject_reason, r.reject_reason))               AS rows_rejected
+FROM judged_prices j
+LEFT JOIN repeated_prices r USING (file_id, line_no)
+WHERE NOT j.is_header
+GROUP BY j.file_id;
+
+CREATE OR REPLACE TEMP TABLE price_file_first_lines AS
+SELECT file_id, arg_min(raw, line_no) AS first_line, arg_min(is_header, line_no) AS starts_with_header
+FROM judged_prices GROUP BY file_id;
+
+DROP VIEW rejected_prices;
+DROP TABLE repeated_prices;
+DROP TABLE judged_prices;
+
+-- Features: recomputed for every symbol that gained rows (a window needs the symbol's whole history), by
+-- the after-load step (src/stocks.rs, features_rows.sql).
 CREATE OR REPLACE TEMP TABLE touched_symbols AS
 SELECT DISTINCT Symbol FROM market.prices WHERE source_file_id IN (SELECT file_id FROM staged_files);
 
 DELETE FROM market.features WHERE Symbol IN (SELECT Symbol FROM touched_symbols);
-
-INSERT INTO market.features
-SELECT Symbol, "Security Name", Date, Open, High, Low, Close, "Adj Close", Volume, is_etf,
-       -- the 30th row of a symbol is the first whose window holds 30 rows
-       CASE WHEN row_number() OVER days >= 30 THEN avg(Volume) OVER w END,
-       CASE WHEN row_number() OVER days >= 30 THEN median("Adj Close") OVER w END
-FROM market.prices
-WHERE Symbol IN (SELECT Symbol FROM touched_symbols)
-WINDOW days AS (PARTITION BY Symbol ORDER BY Date),
-       w AS (PARTITION BY Symbol ORDER BY Date ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
