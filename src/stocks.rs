@@ -197,6 +197,12 @@ impl Window {
                 Ordering::Equal => self.last_date.is_none_or(|d| date > d),
                 Ordering::Less => false,
             };
+            if !in_order && symbol == self.symbol && self.last_date == Some(date) {
+                bail!(
+                    "market.prices holds {symbol} {} twice: no features written",
+                    day(date)
+                );
+            }
             if !in_order {
                 bail!(
                     "features_rows.sql gave {symbol} {} after {} {}: rows out of order, no features written",
