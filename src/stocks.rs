@@ -327,6 +327,12 @@ mod tests {
             .walk(&batch(&[("A", 2), ("A", 2)]))
             .unwrap_err()
             .to_string();
+        assert!(err.contains("holds A 1970-01-03 twice"), "{err}");
+        let mut w = Window::default();
+        let err = w
+            .walk(&batch(&[("A", 2), ("A", 1)]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("out of order"), "{err}");
     }
 }
