@@ -25,7 +25,7 @@ echo "round $round"
 rm -f "$OUT/k.db" "$OUT/k.db.wal"
 measure "(a) exercise ingest-data --dataset stocks" "$BIN" --db "$OUT/k.db" ingest-data --dataset stocks "$DATA" --max-rejects "$ROWS"
 A=$SECS; A_PEAK=$PEAK_MB
-grep -E '^read ' "$OUT/(a) exercise ingest-data --dataset stocks.log" || tail -3 "$OUT/(a) exercise ingest-data --dataset stocks.log"
+grep -E '^read ' "$OUT/(a) exercise ingest-data --dataset stocks.log" || { tail -20 "$OUT/(a) exercise ingest-data --dataset stocks.log"; echo "the load failed"; exit 1; }
 echo "    features rows: $("$BIN" --db "$OUT/k.db" query --format csv 'SELECT count(*) FROM market.features' | tail -1)"
 
 rm -f "$OUT/kp.db" "$OUT/kp.db.wal"

@@ -2,7 +2,7 @@
 //! SQL picks the rows and their order (`sql/datasets/stocks/features_*.sql`); this step walks each
 //! symbol's days once, keeping its last 30 volumes' sum and its last 30 adjusted closes in sorted order,
 //! and appends every row with its two features, in the load's transaction. The values are DuckDB's own
-//! window results, bit for bit (a test compares them), at a quarter of the time of its windowed median.
+//! window results, bit for bit (a test compares them, with windows whose middle closes are far apart).
 use crate::duck::warehouse::Warehouse;
 use crate::duck::{sqlfiles, stream, timed};
 use crate::ingest::{AfterLoad, Load};
@@ -18,7 +18,8 @@ use std::sync::Arc;
 /// Trading days in a window: the current day and the 29 before it. A feature is NULL until a symbol
 /// has this many rows.
 pub const WINDOW: usize = 30;
-/// Rows read and held at a time (about 200 MB): neighbouring symbols are read together up to this.
+/// Rows read and held at a time (DuckDB's result and its Arrow copy: about 500 MB at most): neighbouring
+/// symbols are read together up to this.
 /// EXERCISE_FEATURES_PASS_ROWS changes it (the tests make many small passes).
 const ROWS_PER_PASS: i64 = 2_000_000;
 
@@ -42,8 +43,6 @@ pub static ROLLING_FEATURES: RollingFeatures = RollingFeatures;
 impl AfterLoad for RollingFeatures {
     fn run(&self, load: &Load) -> Result<Vec<String>> {
         let wh = load.wh;
-        // load.sql leaves the touched symbols; a run with no new file has none.
-        wh.execute("CREATE TEMP TABLE IF NOT EXISTS touched_symbols (Symbol VARCHAR)")?;
         let (rows, passes) = recompute(wh)?;
         Ok(if rows == 0 {
             Vec::new()
@@ -57,38 +56,51 @@ impl AfterLoad for RollingFeatures {
 }
 
 /// Appends the features of every touched symbol; returns the rows appended and the passes made.
-fn recompute(wh: &Warehouse) -> Result<(usize, Vec<(String, String)>)> {
+fn recompute(wh: &Warehouse) -> Result<(usize, Vec<Pass>)> {
+    // load.sql leaves the touched symbols; a run with no new file has none. Their features are cleared
+    // here, by the step that writes them again.
+    wh.execute_file("datasets/stocks/features_clear.sql")?;
     let passes = passes(wh)?;
     let mut rows = 0;
-    for (first, last) in &passes {
-        let batches = timed("features: read", || read_pass(wh, first, last))?;
+    for pass in &passes {
+        let batches = timed("features: read", || read_pass(wh, pass))?;
         rows += timed("features: compute and insert", || insert(wh, batches))?;
     }
     Ok((rows, passes))
 }
 
-/// The touched symbols grouped into ranges of neighbours of about ROWS_PER_PASS rows.
-fn passes(wh: &Warehouse) -> Result<Vec<(String, String)>> {
+/// Neighbouring touched symbols, read and walked together.
+pub struct Pass {
+    first: String,
+    last: String,
+    rows: i64,
+}
+
+/// The touched symbols grouped into ranges of neighbours of about ROWS_PER_PASS rows. The symbols are
+/// sorted here, in byte order (DuckDB's order of VARCHAR, which `Symbol BETWEEN` follows), so the ranges
+/// never overlap nor leave a symbol out whatever order the counts come in.
+fn passes(wh: &Warehouse) -> Result<Vec<Pass>> {
     let mut stmt = wh
         .conn
         .prepare(sqlfiles::get("datasets/stocks/features_passes.sql")?)?;
-    let counts = stmt
+    let mut counts = stmt
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
         .collect::<Result<Vec<_>, _>>()
         .context("counting the rows of the touched symbols")?;
+    counts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let limit = rows_per_pass();
-    let mut passes: Vec<(String, String)> = Vec::new();
-    let mut in_pass = 0;
+    let mut passes: Vec<Pass> = Vec::new();
     for (symbol, n) in counts {
         match passes.last_mut() {
-            Some(pass) if in_pass + n <= limit => {
-                pass.1 = symbol;
-                in_pass += n;
+            Some(pass) if pass.rows + n <= limit => {
+                pass.last = symbol;
+                pass.rows += n;
             }
-            _ => {
-                passes.push((symbol.clone(), symbol));
-                in_pass = n;
-            }
+            _ => passes.push(Pass {
+                first: symbol.clone(),
+                last: symbol,
+                rows: n,
+            }),
         }
     }
     Ok(passes)
@@ -97,24 +109,41 @@ fn passes(wh: &Warehouse) -> Result<Vec<(String, String)>> {
 /// The rows of one pass, sorted by symbol and date (read whole: the rows cannot stream out of DuckDB
 /// while the INSERT of their features runs on the same connection, and both belong to the load's
 /// transaction).
-fn read_pass(wh: &Warehouse, first: &str, last: &str) -> Result<Vec<RecordBatch>> {
+fn read_pass(wh: &Warehouse, pass: &Pass) -> Result<Vec<RecordBatch>> {
     // Loads turn DuckDB's preserve_insertion_order off (less memory); a result collected as Arrow then
-    // comes in any order of its chunks, even under ORDER BY. The walk needs the order (and checks it).
+    // came in any order of its chunks, even under ORDER BY. The walk needs the order (and checks it).
     let preserved: bool = wh.scalar("SELECT current_setting('preserve_insertion_order')")?;
     wh.execute("SET preserve_insertion_order = true")?;
-    let batches = read_sorted(wh, first, last);
-    wh.execute(&format!("SET preserve_insertion_order = {preserved}"))?;
-    batches
+    let batches = read_sorted(wh, pass);
+    let restored = wh.execute(&format!("SET preserve_insertion_order = {preserved}"));
+    // A failed read aborts the transaction, and then the SET fails too: the read's error is the one to tell.
+    let batches = batches?;
+    restored?;
+    let read: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    if i64::try_from(read).ok() != Some(pass.rows) {
+        bail!(
+            "features_rows.sql gave {read} rows for symbols {} to {}, where {} were counted: no features written",
+            pass.first,
+            pass.last,
+            pass.rows
+        );
+    }
+    Ok(batches)
 }
 
-fn read_sorted(wh: &Warehouse, first: &str, last: &str) -> Result<Vec<RecordBatch>> {
+fn read_sorted(wh: &Warehouse, pass: &Pass) -> Result<Vec<RecordBatch>> {
     let mut stmt = wh
         .conn
         .prepare(sqlfiles::get("datasets/stocks/features_rows.sql")?)?;
     let batches = stmt
-        .query_arrow([first, last])
-        .with_context(|| format!("reading the prices of symbols {first} to {last}"))?
-        .collect();
+        .stream_arrow([&pass.first, &pass.last])
+        .with_context(|| {
+            format!(
+                "reading the prices of symbols {} to {}",
+                pass.first, pass.last
+            )
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(batches)
 }
 
@@ -236,16 +265,18 @@ impl Window {
         self.sorted.insert(at, close);
     }
 
-    /// As DuckDB's avg of BIGINT: the exact sum, then one division.
+    /// As DuckDB's avg of BIGINT: the exact sum, then one division (equal while the 30 volumes sum to
+    /// less than 2^53, about 9e15, which a double holds exactly; DuckDB divides in long double).
     fn average_volume(&self) -> f64 {
         self.volume_sum as f64 / self.days.len() as f64
     }
 
-    /// As DuckDB's median (quantile_cont 0.5) of an even count: lo + (hi - lo) * 0.5.
+    /// As DuckDB's median (quantile_cont 0.5) of an even count: lo * (1 - 0.5) + hi * 0.5, DuckDB's
+    /// interpolation; `lo + (hi - lo) * 0.5` differs in the last bit when hi is more than twice lo.
     fn median_close(&self) -> f64 {
         let n = self.sorted.len();
         let (lo, hi) = (self.sorted[(n - 1) / 2], self.sorted[n / 2]);
-        lo + (hi - lo) * 0.5
+        lo * (1.0 - 0.5) + hi * 0.5
     }
 }
 

@@ -255,6 +255,21 @@ fn rolling_features_equal_duckdbs_window_functions_bit_for_bit() {
         "--output",
         "gen",
     ]);
+    // Windows whose two middle closes are far apart (hi > 2 lo), where an interpolation written as
+    // lo + (hi - lo) * 0.5 differs from DuckDB's lo * 0.5 + hi * 0.5 in the last bit.
+    let closes = [47.22, 382.4483, 0.0123, 1000.75, 3.3, 97.000001];
+    let jumps: Vec<String> = days((1, 1), 90)
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let c = closes[(i / 15) % closes.len()];
+            format!("{day},{c},{c},{c},{c},{c},{}", 1000 + 7 * i)
+        })
+        .collect();
+    ws.write(
+        "gen/stocks/ZZJUMP.csv",
+        &format!("{HEADER}{}\n", jumps.join("\n")),
+    );
     // in passes of at most 3,000 rows (about a tenth of the data), as a big load is
     ws.exercise()
         .env("EXERCISE_FEATURES_PASS_ROWS", "3000")

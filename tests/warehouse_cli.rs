@@ -323,12 +323,21 @@ fn memory_is_bounded_by_default_and_the_limit_can_be_set() {
     ws.exercise().arg("migrate").assert().success();
     // A quarter of the RAM, at most 2 GiB, at least 256 MiB (README, "Memory").
     let meminfo = std::fs::read_to_string("/proc/meminfo").expect("/proc/meminfo");
-    let total_kib: f64 = meminfo
+    let ram_kib: f64 = meminfo
         .lines()
         .find(|l| l.starts_with("MemTotal:"))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .expect("MemTotal");
+    // a container's (control group's) limit, when lower, is the machine's memory
+    let total_kib = [
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    ]
+    .iter()
+    .filter_map(|f| std::fs::read_to_string(f).ok()?.trim().parse::<f64>().ok())
+    .map(|bytes| bytes / 1024.0)
+    .fold(ram_kib, f64::min);
     let expected = (total_kib / 1024.0 / 4.0).floor().clamp(256.0, 2048.0);
     let default = reported_limit_mib(&ws, None, true);
     assert!(

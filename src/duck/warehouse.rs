@@ -24,12 +24,22 @@ pub fn memory_limit() -> String {
     format!("{}MiB", quarter.clamp(256, DEFAULT_MEMORY_CAP_MIB))
 }
 
-/// The machine's RAM, from /proc/meminfo (Linux); None elsewhere, where the cap applies.
+/// The memory this process may use: the machine's RAM (/proc/meminfo), or less when a control group
+/// (a container, a systemd slice) sets a lower limit, as DuckDB's own default reckons. None off Linux,
+/// where the cap applies.
 fn physical_memory_mib() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
+    let ram = line.split_whitespace().nth(1)?.parse::<u64>().ok()? / 1024;
+    let cgroup = [
+        "/sys/fs/cgroup/memory.max", // cgroup v2 ("max" when unlimited)
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes", // cgroup v1 (a huge number when unlimited)
+    ]
+    .iter()
+    .filter_map(|f| std::fs::read_to_string(f).ok()?.trim().parse::<u64>().ok())
+    .map(|bytes| bytes / (1024 * 1024))
+    .min();
+    Some(cgroup.map_or(ram, |limit| limit.min(ram)))
 }
 
 pub struct Warehouse {

@@ -141,8 +141,6 @@ DROP TABLE repeated_prices;
 DROP TABLE judged_prices;
 
 -- Features: recomputed for every symbol that gained rows (a window needs the symbol's whole history), by
--- the after-load step (src/stocks.rs, features_rows.sql).
+-- the after-load step (src/stocks.rs: features_clear.sql, features_passes.sql, features_rows.sql).
 CREATE OR REPLACE TEMP TABLE touched_symbols AS
 SELECT DISTINCT Symbol FROM market.prices WHERE source_file_id IN (SELECT file_id FROM staged_files);
-
-DELETE FROM market.features WHERE Symbol IN (SELECT Symbol FROM touched_symbols);
