@@ -1,7 +1,8 @@
 //! Turning the paths a user typed (files, directories, globs) into the list of real files to read:
 //! each real file once (by its canonical path), each directory visited once, link loops named.
 use anyhow::{bail, Context, Result};
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
@@ -31,8 +32,13 @@ fn is_link_loop(path: &Path) -> bool {
 
 /// Every file below `dir` with one of the endings, following links to directories but entering each
 /// real directory once (a link back to an ancestor or to a directory already read is passed over).
-fn walk(dir: &Path, extensions: &[&str], found: &mut Found) -> Result<()> {
+/// A file that is not itself a link is pushed to `real` already resolved (its directory's real path, which
+/// the walk resolves anyway, and its name): resolving 43,201 files one by one took 0.2 s of a re-run's
+/// 0.45 s. The others go to `found.files`, to be resolved by the caller.
+fn walk(dir: &Path, extensions: &[&str], found: &mut Found, real: &mut Vec<PathBuf>) -> Result<()> {
     let mut entered: HashSet<PathBuf> = HashSet::new();
+    // each directory as walked -> its real path
+    let dirs: RefCell<HashMap<PathBuf, PathBuf>> = RefCell::new(HashMap::new());
     let mut skipped: Vec<String> = Vec::new();
     let walker = WalkDir::new(dir)
         .follow_links(true)
@@ -51,13 +57,23 @@ fn walk(dir: &Path, extensions: &[&str], found: &mut Found) -> Result<()> {
                     ));
                     false
                 }
-                _ => true,
+                Ok(real) => {
+                    dirs.borrow_mut().insert(e.path().to_path_buf(), real);
+                    true
+                }
+                Err(_) => true,
             }
         });
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() && has_extension(e.path(), extensions) => {
-                found.files.push(e.into_path())
+                let resolved = (!e.path_is_symlink())
+                    .then(|| Some(dirs.borrow().get(e.path().parent()?)?.join(e.file_name())))
+                    .flatten();
+                match resolved {
+                    Some(path) => real.push(path),
+                    None => found.files.push(e.into_path()),
+                }
             }
             Ok(_) => {}
             Err(err) if err.loop_ancestor().is_some() => found.notes.push(format!(
@@ -98,12 +114,13 @@ fn is_glob(pattern: &str) -> bool {
 pub fn find_files(paths: &[String], extensions: &[&str]) -> Result<Found> {
     let wanted = extensions.join(", ");
     let mut found = Found::default();
+    let mut resolved: Vec<PathBuf> = Vec::new();
     for arg in paths {
-        let before = found.files.len();
+        let before = found.files.len() + resolved.len();
         let path = Path::new(arg);
         if path.is_dir() {
-            walk(path, extensions, &mut found)?;
-            if found.files.len() == before {
+            walk(path, extensions, &mut found, &mut resolved)?;
+            if found.files.len() + resolved.len() == before {
                 bail!("{arg}: directory has no files ending in {wanted}");
             }
         } else if path.is_file() {
@@ -119,12 +136,12 @@ pub fn find_files(paths: &[String], extensions: &[&str]) -> Result<Found> {
             for m in matches {
                 let m = m.with_context(|| format!("{arg}: cannot read a match"))?;
                 if m.is_dir() {
-                    walk(&m, extensions, &mut found)?;
+                    walk(&m, extensions, &mut found, &mut resolved)?;
                 } else if has_extension(&m, extensions) {
                     found.files.push(m);
                 }
             }
-            if found.files.len() == before {
+            if found.files.len() + resolved.len() == before {
                 bail!("{arg}: no files ending in {wanted} match this pattern");
             }
         } else {
@@ -138,6 +155,7 @@ pub fn find_files(paths: &[String], extensions: &[&str]) -> Result<Found> {
             std::fs::canonicalize(f).with_context(|| format!("cannot resolve {}", f.display()))
         })
         .collect::<Result<Vec<_>>>()?;
+    real.extend(resolved);
     real.sort();
     real.dedup();
     found.files = real;
@@ -160,6 +178,23 @@ mod tests {
         assert_eq!(found.files.len(), 1, "{found:?}");
         assert!(found.files[0].ends_with("a/x.jsonl"));
         assert!(!found.notes.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn files_are_resolved_through_linked_directories_and_links_to_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::fs::write(dir.path().join("real/x.jsonl"), "{}\n").unwrap();
+        std::fs::write(dir.path().join("real/z.jsonl"), "{}\n").unwrap();
+        // "link" sorts first: the directory is walked through it, and real/ is passed over
+        symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
+        symlink(dir.path().join("real/x.jsonl"), dir.path().join("y.jsonl")).unwrap();
+        let found = find_files(&[dir.path().to_string_lossy().into()], &[".jsonl"]).unwrap();
+        let expected: Vec<PathBuf> = ["real/x.jsonl", "real/z.jsonl"]
+            .iter()
+            .map(|f| std::fs::canonicalize(dir.path().join(f)).unwrap())
+            .collect();
+        assert_eq!(found.files, expected, "{found:?}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Which files a load reads: found, compared with the ledger, copies set aside.
 use super::ledger::{self, Decision, FileMeta};
 use super::{discover, Copy, Options, Planned, Report, Spec, Staging};
+use crate::duck::timed;
 use crate::duck::warehouse::Warehouse;
 use crate::par::parallel_map;
 use anyhow::Result;
@@ -14,14 +15,18 @@ pub fn plan(
     opts: &Options,
     report: &mut Report,
 ) -> Result<Vec<Planned>> {
-    let found = discover::find_files(&opts.paths, spec.extensions)?;
+    let found = timed("plan: find", || {
+        discover::find_files(&opts.paths, spec.extensions)
+    })?;
     report.notes.extend(found.notes);
-    let previous = ledger::previous_loads(wh, spec.name)?;
-    let metas = found
-        .files
-        .iter()
-        .map(|p| FileMeta::read(p))
-        .collect::<Result<Vec<_>>>()?;
+    let previous = timed("plan: ledger", || ledger::previous_loads(wh, spec.name))?;
+    let metas = timed("plan: stat", || {
+        found
+            .files
+            .iter()
+            .map(|p| FileMeta::read(p))
+            .collect::<Result<Vec<_>>>()
+    })?;
     // A text file never loaded before is hashed while it is staged (read once), not here, unless its
     // size is that of another file of this run or of a loaded file: only then can it be a copy.
     let mut sizes: HashMap<i64, usize> = HashMap::new();
@@ -36,12 +41,14 @@ pub fn plan(
             && sizes.get(&m.size) == Some(&1)
             && !loaded_sizes.contains(&m.size)
     };
-    let decisions = parallel_map(&metas, |m| {
-        let previous = previous.get(&m.key());
-        if previous.is_none() && defer(m) {
-            return Ok(Decision::Load { hash: None });
-        }
-        ledger::decide(m, previous, opts.force)
+    let decisions = timed("plan: decide", || {
+        parallel_map(&metas, |m| {
+            let previous = previous.get(&m.key());
+            if previous.is_none() && defer(m) {
+                return Ok(Decision::Load { hash: None });
+            }
+            ledger::decide(m, previous, opts.force)
+        })
     })?;
     let loaded_hashes: HashMap<&str, &str> = previous
         .iter()
