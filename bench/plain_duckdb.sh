@@ -65,3 +65,12 @@ plain_check() {
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN {if (y == 0) print "inf"; else printf "%.3f\n", x / y}'; }
 # min2 X Y: the smaller of two numbers.
 min2() { awk -v x="$1" -v y="$2" 'BEGIN {print (x < y) ? x : y}'; }
+
+# faster_client B1 B2: names the plain client with the smaller median time (b1 on a tie).
+faster_client() {
+  if awk -v x="$1" -v y="$2" 'BEGIN {exit !(x <= y)}'; then
+    echo "(b1) Python client, duckdb $PY_VERSION"
+  else
+    echo "(b2) CLI, duckdb $CLI_VERSION"
+  fi
+}

@@ -69,11 +69,7 @@ echo "    database size: exercise $(du -m "$OUT/s.db" | cut -f1) MiB, (b1) $(du 
 measure "(c) no-op re-run" "$BIN" --db "$OUT/s.db" ingest-data --dataset sensor-logs "$DATA"
 
 MA=$(median "${AS[@]}"); MB1=$(median "${B1S[@]}"); MB2=$(median "${B2S[@]}")
-if awk -v x="$MB1" -v y="$MB2" 'BEGIN {exit !(x <= y)}'; then
-  FASTER="(b1) Python client, duckdb $PY_VERSION"
-else
-  FASTER="(b2) CLI, duckdb $CLI_VERSION"
-fi
+FASTER=$(faster_client "$MB1" "$MB2")
 echo "median times: (a) $MA s, (b1) $MB1 s, (b2) $MB2 s; faster plain client: $FASTER"
 echo "ratios (a)/(b1) by round: ${R1[*]}; median: $(median "${R1[@]}")"
 echo "ratios (a)/(b2) by round: ${R2[*]}; median: $(median "${R2[@]}")"

@@ -14,6 +14,25 @@ import tempfile
 from pyspark import SparkFiles
 
 
+def start(app_name):
+    """What both loaders begin with: their command line (--input, --out, --tasks, --compare), a Spark
+    session in UTC that ships this module to the executors, and the number of tasks."""
+    import argparse
+    from pyspark.sql import SparkSession
+    p = argparse.ArgumentParser()
+    p.add_argument("--input", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--tasks", type=int, default=0)
+    p.add_argument("--compare", default=None)
+    a = p.parse_args()
+    spark = (SparkSession.builder.appName(app_name)
+             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    sc = spark.sparkContext
+    sc.addPyFile(os.path.abspath(__file__))
+    tasks = a.tasks or max(2, sc.defaultParallelism * 2)
+    return a, spark, sc, tasks
+
+
 def delivered_files(folder, extensions):
     """Every file under `folder` ending in one of `extensions`, absolute and sorted."""
     files = sorted(os.path.abspath(f) for ext in extensions

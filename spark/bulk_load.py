@@ -14,15 +14,12 @@
 With --compare, the result is checked against a warehouse loaded on one machine from the same files: the
 same totals and the same multiset of rows. Exit 1 on any difference.
 """
-import argparse
 import os
 import sys
 import time
 
-from pyspark.sql import SparkSession
 
-import bulk_common
-from bulk_common import account, content_hash, delivered_files, finish, fresh_parts, load_share
+from bulk_common import account, content_hash, delivered_files, finish, fresh_parts, load_share, start
 
 DATASET = "sensor-logs"
 COLUMNS = "department_name, sensor_serial, create_at, product_name, product_expire"
@@ -34,19 +31,8 @@ EXPORTS = {
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--input", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--tasks", type=int, default=0)
-    p.add_argument("--compare", default=None)
-    a = p.parse_args()
-
-    spark = (SparkSession.builder.appName("exercise: sensor logs bulk load")
-             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
-    sc = spark.sparkContext
-    sc.addPyFile(bulk_common.__file__)
+    a, spark, sc, tasks = start("exercise: sensor logs bulk load")
     files = delivered_files(a.input, ["parquet"])
-    tasks = a.tasks or max(2, sc.defaultParallelism * 2)
     parts = fresh_parts(a.out, "_parts", EXPORTS)
 
     started = time.time()

@@ -15,16 +15,13 @@
 With --compare, run_grid and run_sensors are checked against a warehouse that loaded the same files on
 one machine (same rows; doubles within 1e-9 relative). Exit 1 on any difference.
 """
-import argparse
 import math
 import os
 import sys
 import time
 
-from pyspark.sql import SparkSession
 
-import bulk_common
-from bulk_common import account, content_hash, delivered_files, finish, fresh_parts, load_share
+from bulk_common import account, content_hash, delivered_files, finish, fresh_parts, load_share, start
 
 TABLES = {
     "run_grid": "SELECT * FROM telemetry.run_grid",
@@ -73,19 +70,8 @@ def groups_of(files):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--input", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--tasks", type=int, default=0)
-    p.add_argument("--compare", default=None)
-    a = p.parse_args()
-
-    spark = (SparkSession.builder.appName("exercise: telemetry bulk load")
-             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
-    sc = spark.sparkContext
-    sc.addPyFile(bulk_common.__file__)
+    a, spark, sc, tasks = start("exercise: telemetry bulk load")
     files = delivered_files(a.input, ["parquet", "csv"])
-    tasks = a.tasks or max(2, sc.defaultParallelism * 2)
     parts = fresh_parts(a.out, "_parts_telemetry", TABLES)
     started = time.time()
 
