@@ -99,8 +99,10 @@ CREATE VIEW telemetry.run_statistics AS WITH features AS (SELECT run_uuid, count
 -- macros
 -- dwh.sensor_log_defect
 MACRO dwh.sensor_log_defect(department_name, sensor_serial, create_at, product_name, product_expire) AS CASE  WHEN ((department_name IS NULL)) THEN ('department_name is missing') WHEN ((length(department_name) > 32)) THEN ('department_name is longer than 32 characters') WHEN ((sensor_serial IS NULL)) THEN ('sensor_serial is missing') WHEN ((length(sensor_serial) > 64)) THEN ('sensor_serial is longer than 64 characters') WHEN ((create_at IS NULL)) THEN ('create_at is missing') WHEN ((product_name IS NULL)) THEN ('product_name is missing') WHEN ((length(product_name) > 16)) THEN ('product_name is longer than 16 characters') WHEN ((product_expire IS NULL)) THEN ('product_expire is missing') ELSE NULL END
+-- meta.epoch_ms_of
+MACRO meta.epoch_ms_of(ms) AS CASE  WHEN ((ms BETWEEN -2208988800000 AND 7258118399999)) THEN (epoch_ms(ms)) ELSE NULL END
 -- meta.epoch_ms_timestamp
-MACRO meta.epoch_ms_timestamp(t) AS CASE  WHEN ((meta.exact_whole(t) BETWEEN -2208988800000 AND 7258118399999)) THEN (epoch_ms(meta.exact_whole(t))) ELSE NULL END
+MACRO meta.epoch_ms_timestamp(t) AS meta.epoch_ms_of(meta.exact_whole(t))
 -- meta.exact_bigint
 MACRO meta.exact_bigint(t) AS CASE  WHEN ((CAST(TRY_CAST(t AS BIGINT) AS VARCHAR) = t)) THEN (TRY_CAST(t AS BIGINT)) WHEN (regexp_full_match(t, '[+-]?[0-9]+')) THEN (TRY_CAST(t AS BIGINT)) ELSE NULL END
 -- meta.exact_double

@@ -258,3 +258,101 @@ fn the_three_source_folders_can_be_given_directly() {
         3
     );
 }
+
+/// The reader types plain readings itself (src/datasets/stedi.rs); every other line is parsed by SQL.
+/// Both must land the same rows with the same values and reject the same lines with the same reasons:
+/// the same files are loaded with the typer and without it (`EXERCISE_TYPED_LINES=off`).
+#[test]
+fn readings_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
+    let accelerometer = [
+        r#"{"user":"a@x.org","timestamp":1655564376361,"x":-0.727,"y":0,"z":12.5}"#,
+        r#"{"user":"a@x.org","timestamp":1655564376361,"x":-0.727,"y":0,"z":12.5}"#, // a repeat
+        r#"{"user":"a@x.org","timestamp":1655564376361,"x":-0.7270,"y":0.0,"z":12.50}"#, // the same values
+        r#" { "user" : "ü@x.org" , "z":-0.0, "timestamp":-2208988800000,"y":1,"x":2 } "#,
+        r#"{"user":"","timestamp":7258118399999,"x":12345678901234567,"y":0.30000000000000004,"z":1}"#,
+        r#"{"user":"b@x.org","timestamp":7258118400000,"x":1,"y":2,"z":3}"#, // after 2199
+        r#"{"user":"b@x.org","timestamp":-2208988800001,"x":1,"y":2,"z":3}"#, // before 1900
+        r#"{"user":"b@x.org","timestamp":1655564376361.0,"x":1,"y":2,"z":3}"#,
+        r#"{"user":"b@x.org","timestamp":"1655564376362","x":1,"y":2,"z":3}"#,
+        r#"{"user":"b@x.org","timestamp":1655564376363,"x":1e2,"y":2,"z":3}"#,
+        r#"{"user":"b@x.org","timestamp":1655564376364,"x":0.1000000000000000000001,"y":2,"z":3}"#,
+        r#"{"user":"b@x.org","timestamp":1655564376365,"x":1,"y":2,"z":3,"extra":[1]}"#,
+        r#"{"user":"b@x.org","timestamp":1655564376366,"x":1,"y":2,"z":3,"x":4}"#,
+        r#"{"user":"b\u0040x.org","timestamp":1655564376367,"x":1,"y":2,"z":3}"#,
+        r#"{"user":"b@x.org","timestamp":1655564376368,"x":null,"y":2,"z":3}"#,
+        r#"{"user":"b@x.org","timestamp":1655564376369,"x":"1","y":2,"z":3}"#,
+        r#"{"user":"b@x.org","timestamp":1655564376370,"y":2,"z":3}"#,
+        r#"{"user":7,"timestamp":1655564376371,"x":1,"y":2,"z":3}"#,
+        r#"{"user":"b@x.org","timestamp":1655564376372,"x":1,"y":2,"z":3} trailing"#,
+        r#"{"user":"b@x.org","timestamp":16555643763730000000,"x":1,"y":2,"z":3}"#,
+        r#"{"sensorReadingTime":1655564376361,"serialNumber":"S1","distanceFromObject":1}"#, // wrong folder
+        r#"[1,2]"#,
+    ];
+    let step_trainer = [
+        r#"{"sensorReadingTime":1655564376361,"serialNumber":"S1","distanceFromObject":257}"#,
+        r#"{"sensorReadingTime":1655564376361,"serialNumber":"S1","distanceFromObject":257}"#,
+        r#"{"distanceFromObject":-3,"serialNumber":"S2","sensorReadingTime":1655564376361}"#,
+        r#"{"sensorReadingTime":1655564376362,"serialNumber":"S1","distanceFromObject":2147483648}"#,
+        r#"{"sensorReadingTime":1655564376363,"serialNumber":"S1","distanceFromObject":2147483647}"#,
+        r#"{"sensorReadingTime":1655564376364,"serialNumber":"S1","distanceFromObject":2.5}"#,
+        r#"{"sensorReadingTime":1655564376365,"serialNumber":"S1","distanceFromObject":2.0}"#,
+        r#"{"sensorReadingTime":99,"serialNumber":"S1","distanceFromObject":2}"#,
+        r#"{"sensorReadingTime":1655564376366,"serialNumber":null,"distanceFromObject":2}"#,
+        r#"{"user":"a@x.org","timestamp":1655564376361,"x":1,"y":2,"z":3}"#, // wrong folder
+    ];
+    let load = |typed: &str| {
+        let ws = Workspace::new();
+        ws.write(
+            "stedi/customer/c.json",
+            &(customer("alice", "S1", 100, Some(50)) + "\n"),
+        );
+        ws.write("stedi/accelerometer/a1.json", &accelerometer.join("\n"));
+        ws.write(
+            "stedi/accelerometer/a2.json",
+            &(accelerometer[..3].join("\r\n") + "\r\n"),
+        );
+        ws.write("stedi/step_trainer/s1.json", &step_trainer.join("\n"));
+        let tables = [
+            "SELECT * FROM stedi_landing.accelerometer ORDER BY ALL",
+            "SELECT * FROM stedi_landing.step_trainer ORDER BY ALL",
+            "SELECT * EXCLUDE (rejected_at, source_file) FROM stedi_landing.rejected ORDER BY ALL",
+        ];
+        let args = ["--dataset", "stedi", "stedi", "--max-rejects", "100"];
+        ws.ingest_typed(typed, &args, &tables)
+    };
+    let (typed_summary, typed) = load("on");
+    let (sql_summary, by_sql) = load("off");
+    assert_eq!(typed, by_sql);
+    // the summaries' counts (each file's row, without the temporary folder's name)
+    let counts = |s: &str| {
+        s.lines()
+            .filter(|l| !l.contains(" in "))
+            .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts(&typed_summary), counts(&sql_summary));
+    // the typed rows are there, with their values (the second file's three repeat the first's)
+    assert!(
+        typed[0].contains("ü@x.org,1900-01-01T00:00:00,2.0,1.0,-0.0"),
+        "{}",
+        typed[0]
+    );
+    assert!(
+        typed[0].contains(",2199-12-31T23:59:59.999,1.2345678901234568e16,0.30000000000000004,1.0"),
+        "{}",
+        typed[0]
+    );
+    assert!(typed[1].contains("S1,2147483647"), "{}", typed[1]);
+    assert!(
+        typed[2].contains("distanceFromObject is not an integer: 2147483648"),
+        "{}",
+        typed[2]
+    );
+    assert!(
+        typed[2].contains(
+            "timestamp is not whole epoch milliseconds of the years 1900-2199: 7258118400000"
+        ),
+        "{}",
+        typed[2]
+    );
+}

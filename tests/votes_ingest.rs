@@ -398,3 +398,60 @@ fn a_touched_file_with_the_same_content_is_skipped_by_its_hash() {
     std::fs::write(ws.path("v2.jsonl.gz"), gzip(&text)).unwrap();
     load_touch_and_expect_skip(&ws, "v2.jsonl.gz");
 }
+
+/// The reader hands over the strings of plain lines (only known keys, string or null values) and SQL
+/// parses the rest: both paths must land and reject the same (`EXERCISE_TYPED_LINES=off` sends every
+/// line's text to SQL).
+#[test]
+fn plain_lines_handed_over_by_the_reader_land_exactly_as_parsed_ones() {
+    let lines = [
+        GOOD,
+        r#"{"Id":"2","PostId":"1","VoteTypeId":"5","CreationDate":"2022-01-02T00:00:00.000","UserId":"42","BountyAmount":"50"}"#,
+        r#" { "CreationDate" : "2022-01-03T10:00:00+02:00" , "VoteTypeId":"2","PostId":"9","Id":"3","UserId":null } "#,
+        r#"{"Id":"4","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02"}"#,
+        r#"{"Id":"5","PostId":"x","VoteTypeId":"2","CreationDate":"2022-01-02"}"#,
+        r#"{"Id":"6","PostId":"1","VoteTypeId":"99999","CreationDate":"2022-01-02"}"#,
+        r#"{"Id":"7","PostId":"1","VoteTypeId":"2","CreationDate":"2022-02-30T00:00:00"}"#,
+        r#"{"Id":"8","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02","Comment":"hi"}"#,
+        r#"{"Id":"9","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02","Id":"10"}"#,
+        r#"{"Id":11,"PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02"}"#,
+        r#"{"Id":"12","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02","UserId":true}"#,
+        r#"{"Id":"1\u0033","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02"}"#,
+        r#"{"Id":" 14","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02"}"#,
+        r#"{"Id":"+15","PostId":"-1","VoteTypeId":"2","CreationDate":"2022-01-02 03:04:05.123456"}"#,
+        r#"{"Id":"16","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T03:04:05.1234567"}"#,
+        r#"{"Id":"17","PostId":"1","VoteTypeId":"2"}"#,
+        r#"{"Id":"18","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02"} x"#,
+        r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2022-01-05"}"#,
+        r#"{}"#,
+        r#""Id""#,
+    ];
+    let load = |typed: &str| {
+        let ws = Workspace::new();
+        ws.write("v1.jsonl", &lines.join("\n"));
+        ws.write("v2.jsonl", &(lines[..4].join("\r\n") + "\r\n"));
+        let tables = [
+            "SELECT * FROM blog_analysis.votes ORDER BY ALL",
+            "SELECT * EXCLUDE (rejected_at, source_file) FROM blog_analysis.votes_rejected ORDER BY ALL",
+        ];
+        let args = ["v1.jsonl", "v2.jsonl", "--max-rejects", "100"];
+        ws.ingest_typed(typed, &args, &tables).1
+    };
+    let typed = load("on");
+    assert_eq!(typed, load("off"));
+    assert!(
+        typed[0].contains("2,1,5,2022-01-02T00:00:00,42,50,1"),
+        "{}",
+        typed[0]
+    );
+    assert!(
+        typed[0].contains("3,9,2,2022-01-03T08:00:00,,,1"),
+        "{}",
+        typed[0]
+    );
+    assert!(
+        typed[1].contains("VoteTypeId is not a small integer: 99999"),
+        "{}",
+        typed[1]
+    );
+}

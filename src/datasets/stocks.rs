@@ -9,6 +9,7 @@ pub static STOCKS: Spec = Spec {
     rejects_table: "market.prices_rejected",
     staging: Staging::StreamedLines {
         count_json_keys: false,
+        typer: None,
     },
     dedup: Dedup::ConflictOnKey("(Symbol, Date)"),
     reference_file: Some("symbols_valid_meta.csv"),

@@ -1,5 +1,17 @@
 //! Stack-Exchange-style vote records (JSON lines, optionally gzipped, or Parquet) into blog_analysis.votes.
+use crate::ingest::plain_json::StringMembers;
 use crate::ingest::{Dedup, Spec, Staging};
+
+/// Every field of a vote arrives as a JSON string: the reader hands over the plain lines' strings
+/// (columns `plain`, `s_Id`, ...), and `load.sql` parses only the other lines.
+static FIELDS: StringMembers = StringMembers(&[
+    "Id",
+    "PostId",
+    "VoteTypeId",
+    "CreationDate",
+    "UserId",
+    "BountyAmount",
+]);
 
 pub static VOTES: Spec = Spec {
     name: "votes",
@@ -17,6 +29,7 @@ pub static VOTES: Spec = Spec {
     rejects_table: "blog_analysis.votes_rejected",
     staging: Staging::StreamedLines {
         count_json_keys: true,
+        typer: Some(&FIELDS),
     },
     dedup: Dedup::FirstWinsOnKey("Id"),
     reference_file: None,

@@ -15,7 +15,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
 use xxhash_rust::xxh3::Xxh3;
 
 const BATCH_ROWS: usize = 65_536;
@@ -38,15 +40,43 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// The columns of `staged_lines`, as the reader thread builds them.
-pub fn line_schema() -> Schema {
-    Schema::new(vec![
+/// The columns of `staged_lines`, as the readers build them (then a `LineTyper`'s, if any).
+fn line_fields() -> Vec<Field> {
+    vec![
         Field::new("file_id", DataType::Int64, false),
         Field::new("line_no", DataType::Int64, false),
         Field::new("raw", DataType::Utf8, false),
         Field::new("defect", DataType::Utf8, true),
         Field::new("top_level_keys", DataType::Int32, true),
-    ])
+    ]
+}
+
+/// A dataset's shortcut for its plainest lines (`plain_json`): the reader types them into columns of
+/// its own, added to the stream after `line_fields` (all nullable), so SQL takes their values as
+/// they are instead of parsing the text. A line the typer does not take gets NULLs there, and SQL
+/// judges its text in full. The typer must give exactly the values SQL would; a test of each dataset
+/// loads the same files with and without it (`EXERCISE_TYPED_LINES=off`) and compares.
+pub trait LineTyper: Sync {
+    /// The typed columns.
+    fn fields(&self) -> Vec<Field>;
+    /// Empty builders for them, for one batch.
+    fn columns(&self) -> Box<dyn TypedColumns>;
+}
+
+/// One batch's typed columns (see `LineTyper`).
+pub trait TypedColumns {
+    /// Types a line into the columns when it is plain enough (true); else appends NULLs (false).
+    fn push(&mut self, line: &str) -> bool;
+    /// Appends NULLs: the line is SQL's to judge.
+    fn skip(&mut self);
+    /// The columns so far, in the order of `LineTyper::fields`; the builders start again empty.
+    fn finish(&mut self) -> Vec<ArrayRef>;
+}
+
+/// Whether the reader may type lines (`LineTyper`): `EXERCISE_TYPED_LINES=off` leaves the typed columns
+/// NULL, so SQL judges every line's text, to compare the two paths.
+fn typed_lines_on() -> bool {
+    std::env::var("EXERCISE_TYPED_LINES").map_or(true, |v| v != "off")
 }
 
 /// Lines for the stream (and `staged_lines`), built column by column.
@@ -57,11 +87,14 @@ struct LineBatch {
     defect: StringBuilder,
     top_level_keys: Int32Builder,
     count_keys: bool,
+    typed: Option<Box<dyn TypedColumns>>,
+    try_typing: bool,
+    schema: Arc<Schema>,
     len: usize,
 }
 
 impl LineBatch {
-    fn new(count_keys: bool) -> Self {
+    fn new(count_keys: bool, typer: Option<&dyn LineTyper>, schema: Arc<Schema>) -> Self {
         LineBatch {
             file_id: Int64Builder::with_capacity(BATCH_ROWS),
             line_no: Int64Builder::with_capacity(BATCH_ROWS),
@@ -69,6 +102,9 @@ impl LineBatch {
             defect: StringBuilder::with_capacity(BATCH_ROWS, 0),
             top_level_keys: Int32Builder::with_capacity(BATCH_ROWS),
             count_keys,
+            typed: typer.map(|t| t.columns()),
+            try_typing: typed_lines_on(),
+            schema,
             len: 0,
         }
     }
@@ -76,32 +112,49 @@ impl LineBatch {
     fn push(&mut self, file_id: i64, line_no: i64, bytes: &[u8]) {
         self.file_id.append_value(file_id);
         self.line_no.append_value(line_no);
-        self.top_level_keys
-            .append_option(self.count_keys.then(|| top_level_keys(bytes)));
         match std::str::from_utf8(bytes) {
             Ok(text) => {
                 self.raw.append_value(text);
                 self.defect.append_null();
+                let typed = match self.typed.as_mut() {
+                    Some(t) if self.try_typing => t.push(text),
+                    Some(t) => {
+                        t.skip();
+                        false
+                    }
+                    None => false,
+                };
+                // a typed line's keys are known: SQL does not look at them
+                self.top_level_keys
+                    .append_option((self.count_keys && !typed).then(|| top_level_keys(bytes)));
             }
             Err(_) => {
                 self.raw.append_value(String::from_utf8_lossy(bytes));
                 self.defect.append_value("line is not valid UTF-8");
+                self.top_level_keys
+                    .append_option(self.count_keys.then(|| top_level_keys(bytes)));
+                if let Some(t) = self.typed.as_mut() {
+                    t.skip();
+                }
             }
         }
         self.len += 1;
     }
 
-    /// The batch so far, in the stream's schema (`line_schema`, which the stream's table function declares).
+    /// The batch so far, in the stream's schema (`line_fields`, then the typer's).
     fn finish(&mut self) -> Result<RecordBatch> {
-        let columns: Vec<ArrayRef> = vec![
+        let mut columns: Vec<ArrayRef> = vec![
             Arc::new(self.file_id.finish()),
             Arc::new(self.line_no.finish()),
             Arc::new(self.raw.finish()),
             Arc::new(self.defect.finish()),
             Arc::new(self.top_level_keys.finish()),
         ];
+        if let Some(t) = self.typed.as_mut() {
+            columns.extend(t.finish());
+        }
         self.len = 0;
-        RecordBatch::try_new(Arc::new(line_schema()), columns).context("building a staging batch")
+        RecordBatch::try_new(self.schema.clone(), columns).context("building a staging batch")
     }
 }
 
@@ -160,21 +213,37 @@ fn top_level_keys(bytes: &[u8]) -> i32 {
     keys
 }
 
-/// Reads every non-blank line of a text file (plain or gzip) into `batch`, handing full batches to `emit`;
+/// About this many bytes of whole lines go to a worker at a time.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// Whole lines of one file, for a worker to split and type.
+struct Block {
+    /// The file's position in the list (for its count of lines).
+    file_index: usize,
+    file_id: i64,
+    /// The line number of the block's first line.
+    first_line: i64,
+    bytes: Vec<u8>,
+}
+
+/// Reads one file (plain or gzip) in blocks of whole lines, numbering them, and hands each to `send`;
 /// returns the xxh3-128 of the file's bytes.
-fn read_lines(
+fn read_blocks(
+    file_index: usize,
     file_id: i64,
     path: &Path,
     progress: &ProgressBar,
-    batch: &mut LineBatch,
-    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    send: &dyn Fn(Block) -> Result<()>,
 ) -> Result<String> {
     let (mut reader, hasher) = open_text(path, progress)?;
-    let mut buf = Vec::with_capacity(512);
-    let (mut line_no, mut staged) = (0i64, 0u64);
+    let mut line_no = 0i64;
+    let mut carry = Vec::new();
     loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
+        // the rest of the last block's last line, then a block's worth of new bytes
+        let mut bytes = std::mem::take(&mut carry);
+        let want = bytes.len() + BLOCK_BYTES;
+        bytes.reserve(BLOCK_BYTES);
+        let eof = fill(&mut reader, &mut bytes, want).map_err(|e| {
             let what = if e.kind() == std::io::ErrorKind::UnexpectedEof
                 || e.kind() == std::io::ErrorKind::InvalidInput
             {
@@ -184,67 +253,257 @@ fn read_lines(
             };
             anyhow!("{}: {what} after line {line_no} ({e})", path.display())
         })?;
-        if n == 0 {
+        // The block ends after its last newline; the rest starts the next one.
+        let end = match memchr::memrchr(b'\n', &bytes) {
+            Some(at) if !eof => at + 1,
+            None if !eof => {
+                carry = bytes; // one line longer than a block: read on
+                continue;
+            }
+            _ => bytes.len(),
+        };
+        carry = bytes.split_off(end);
+        let lines = memchr::memchr_iter(b'\n', &bytes).count() as i64
+            + i64::from(!bytes.is_empty() && bytes.last() != Some(&b'\n'));
+        if !bytes.is_empty() {
+            send(Block {
+                file_index,
+                file_id,
+                first_line: line_no + 1,
+                bytes,
+            })?;
+        }
+        line_no += lines;
+        if eof {
             break;
         }
-        line_no += 1;
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
-        }
-        // A UTF-8 byte-order mark opens the file, not its first line's text.
-        if line_no == 1 && buf.starts_with(UTF8_BOM) {
-            buf.drain(..UTF8_BOM.len());
-        }
-        if buf.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        batch.push(file_id, line_no, &buf);
-        staged += 1;
-        if batch.len >= BATCH_ROWS {
-            emit(batch.finish()?)?;
-        }
-    }
-    if staged == 0 {
-        bail!("{}: file is empty (no lines to load)", path.display());
     }
     let digest = hasher.borrow().digest128();
     Ok(format!("{digest:032x}"))
 }
 
-/// Reads every non-blank line of the text files (JSON lines, CSV) on a reader thread that splits,
-/// decodes and hashes, while `consume` runs SQL reading them from the relation it is given
-/// (`batch_stream(token)`: file_id, line_no, raw, defect, top_level_keys) on DuckDB's threads, so both cores work. The
-/// relation can be read once, and must be read whole. With `count_keys`, each line's top-level JSON keys
-/// are counted (`top_level_keys`; NULL otherwise). Returns each file's content hash.
+/// Reads into `bytes` until it holds `want` bytes or the input ends (true).
+fn fill(reader: &mut dyn BufRead, bytes: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    while bytes.len() < want {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(true);
+        }
+        let n = available.len().min(want - bytes.len());
+        bytes.extend_from_slice(&available[..n]);
+        reader.consume(n);
+    }
+    Ok(false)
+}
+
+/// Splits a block into its non-blank lines (without their line ends; a UTF-8 byte-order mark opens a
+/// file, not its first line's text) into `batch`, handing full batches to `emit`; returns how many.
+fn split_block(
+    block: &Block,
+    batch: &mut LineBatch,
+    emit: &dyn Fn(RecordBatch) -> Result<()>,
+) -> Result<u64> {
+    let mut staged = 0;
+    for (line_no, mut line) in
+        (block.first_line..).zip(block.bytes.split_inclusive(|&b| b == b'\n'))
+    {
+        while let [rest @ .., b'\n' | b'\r'] = line {
+            line = rest;
+        }
+        if line_no == 1 {
+            line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            batch.push(block.file_id, line_no, line);
+            staged += 1;
+            if batch.len >= BATCH_ROWS {
+                emit(batch.finish()?)?;
+            }
+        }
+    }
+    Ok(staged)
+}
+
+/// Reads every non-blank line of the text files (JSON lines, CSV) while `consume` runs SQL reading them
+/// from the relation it is given (`batch_stream(token)`: file_id, line_no, raw, defect, top_level_keys,
+/// then the `typer`'s columns) on DuckDB's threads. Reader threads (one file each at a time) read, hash
+/// and cut the files into numbered blocks of whole lines; worker threads split, decode and type them, so
+/// even one big file keeps every core busy. Batches arrive in no particular order. The relation can be
+/// read once, and must be read whole. With `count_keys`, each line's top-level JSON keys are counted
+/// (`top_level_keys`; NULL otherwise). Returns each file's content hash.
 pub fn stream_text_files(
     files: &[(i64, &Path)],
     bytes: u64,
     count_keys: bool,
+    typer: Option<&dyn LineTyper>,
     progress: &ProgressBar,
     consume: impl FnOnce(&str) -> Result<()>,
 ) -> Result<Vec<(i64, String)>> {
-    // `bytes` is the files' total size. About one line per 80 bytes: only the order of magnitude matters
-    // (to DuckDB's planner).
-    let schema = Arc::new(line_schema());
+    let mut fields = line_fields();
+    if let Some(t) = typer {
+        fields.extend(t.fields());
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pipeline = Pipeline {
+        files,
+        count_keys,
+        typer,
+        schema: schema.clone(),
+        progress,
+        next_file: AtomicUsize::new(0),
+        staged: files.iter().map(|_| AtomicU64::new(0)).collect(),
+    };
+    // `bytes` is the files' total size; about one line per 80 bytes (only the order of magnitude
+    // matters, to DuckDB's planner).
     stream::stream(
         schema,
         bytes / 80 + 1,
-        |emit| {
-            let mut hashes = Vec::with_capacity(files.len());
-            let mut batch = LineBatch::new(count_keys);
-            for (file_id, path) in files {
-                hashes.push((
-                    *file_id,
-                    read_lines(*file_id, path, progress, &mut batch, emit)?,
-                ));
-            }
-            if batch.len > 0 {
-                emit(batch.finish()?)?;
-            }
-            Ok(hashes)
-        },
+        |emit| pipeline.run(cores.min(files.len()).max(1), cores, emit),
         consume,
     )
+}
+
+/// Drops the blocks' receiver: readers still sending stop.
+fn close(blocks: &Mutex<Option<Receiver<Block>>>) {
+    if let Ok(mut rx) = blocks.lock() {
+        rx.take();
+    }
+}
+
+/// The threads of `stream_text_files` and what they share.
+struct Pipeline<'a> {
+    files: &'a [(i64, &'a Path)],
+    count_keys: bool,
+    typer: Option<&'a dyn LineTyper>,
+    schema: Arc<Schema>,
+    progress: &'a ProgressBar,
+    next_file: AtomicUsize,
+    /// Non-blank lines staged, per file.
+    staged: Vec<AtomicU64>,
+}
+
+impl Pipeline<'_> {
+    fn run(
+        &self,
+        readers: usize,
+        workers: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<Vec<(i64, String)>> {
+        let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<Block>(workers * 2);
+        let block_rx = Mutex::new(Some(block_rx));
+        let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(workers * 2);
+        let stopped = || anyhow!("the statement reading the stream stopped");
+        std::thread::scope(|scope| {
+            let reading: Vec<_> = (0..readers)
+                .map(|_| {
+                    let block_tx = block_tx.clone();
+                    scope.spawn(move || {
+                        self.read_files(&|b| block_tx.send(b).map_err(|_| stopped()))
+                    })
+                })
+                .collect();
+            drop(block_tx);
+            let working: Vec<_> = (0..workers)
+                .map(|_| {
+                    let batch_tx = batch_tx.clone();
+                    let block_rx = &block_rx;
+                    scope.spawn(move || {
+                        self.split_blocks(block_rx, &|b| batch_tx.send(b).map_err(|_| stopped()))
+                    })
+                })
+                .collect();
+            drop(batch_tx);
+            let mut forwarded = Ok(());
+            for batch in batch_rx.iter() {
+                forwarded = emit(batch);
+                if forwarded.is_err() {
+                    break;
+                }
+            }
+            // Dropping the receivers ends threads still sending (a reader or worker that failed has
+            // dropped its sender, which ends the others in turn).
+            drop(batch_rx);
+            close(&block_rx);
+            let mut hashes = Vec::new();
+            let mut failed = None;
+            for handle in reading {
+                match handle.join() {
+                    Ok(Ok(h)) => hashes.extend(h),
+                    Ok(Err(err)) => failed = failed.or(Some(err)),
+                    Err(_) => failed = failed.or(Some(anyhow!("a reader thread panicked"))),
+                }
+            }
+            for handle in working {
+                match handle.join() {
+                    Ok(Ok(())) => {}
+                    Ok(Err(err)) => failed = failed.or(Some(err)),
+                    Err(_) => failed = failed.or(Some(anyhow!("a worker thread panicked"))),
+                }
+            }
+            // A reader's or worker's own error says more than the stop it caused elsewhere.
+            if let Some(err) = failed {
+                return Err(err);
+            }
+            forwarded?;
+            for ((_, path), staged) in self.files.iter().zip(&self.staged) {
+                if staged.load(Ordering::Relaxed) == 0 {
+                    bail!("{}: file is empty (no lines to load)", path.display());
+                }
+            }
+            Ok(hashes)
+        })
+    }
+
+    /// A reader: reads files until there are none left; returns their hashes.
+    fn read_files(&self, send: &dyn Fn(Block) -> Result<()>) -> Result<Vec<(i64, String)>> {
+        let mut hashes = Vec::new();
+        loop {
+            let index = self.next_file.fetch_add(1, Ordering::Relaxed);
+            let Some((file_id, path)) = self.files.get(index) else {
+                return Ok(hashes);
+            };
+            hashes.push((
+                *file_id,
+                read_blocks(index, *file_id, path, self.progress, send)?,
+            ));
+        }
+    }
+
+    /// A worker: splits and types blocks until the readers are done. When it fails it closes the
+    /// blocks' channel, which stops the readers.
+    fn split_blocks(
+        &self,
+        blocks: &Mutex<Option<Receiver<Block>>>,
+        emit: &dyn Fn(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let worked = self.split_until_done(blocks, emit);
+        if worked.is_err() {
+            close(blocks);
+        }
+        worked
+    }
+
+    fn split_until_done(
+        &self,
+        blocks: &Mutex<Option<Receiver<Block>>>,
+        emit: &dyn Fn(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let mut batch = LineBatch::new(self.count_keys, self.typer, self.schema.clone());
+        loop {
+            let block = match blocks.lock() {
+                Ok(rx) => rx.as_ref().map(Receiver::recv),
+                Err(_) => bail!("a worker thread panicked"),
+            };
+            let Some(Ok(block)) = block else { break };
+            let staged = split_block(&block, &mut batch, emit)?;
+            self.staged[block.file_index].fetch_add(staged, Ordering::Relaxed);
+        }
+        if batch.len > 0 {
+            emit(batch.finish()?)?;
+        }
+        Ok(())
+    }
 }
 
 /// Stages every row of a Parquet file as the JSON text of that row; line number = row number.

@@ -28,11 +28,13 @@ pub fn load_lines(
             &text_files,
             text_bytes,
             load.spec.counts_json_keys(),
+            load.spec.line_typer(),
             &bar,
             |stream| {
+                // Parquet rows staged as JSON have no typed columns (NULL): SQL judges their text.
                 wh.execute(&format!(
                     "CREATE OR REPLACE TEMP VIEW incoming_lines AS
-                 SELECT * FROM staged_lines UNION ALL SELECT * FROM {stream}"
+                 SELECT * FROM staged_lines UNION ALL BY NAME SELECT * FROM {stream}"
                 ))?;
                 load.sql("load.sql")
             },
@@ -43,6 +45,7 @@ pub fn load_lines(
                 &text_files,
                 text_bytes,
                 load.spec.counts_json_keys(),
+                None,
                 &bar,
                 |stream| wh.execute(&format!("INSERT INTO staged_lines SELECT * FROM {stream}")),
             )

@@ -6,6 +6,7 @@ pub mod discover;
 pub mod ledger;
 pub mod lines;
 mod load;
+pub mod plain_json;
 mod plan;
 mod stage;
 
@@ -30,7 +31,12 @@ pub enum Staging {
     /// `count_json_keys` the reader counts each JSON line's top-level keys (`top_level_keys`), so SQL
     /// parses the key list only of lines with more keys than known fields. All files load in one
     /// transaction.
-    StreamedLines { count_json_keys: bool },
+    /// A `typer` types the plainest lines in Rust (`lines::LineTyper`); SQL takes their values from its
+    /// columns.
+    StreamedLines {
+        count_json_keys: bool,
+        typer: Option<&'static dyn lines::LineTyper>,
+    },
     /// Text lines copied into `staged_lines` first, for SQL that reads them several times; Parquet files
     /// read by DuckDB in one statement (`stage_parquet.sql`, after every file's columns are checked by
     /// `missing_columns_parquet.sql`). All files load in one transaction.
@@ -102,9 +108,17 @@ impl Spec {
         matches!(
             self.staging,
             Staging::StreamedLines {
-                count_json_keys: true
+                count_json_keys: true,
+                ..
             }
         )
+    }
+
+    fn line_typer(&self) -> Option<&'static dyn lines::LineTyper> {
+        match self.staging {
+            Staging::StreamedLines { typer, .. } => typer,
+            _ => None,
+        }
     }
 }
 

@@ -194,6 +194,28 @@ impl Workspace {
         self.exercise().args(args).output().expect("run exercise")
     }
 
+    /// `exercise ingest-data ARGS...` with the reader's typing of plain lines `on` or `off`
+    /// (`EXERCISE_TYPED_LINES`), which must succeed; its stdout and the CSV of each query after it.
+    pub fn ingest_typed(
+        &self,
+        typed: &str,
+        args: &[&str],
+        queries: &[&str],
+    ) -> (String, Vec<String>) {
+        let out = self
+            .exercise()
+            .env("EXERCISE_TYPED_LINES", typed)
+            .arg("ingest-data")
+            .args(args)
+            .output()
+            .expect("run exercise");
+        assert!(out.status.success(), "{}", stderr(&out));
+        (
+            stdout(&out),
+            queries.iter().map(|sql| self.csv(sql)).collect(),
+        )
+    }
+
     /// `exercise ingest-data ARGS...` without `--dataset` (the binary picks votes or telemetry), parsed.
     pub fn ingest_data(&self, args: &[&str]) -> LoadSummary {
         LoadSummary::parse(&self.run(&[&["ingest-data"], args].concat()))

@@ -1,31 +1,26 @@
 -- Per-file accounting: read = inserted + duplicates + rejected (meta.file_accounting_of). A row that is
--- neither rejected nor kept as new repeats a record landed before or earlier in the run.
+-- neither rejected nor inserted repeats a record landed before or earlier in the run (every row kept as
+-- new is inserted: load.sql inserts the readings straight from the dedup).
 CREATE OR REPLACE TEMP VIEW file_counts AS
 WITH staged AS (
     SELECT file_id, count(*) AS rows_read, count(reject_reason) AS rows_rejected
     FROM stedi_typed GROUP BY file_id
 ),
-kept AS (
-    SELECT file_id, count(*) AS rows_kept FROM (
-        SELECT file_id FROM stedi_customer_new UNION ALL
-        SELECT file_id FROM stedi_accelerometer_new UNION ALL
-        SELECT file_id FROM stedi_step_trainer_new)
+inserted AS (
+    SELECT file_id, count(*) AS rows_inserted FROM (
+        SELECT source_file_id AS file_id FROM stedi_landing.customer
+        WHERE source_file_id IN (SELECT file_id FROM staged_files)
+        UNION ALL
+        SELECT source_file_id FROM stedi_landing.accelerometer
+        WHERE source_file_id IN (SELECT file_id FROM staged_files)
+        UNION ALL
+        SELECT source_file_id FROM stedi_landing.step_trainer
+        WHERE source_file_id IN (SELECT file_id FROM staged_files))
     GROUP BY file_id
 )
-SELECT s.file_id, s.rows_read, s.rows_rejected,
-       s.rows_read - s.rows_rejected - coalesce(k.rows_kept, 0) AS rows_duplicate,
+SELECT s.file_id, s.rows_read, s.rows_rejected, coalesce(i.rows_inserted, 0) AS rows_inserted,
+       s.rows_read - s.rows_rejected - coalesce(i.rows_inserted, 0) AS rows_duplicate,
        NULL::BIGINT AS rows_replaced, NULL::VARCHAR AS message
-FROM staged s LEFT JOIN kept k USING (file_id)
-UNION ALL BY NAME
-SELECT file_id, count(*) AS rows_inserted FROM (
-    SELECT source_file_id AS file_id FROM stedi_landing.customer
-    WHERE source_file_id IN (SELECT file_id FROM staged_files)
-    UNION ALL
-    SELECT source_file_id FROM stedi_landing.accelerometer
-    WHERE source_file_id IN (SELECT file_id FROM staged_files)
-    UNION ALL
-    SELECT source_file_id FROM stedi_landing.step_trainer
-    WHERE source_file_id IN (SELECT file_id FROM staged_files))
-GROUP BY file_id;
+FROM staged s LEFT JOIN inserted i USING (file_id);
 
 CREATE OR REPLACE TEMP TABLE file_accounting AS FROM file_accounting_of('file_counts');

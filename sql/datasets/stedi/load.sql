@@ -18,8 +18,11 @@ CREATE OR REPLACE TEMP MACRO stedi_ms(t) AS meta.epoch_ms_timestamp(t);
 
 CREATE OR REPLACE TEMP TABLE stedi_typed AS
 WITH stedi_parsed AS (
-    SELECT l.file_id, l.line_no, f.source, l.defect, l.raw,
-           l.defect IS NULL AND json_valid(l.raw)                                AS is_json,
+    -- A reading the reader typed (lines::LineTyper, src/datasets/stedi.rs) is taken from its t_ columns
+    -- when it is of its folder's source; every other line is parsed here.
+    SELECT l.file_id, l.line_no, f.source, l.defect, l.raw, coalesce(l.typed_as = f.source, false) AS typed,
+           l.t_text, l.t_ms, l.t_x, l.t_y, l.t_z, l.t_int,
+           NOT typed AND l.defect IS NULL AND json_valid(l.raw)                  AS is_json,
            -- valid JSON whose first character (after JSON's whitespace) is '{' is an object: no
            -- third parse of the line (json_type) to say so
            CASE WHEN is_json THEN CASE WHEN starts_with(ltrim(l.raw, e' \t\n\r'), '{') THEN 'OBJECT' ELSE 'OTHER' END END AS kind,
@@ -40,8 +43,16 @@ WITH stedi_parsed AS (
     FROM incoming_lines l JOIN stedi_files f USING (file_id)
 ),
 judged AS (
-SELECT file_id, line_no, source, raw,
+SELECT file_id, line_no, source, raw, typed, t_text, t_ms, t_x, t_y, t_z, t_int,
        CASE
+           -- a typed reading has every field, of its kind: only the ranges are left to judge
+           WHEN typed AND source = 'accelerometer' THEN CASE
+               WHEN meta.epoch_ms_of(t_ms) IS NULL THEN 'timestamp is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || t_ms
+           END
+           WHEN typed AND source = 'step_trainer' THEN CASE
+               WHEN meta.epoch_ms_of(t_ms) IS NULL THEN 'sensorReadingTime is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || t_ms
+               WHEN TRY_CAST(t_int AS INTEGER) IS NULL THEN 'distanceFromObject is not an integer: ' || t_int
+           END
            WHEN defect IS NOT NULL     THEN defect
            WHEN NOT is_json            THEN 'malformed JSON'
            WHEN kind <> 'OBJECT'       THEN 'not a JSON object'
@@ -72,7 +83,8 @@ SELECT file_id, line_no, source, raw,
        v
 FROM stedi_parsed
 )
-SELECT file_id, line_no, source, reject_reason, v, CASE WHEN reject_reason IS NOT NULL THEN raw END AS raw
+SELECT file_id, line_no, source, reject_reason, v, CASE WHEN reject_reason IS NOT NULL THEN raw END AS raw,
+       typed, t_text, t_ms, t_x, t_y, t_z, t_int
 FROM judged;
 
 INSERT INTO stedi_landing.rejected SELECT * FROM rejected_rows('stedi_typed');
@@ -100,52 +112,59 @@ QUALIFY row_number() OVER (PARTITION BY customerName, email, phone, birthDay, se
     ORDER BY file_id, line_no) = 1;
 INSERT INTO stedi_landing.customer SELECT * FROM stedi_customer_new;
 
-CREATE OR REPLACE TEMP TABLE stedi_accelerometer_new AS
+-- The readings go straight into their landing tables (accounting.sql counts what landed): a record
+-- that landed before is left out, and of the rest each record's first occurrence (file, then line) is
+-- kept. Repeats are rare: records are grouped by their 64-bit hash first, and only the records of a
+-- repeated hash go through the window that keeps the first occurrence.
+INSERT INTO stedi_landing.accelerometer
 WITH typed AS (
+    SELECT t_text AS "user", epoch_ms(t_ms) AS "timestamp", t_x AS x, t_y AS y, t_z AS z, file_id, line_no
+    FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL AND typed
+    UNION ALL
     SELECT v[1] AS "user", stedi_ms(v[2]) AS "timestamp", meta.exact_double(v[3]) AS x, meta.exact_double(v[4]) AS y,
            meta.exact_double(v[5]) AS z, file_id, line_no
-    FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL
-)
--- Repeats are rare: records are grouped by their 64-bit hash first, and only the records of a repeated
--- hash go through the window that keeps the first occurrence (10M readings: 4.2 s to 3.7 s).
-, fresh AS MATERIALIZED (
-    SELECT * FROM typed t
-    WHERE NOT EXISTS (
-        SELECT 1 FROM stedi_landing.accelerometer a
-        WHERE a."user" = t."user" AND a."timestamp" = t."timestamp" AND a.x = t.x AND a.y = t.y AND a.z = t.z)
+    FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL AND NOT typed
 ),
 repeated_hashes AS (
-    SELECT hash("user", "timestamp", x, y, z) AS h FROM fresh GROUP BY h HAVING count(*) > 1
+    SELECT hash("user", "timestamp", x, y, z) AS h FROM typed GROUP BY h HAVING count(*) > 1
+),
+firsts AS (
+    SELECT * FROM typed WHERE hash("user", "timestamp", x, y, z) NOT IN (SELECT h FROM repeated_hashes)
+    UNION ALL
+    SELECT * FROM (
+        SELECT * FROM typed WHERE hash("user", "timestamp", x, y, z) IN (SELECT h FROM repeated_hashes)
+        QUALIFY row_number() OVER (PARTITION BY "user", "timestamp", x, y, z ORDER BY file_id, line_no) = 1
+    )
 )
-SELECT * FROM fresh WHERE hash("user", "timestamp", x, y, z) NOT IN (SELECT h FROM repeated_hashes)
-UNION ALL
-SELECT * FROM (
-    SELECT * FROM fresh WHERE hash("user", "timestamp", x, y, z) IN (SELECT h FROM repeated_hashes)
-    QUALIFY row_number() OVER (PARTITION BY "user", "timestamp", x, y, z ORDER BY file_id, line_no) = 1
-);
-INSERT INTO stedi_landing.accelerometer SELECT * FROM stedi_accelerometer_new;
+SELECT * FROM firsts t
+WHERE NOT EXISTS (
+    SELECT 1 FROM stedi_landing.accelerometer a
+    WHERE a."user" = t."user" AND a."timestamp" = t."timestamp" AND a.x = t.x AND a.y = t.y AND a.z = t.z);
 
-CREATE OR REPLACE TEMP TABLE stedi_step_trainer_new AS
+-- (as the accelerometer's)
+INSERT INTO stedi_landing.step_trainer
 WITH typed AS (
+    SELECT epoch_ms(t_ms) AS sensorReadingTime, t_text AS serialNumber, CAST(t_int AS INTEGER) AS distanceFromObject,
+           file_id, line_no
+    FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL AND typed
+    UNION ALL
     SELECT stedi_ms(v[1]) AS sensorReadingTime, v[2] AS serialNumber, CAST(meta.exact_bigint(v[3]) AS INTEGER) AS distanceFromObject,
            file_id, line_no
-    FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL
-)
--- (as the accelerometer's: only the records of a repeated hash go through the window)
-, fresh AS MATERIALIZED (
-    SELECT * FROM typed t
-    WHERE NOT EXISTS (
-        SELECT 1 FROM stedi_landing.step_trainer s
-        WHERE s.sensorReadingTime = t.sensorReadingTime AND s.serialNumber = t.serialNumber
-          AND s.distanceFromObject = t.distanceFromObject)
+    FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL AND NOT typed
 ),
 repeated_hashes AS (
-    SELECT hash(sensorReadingTime, serialNumber, distanceFromObject) AS h FROM fresh GROUP BY h HAVING count(*) > 1
+    SELECT hash(sensorReadingTime, serialNumber, distanceFromObject) AS h FROM typed GROUP BY h HAVING count(*) > 1
+),
+firsts AS (
+    SELECT * FROM typed WHERE hash(sensorReadingTime, serialNumber, distanceFromObject) NOT IN (SELECT h FROM repeated_hashes)
+    UNION ALL
+    SELECT * FROM (
+        SELECT * FROM typed WHERE hash(sensorReadingTime, serialNumber, distanceFromObject) IN (SELECT h FROM repeated_hashes)
+        QUALIFY row_number() OVER (PARTITION BY sensorReadingTime, serialNumber, distanceFromObject ORDER BY file_id, line_no) = 1
+    )
 )
-SELECT * FROM fresh WHERE hash(sensorReadingTime, serialNumber, distanceFromObject) NOT IN (SELECT h FROM repeated_hashes)
-UNION ALL
-SELECT * FROM (
-    SELECT * FROM fresh WHERE hash(sensorReadingTime, serialNumber, distanceFromObject) IN (SELECT h FROM repeated_hashes)
-    QUALIFY row_number() OVER (PARTITION BY sensorReadingTime, serialNumber, distanceFromObject ORDER BY file_id, line_no) = 1
-);
-INSERT INTO stedi_landing.step_trainer SELECT * FROM stedi_step_trainer_new;
+SELECT * FROM firsts t
+WHERE NOT EXISTS (
+    SELECT 1 FROM stedi_landing.step_trainer s
+    WHERE s.sensorReadingTime = t.sensorReadingTime AND s.serialNumber = t.serialNumber
+      AND s.distanceFromObject = t.distanceFromObject);

@@ -10,18 +10,23 @@ WITH parsed AS (
         raw,
         defect,
         top_level_keys,
-        defect IS NULL AND json_valid(raw) AS is_json,
-        CASE WHEN is_json THEN
+        -- A plain line (only known keys, once each, string or null values) arrives with its strings
+        -- (plain, s_*: lines::LineTyper, plain_json::StringMembers); only the other lines are parsed here.
+        coalesce(plain, false) AS typed,
+        typed OR (defect IS NULL AND json_valid(raw)) AS is_json,
+        CASE WHEN typed THEN {'Id': s_Id, 'PostId': s_PostId, 'VoteTypeId': s_VoteTypeId,
+                              'CreationDate': s_CreationDate, 'UserId': s_UserId, 'BountyAmount': s_BountyAmount}
+             WHEN is_json THEN
             -- every field as its JSON text, NULL when absent (into a struct: one pass, cheaper than a list of paths; BENCHMARKS.md, votes)
             json_transform(raw, '{"Id": "VARCHAR", "PostId": "VARCHAR", "VoteTypeId": "VARCHAR",
                                   "CreationDate": "VARCHAR", "UserId": "VARCHAR", "BountyAmount": "VARCHAR"}')
         END AS f,
         -- only a line without an Id needs to know whether it is an object at all
-        CASE WHEN is_json AND f['Id'] IS NULL THEN json_type(raw) ELSE 'OBJECT' END AS json_kind,
+        CASE WHEN is_json AND NOT typed AND f['Id'] IS NULL THEN json_type(raw) ELSE 'OBJECT' END AS json_kind,
         -- A line can only have unknown or repeated keys when it has more keys than known fields present:
         -- the reader counted its keys (top_level_keys; NULL for Parquet rows), so most lines skip parsing
         -- the key list.
-        CASE WHEN is_json AND coalesce(top_level_keys, 7) >
+        CASE WHEN is_json AND NOT typed AND coalesce(top_level_keys, 7) >
                   (f['Id'] IS NOT NULL)::INT + (f['PostId'] IS NOT NULL)::INT + (f['VoteTypeId'] IS NOT NULL)::INT
                   + (f['CreationDate'] IS NOT NULL)::INT + (f['UserId'] IS NOT NULL)::INT
                   + (f['BountyAmount'] IS NOT NULL)::INT

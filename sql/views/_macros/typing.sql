@@ -68,6 +68,8 @@ CREATE OR REPLACE MACRO meta.plausible_years() AS '1900-2199';
 
 -- Epoch milliseconds (a whole number, JSON number or text) as TIMESTAMP; NULL when not a whole number
 -- or outside the plausible years (so a value in seconds or microseconds is not read as a wrong date).
-CREATE OR REPLACE MACRO meta.epoch_ms_timestamp(t) AS
-    CASE WHEN meta.exact_whole(t) BETWEEN -2208988800000 AND 7258118399999   -- 1900-01-01 .. 2199-12-31
-         THEN epoch_ms(meta.exact_whole(t)) END;
+-- meta.epoch_ms_of takes a BIGINT already read as one (a line the reader typed).
+CREATE OR REPLACE MACRO meta.epoch_ms_of(ms) AS
+    CASE WHEN ms BETWEEN -2208988800000 AND 7258118399999   -- 1900-01-01 .. 2199-12-31
+         THEN epoch_ms(ms) END;
+CREATE OR REPLACE MACRO meta.epoch_ms_timestamp(t) AS meta.epoch_ms_of(meta.exact_whole(t));
