@@ -305,3 +305,59 @@ fn rolling_features_equal_duckdbs_window_functions_bit_for_bit() {
         );
     }
 }
+
+/// The reader types plain price lines itself (src/datasets/stocks.rs); SQL splits and types the rest.
+/// Both must land the same prices, features and rejects: the same files are loaded with the typer and
+/// without it (`EXERCISE_TYPED_LINES=off`).
+#[test]
+fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
+    let lines = [
+        HEADER.trim_end(),
+        "2020-01-02,10.5,11,10.25,10.8,9.7,1158000",
+        "2020-01-03,-0.5,0,0.0,1.25,0.1,0",
+        "2020-01-06,0.30000000000000004,12345678901234567,1.5,2.5,3.5,9",
+        "2020-01-07,10.5,11,10.25,10.8,9.7,1158000.0",
+        "2020-01-08,1e1,11,10.25,10.8,9.7,5",
+        "2020-01-09,0.1000000000000000000001,11,10.25,10.8,9.7,5",
+        "2020-01-10,10,11,10,10,10,-5",
+        "2020-01-13,10,11,10,10,10,5.5",
+        "2020-02-30,10,11,10,10,10,5",
+        "2020-1-14,10,11,10,10,10,5",
+        "2300-01-15,10,11,10,10,10,5",
+        "1899-12-31,10,11,10,10,10,5",
+        "2020-01-16,10,11,10,10,10",
+        "2020-01-17,10,,10,10,10,5",
+        "2020-01-02,10.5,11,10.25,10.8,9.7,1158000",
+        "2020-01-02,10.5,11,10.25,10.9,9.7,1158000",
+        "2020-01-20, 10,11,10,10,10,5",
+        "2020-01-21,nan,11,10,10,10,5",
+        "2020-01-22,inf,11,10,10,10,5",
+        "2020-01-23,01,11,10,10,10,5",
+        "2020-01-24,10,11,10,10,10,99999999999999999999",
+    ];
+    let load = |typed: &str| {
+        let ws = Workspace::new();
+        ws.write("data/stocks/AAA.csv", &(lines.join("\n") + "\n"));
+        ws.write("data/etfs/BBB.csv", &(lines[..4].join("\r\n") + "\r\n"));
+        let tables = [
+            "SELECT * EXCLUDE (source_file_id) FROM market.prices ORDER BY ALL",
+            "SELECT * FROM market.features ORDER BY ALL",
+            "SELECT * EXCLUDE (rejected_at, source_file) FROM market.prices_rejected ORDER BY ALL",
+        ];
+        let args = ["--dataset", "stocks", "data", "--max-rejects", "100"];
+        ws.ingest_typed(typed, &args, &tables).1
+    };
+    let typed = load("on");
+    assert_eq!(typed, load("off"));
+    assert!(
+        typed[0]
+            .contains("AAA,,2020-01-06,0.30000000000000004,1.2345678901234568e16,1.5,2.5,3.5,9"),
+        "{}",
+        typed[0]
+    );
+    assert!(
+        typed[2].contains("Date is outside the years 1900-2199: 2300-01-15"),
+        "{}",
+        typed[2]
+    );
+}

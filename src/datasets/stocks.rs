@@ -1,5 +1,10 @@
 //! ETF and stock price CSVs (etfs/, stocks/, symbols_valid_meta.csv) into market.prices and market.features.
+use crate::ingest::lines::{LineTyper, TypedColumns};
+use crate::ingest::plain_json::{double, integer};
 use crate::ingest::{Dedup, Spec, Staging};
+use duckdb::arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int64Builder};
+use duckdb::arrow::datatypes::{DataType, Field};
+use std::sync::Arc;
 
 pub static STOCKS: Spec = Spec {
     name: "stocks",
@@ -9,9 +14,188 @@ pub static STOCKS: Spec = Spec {
     rejects_table: "market.prices_rejected",
     staging: Staging::StreamedLines {
         count_json_keys: false,
-        typer: None,
+        typer: Some(&PriceTyper),
     },
     dedup: Dedup::ConflictOnKey("(Symbol, Date)"),
     reference_file: Some("symbols_valid_meta.csv"),
     after_load: Some(&crate::stocks::ROLLING_FEATURES),
 };
+
+/// Types the plainest price lines (`Date,Open,High,Low,Close,Adj Close,Volume` with a date written
+/// `YYYY-MM-DD`, prices in plain decimals of at most 17 digits, Volume in digits), which `load.sql` then
+/// takes as they are; the header and anything less plain go to SQL. The year's plausibility is SQL's to
+/// judge. Columns: `t_date`, `t_prices` (five: `t_open`, `t_high`, `t_low`, `t_close`, `t_adj_close`) and
+/// `t_volume`; NULL for a line left to SQL.
+pub struct PriceTyper;
+
+const PRICES: [&str; 5] = ["t_open", "t_high", "t_low", "t_close", "t_adj_close"];
+
+impl LineTyper for PriceTyper {
+    fn fields(&self) -> Vec<Field> {
+        let mut fields = vec![Field::new("t_date", DataType::Date32, true)];
+        fields.extend(PRICES.map(|p| Field::new(p, DataType::Float64, true)));
+        fields.push(Field::new("t_volume", DataType::Int64, true));
+        fields
+    }
+
+    fn columns(&self) -> Box<dyn TypedColumns> {
+        Box::new(Prices {
+            date: Date32Builder::new(),
+            prices: std::array::from_fn(|_| Float64Builder::new()),
+            volume: Int64Builder::new(),
+        })
+    }
+}
+
+struct Prices {
+    date: Date32Builder,
+    prices: [Float64Builder; 5],
+    volume: Int64Builder,
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date that exists; None for anything else.
+fn iso_date(text: &str) -> Option<i32> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |r: std::ops::Range<usize>| -> Option<i32> {
+        b[r.clone()].iter().all(u8::is_ascii_digit).then_some(())?;
+        text[r].parse().ok()
+    };
+    let (y, m, d) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days_in_month = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month[(m - 1) as usize] {
+        return None;
+    }
+    // days from the civil date (H. Hinnant's algorithm)
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// A price written as plain decimal: optional '-', digits without a needless leading zero, optional
+/// fraction (as `plain_json` numbers).
+fn price(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "1"));
+    let plain = !whole.is_empty()
+        && whole.bytes().all(|c| c.is_ascii_digit())
+        && (whole == "0" || !whole.starts_with('0'))
+        && !fraction.is_empty()
+        && fraction.bytes().all(|c| c.is_ascii_digit());
+    plain.then(|| double(text)).flatten()
+}
+
+impl TypedColumns for Prices {
+    fn push(&mut self, line: &str) -> bool {
+        let mut fields = line.split(',');
+        let mut next = || fields.next();
+        let date = next().and_then(iso_date);
+        let prices: [Option<f64>; 5] = std::array::from_fn(|_| next().and_then(price));
+        let volume = next()
+            .filter(|v| v.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(integer);
+        let (Some(date), Some(volume), None) = (date, volume, next()) else {
+            self.skip();
+            return false;
+        };
+        if prices.iter().any(Option::is_none) {
+            self.skip();
+            return false;
+        }
+        self.date.append_value(date);
+        for (builder, p) in self.prices.iter_mut().zip(prices) {
+            builder.append_option(p);
+        }
+        self.volume.append_value(volume);
+        true
+    }
+
+    fn skip(&mut self) {
+        self.date.append_null();
+        self.prices.iter_mut().for_each(|b| b.append_null());
+        self.volume.append_null();
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        let mut columns: Vec<ArrayRef> = vec![Arc::new(self.date.finish())];
+        columns.extend(
+            self.prices
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
+        columns.push(Arc::new(self.volume.finish()));
+        columns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_days_since_1970_and_only_real_ones() {
+        assert_eq!(iso_date("1970-01-01"), Some(0));
+        assert_eq!(iso_date("2000-02-29"), Some(11_016));
+        assert_eq!(iso_date("1899-12-31"), Some(-25_568));
+        assert_eq!(iso_date("2199-12-31"), Some(84_005));
+        for bad in [
+            "1900-02-29",
+            "2021-02-29",
+            "2021-13-01",
+            "2021-00-10",
+            "2021-04-31",
+            "2021-1-01",
+            "2021/01/01",
+            "20210101",
+            " 2021-01-01",
+        ] {
+            assert_eq!(iso_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_plain_lines_are_typed() {
+        let mut columns = PriceTyper.columns();
+        assert!(columns.push("2010-01-04,10.5,11,10.25,10.8,9.7,1158000"));
+        assert!(columns.push("2010-01-05,-0.5,0,0.0,1.25,0.1,0"));
+        for line in [
+            "Date,Open,High,Low,Close,Adj Close,Volume",
+            "2010-01-04,10.5,11,10.25,10.8,9.7,1158000.0",
+            "2010-01-04,10.5,11,10.25,10.8,9.7,-5",
+            "2010-01-04,10.5,11,10.25,10.8,9.7",
+            "2010-01-04,10.5,11,10.25,10.8,9.7,1,2",
+            "2010-01-04,10.5,,10.25,10.8,9.7,1",
+            "2010-01-04,1e3,11,10.25,10.8,9.7,1",
+            "2010-01-04,01.5,11,10.25,10.8,9.7,1",
+            "2010-01-04,.5,11,10.25,10.8,9.7,1",
+            "2010-01-04,5.,11,10.25,10.8,9.7,1",
+            "2010-01-04,+5,11,10.25,10.8,9.7,1",
+            "2010-01-04, 5,11,10.25,10.8,9.7,1",
+            "2010-01-04,nan,11,10.25,10.8,9.7,1",
+            "2010-01-04,0.123456789012345678,11,10.25,10.8,9.7,1",
+            "\"2010-01-04\",5,11,10.25,10.8,9.7,1",
+        ] {
+            assert!(!columns.push(line), "{line}");
+        }
+    }
+}

@@ -15,30 +15,36 @@ WHERE NOT regexp_matches(path, '(^|[/\\])symbols_valid_meta\.csv$');
 -- rows: they are kept (for the header check) but neither loaded nor counted.
 CREATE OR REPLACE TEMP TABLE judged_prices AS
 WITH fields AS (
-    -- one split per line, not seven split_part calls (BENCHMARKS.md, stocks)
+    -- A plain line arrives typed (t_ columns: lines::LineTyper, src/datasets/stocks.rs); only the other
+    -- lines are split here, once each, not with seven split_part calls (BENCHMARKS.md, stocks).
     SELECT l.file_id, l.line_no, l.defect, l.raw, f.Symbol, f.is_etf,
+           l.t_date IS NOT NULL AS typed,
            l.raw = 'Date,Open,High,Low,Close,Adj Close,Volume' AS is_header,
-           string_split(l.raw, ',') AS v
+           CASE WHEN NOT typed THEN string_split(l.raw, ',') END AS v,
+           l.t_date, l.t_open, l.t_high, l.t_low, l.t_close, l.t_adj_close, l.t_volume
     FROM incoming_lines l JOIN price_files f USING (file_id)
 ),
 typed AS (
     SELECT *,
-           len(v)                           AS n_fields,
-           v[1]                             AS date_text,
-           v[7]                             AS volume_text,
-           TRY_CAST(v[1] AS DATE)           AS Date,
-           meta.exact_double(v[2])          AS Open,
-           meta.exact_double(v[3])          AS High,
-           meta.exact_double(v[4])          AS Low,
-           meta.exact_double(v[5])          AS Close,
-           meta.exact_double(v[6])          AS "Adj Close",
-           meta.exact_whole(v[7])           AS volume_number  -- '1158000.0' is a whole number too
+           len(v)                                                          AS n_fields,
+           v[1]                                                            AS date_text,
+           v[7]                                                            AS volume_text,
+           CASE WHEN typed THEN t_date ELSE TRY_CAST(v[1] AS DATE) END     AS Date,
+           CASE WHEN typed THEN t_open ELSE meta.exact_double(v[2]) END    AS Open,
+           CASE WHEN typed THEN t_high ELSE meta.exact_double(v[3]) END    AS High,
+           CASE WHEN typed THEN t_low ELSE meta.exact_double(v[4]) END     AS Low,
+           CASE WHEN typed THEN t_close ELSE meta.exact_double(v[5]) END   AS Close,
+           CASE WHEN typed THEN t_adj_close ELSE meta.exact_double(v[6]) END AS "Adj Close",
+           -- '1158000.0' is a whole number too
+           CASE WHEN typed THEN t_volume ELSE meta.exact_whole(v[7]) END   AS volume_number
     FROM fields
 ),
 judged AS (
     SELECT *,
         CASE
             WHEN is_header                                           THEN NULL
+            -- a typed line has seven plain values: only its year is left to judge
+            WHEN typed THEN CASE WHEN NOT meta.plausible_year(Date)  THEN 'Date is outside the years ' || meta.plausible_years() || ': ' || split_part(raw, ',', 1) END
             WHEN defect IS NOT NULL                                  THEN defect
             WHEN n_fields <> 7                                       THEN 'expected 7 fields, found ' || n_fields
             WHEN contains(raw, ',,') OR starts_with(raw, ',') OR ends_with(raw, ',') THEN 'missing values'
@@ -51,7 +57,9 @@ judged AS (
         END AS reject_reason
     FROM typed
 )
-SELECT * EXCLUDE (v, date_text, volume_text, n_fields, defect) FROM judged;
+SELECT * EXCLUDE (v, date_text, volume_text, n_fields, defect, typed, t_date, t_open, t_high, t_low, t_close,
+                  t_adj_close, t_volume)
+FROM judged;
 
 -- Repeats: a valid row whose (Symbol, Date) was seen earlier in this run (file, then line order) or is
 -- already loaded. They are rare, so only their keys go through the window, and only they get a verdict
