@@ -425,6 +425,15 @@ fn plain_lines_handed_over_by_the_reader_land_exactly_as_parsed_ones() {
         r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2022-01-05"}"#,
         r#"{}"#,
         r#""Id""#,
+        r#"{"Id":"19","PostId":"1","VoteTypeId":"2","CreationDate":"2300-01-02T00:00:00"}"#,
+        r#"{"Id":"20","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T00:00:00","BountyAmount":"3000000000"}"#,
+        r#"{"Id":"021","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T00:00:00"}"#,
+        r#"{"Id":"-0","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T00:00:00"}"#,
+        r#"{"Id":"22","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T00:00:00.5","UserId":"-7"}"#,
+        r#"{"Id":"23","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T23:59:60"}"#,
+        r#"{"Id":"24","PostId":"1","VoteTypeId":"-32769","CreationDate":"2022-01-02 00:00:00"}"#,
+        r#"{"Id":"25","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T00:00:00","UserId":null,"UserId":"1"}"#,
+        r#"{"Id":"26","PostId":"1","VoteTypeId":"2","CreationDate":"1899-12-31T23:59:59.999999"}"#,
     ];
     let load = |typed: &str| {
         let ws = Workspace::new();
@@ -449,9 +458,17 @@ fn plain_lines_handed_over_by_the_reader_land_exactly_as_parsed_ones() {
         "{}",
         typed[0]
     );
+    for reason in [
+        "VoteTypeId is not a small integer: 99999",
+        "VoteTypeId is not a small integer: -32769",
+        "CreationDate is outside the years 1900-2199: 2300-01-02T00:00:00",
+        "BountyAmount is not an integer: 3000000000",
+    ] {
+        assert!(typed[1].contains(reason), "{reason}: {}", typed[1]);
+    }
     assert!(
-        typed[1].contains("VoteTypeId is not a small integer: 99999"),
+        typed[0].contains("22,1,2,2022-01-02T00:00:00.500,-7,,1"),
         "{}",
-        typed[1]
+        typed[0]
     );
 }

@@ -1,6 +1,6 @@
 //! ETF and stock price CSVs (etfs/, stocks/, symbols_valid_meta.csv) into market.prices and market.features.
 use crate::ingest::lines::{LineTyper, TypedColumns};
-use crate::ingest::plain_json::{double, integer};
+use crate::ingest::plain_json::{date, double, integer};
 use crate::ingest::{Dedup, Spec, Staging};
 use duckdb::arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int64Builder};
 use duckdb::arrow::datatypes::{DataType, Field};
@@ -53,45 +53,6 @@ struct Prices {
     volume: Int64Builder,
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date that exists; None for anything else.
-fn iso_date(text: &str) -> Option<i32> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let number = |r: std::ops::Range<usize>| -> Option<i32> {
-        b[r.clone()].iter().all(u8::is_ascii_digit).then_some(())?;
-        text[r].parse().ok()
-    };
-    let (y, m, d) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days_in_month = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&m) || d < 1 || d > days_in_month[(m - 1) as usize] {
-        return None;
-    }
-    // days from the civil date (H. Hinnant's algorithm)
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
 /// A price written as plain decimal: optional '-', digits without a needless leading zero, optional
 /// fraction (as `plain_json` numbers).
 fn price(text: &str) -> Option<f64> {
@@ -109,7 +70,7 @@ impl TypedColumns for Prices {
     fn push(&mut self, line: &str) -> bool {
         let mut fields = line.split(',');
         let mut next = || fields.next();
-        let date = next().and_then(iso_date);
+        let date = next().and_then(date);
         let prices: [Option<f64>; 5] = std::array::from_fn(|_| next().and_then(price));
         let volume = next()
             .filter(|v| v.bytes().all(|c| c.is_ascii_digit()))
@@ -151,27 +112,6 @@ impl TypedColumns for Prices {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_days_since_1970_and_only_real_ones() {
-        assert_eq!(iso_date("1970-01-01"), Some(0));
-        assert_eq!(iso_date("2000-02-29"), Some(11_016));
-        assert_eq!(iso_date("1899-12-31"), Some(-25_568));
-        assert_eq!(iso_date("2199-12-31"), Some(84_005));
-        for bad in [
-            "1900-02-29",
-            "2021-02-29",
-            "2021-13-01",
-            "2021-00-10",
-            "2021-04-31",
-            "2021-1-01",
-            "2021/01/01",
-            "20210101",
-            " 2021-01-01",
-        ] {
-            assert_eq!(iso_date(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn only_plain_lines_are_typed() {

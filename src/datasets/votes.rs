@@ -1,17 +1,10 @@
 //! Stack-Exchange-style vote records (JSON lines, optionally gzipped, or Parquet) into blog_analysis.votes.
-use crate::ingest::plain_json::StringMembers;
+use crate::ingest::lines::{LineTyper, TypedColumns};
+use crate::ingest::plain_json::{integer, plain_object, timestamp, Value};
 use crate::ingest::{Dedup, Spec, Staging};
-
-/// Every field of a vote arrives as a JSON string: the reader hands over the plain lines' strings
-/// (columns `plain`, `s_Id`, ...), and `load.sql` parses only the other lines.
-static FIELDS: StringMembers = StringMembers(&[
-    "Id",
-    "PostId",
-    "VoteTypeId",
-    "CreationDate",
-    "UserId",
-    "BountyAmount",
-]);
+use duckdb::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, TimestampMicrosecondBuilder};
+use duckdb::arrow::datatypes::{DataType, Field, TimeUnit};
+use std::sync::Arc;
 
 pub static VOTES: Spec = Spec {
     name: "votes",
@@ -29,9 +22,143 @@ pub static VOTES: Spec = Spec {
     rejects_table: "blog_analysis.votes_rejected",
     staging: Staging::StreamedLines {
         count_json_keys: true,
-        typer: Some(&FIELDS),
+        typer: Some(&VoteTyper),
     },
     dedup: Dedup::FirstWinsOnKey("Id"),
     reference_file: None,
     after_load: None,
 };
+
+/// The fields of a vote, in the order of the typed columns; the first four are required.
+const FIELDS: [&str; 6] = [
+    "Id",
+    "PostId",
+    "VoteTypeId",
+    "CreationDate",
+    "UserId",
+    "BountyAmount",
+];
+
+/// Types the plainest vote lines: a flat object of known keys, once each, whose values are JSON strings
+/// holding an integer (optional '-', digits without a needless leading zero, at most 18) or, for
+/// CreationDate, a timestamp `YYYY-MM-DDTHH:MM:SS[.ffffff]` without a zone (`plain_json::timestamp`);
+/// UserId and BountyAmount may be absent or null. `load.sql` takes their values as they are and still
+/// judges the ranges (SMALLINT, INTEGER, the plausible years); every other line is parsed there.
+/// Columns: `plain` (BOOLEAN), `t_Id`, `t_PostId`, `t_VoteTypeId`, `t_UserId`, `t_BountyAmount` (BIGINT)
+/// and `t_CreationDate` (TIMESTAMP).
+pub struct VoteTyper;
+
+impl LineTyper for VoteTyper {
+    fn fields(&self) -> Vec<Field> {
+        let mut fields = vec![Field::new("plain", DataType::Boolean, true)];
+        for name in FIELDS {
+            let kind = match name {
+                "CreationDate" => DataType::Timestamp(TimeUnit::Microsecond, None),
+                _ => DataType::Int64,
+            };
+            fields.push(Field::new(format!("t_{name}"), kind, true));
+        }
+        fields
+    }
+
+    fn columns(&self) -> Box<dyn TypedColumns> {
+        Box::new(Votes {
+            plain: BooleanBuilder::new(),
+            values: std::array::from_fn(|_| Int64Builder::new()),
+            created: TimestampMicrosecondBuilder::new(),
+        })
+    }
+}
+
+struct Votes {
+    plain: BooleanBuilder,
+    /// Id, PostId, VoteTypeId, UserId, BountyAmount (FIELDS without CreationDate)
+    values: [Int64Builder; 5],
+    created: TimestampMicrosecondBuilder,
+}
+
+/// An integer as `load.sql`'s text would print it back (so a reason quoting it quotes the text).
+fn plain_integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let canonical = !digits.starts_with('0') || text == "0";
+    integer(text).filter(|_| canonical)
+}
+
+impl TypedColumns for Votes {
+    fn push(&mut self, line: &str) -> bool {
+        // Some(None): null (optional fields only); None: absent
+        let mut found: [Option<Option<i64>>; 6] = [None; 6];
+        let plain = plain_object(line, |key, value| {
+            let Some(i) = FIELDS.iter().position(|f| *f == key) else {
+                return false;
+            };
+            let typed = match value {
+                Value::Str(s) if i == 3 => timestamp(s),
+                Value::Str(s) => plain_integer(s),
+                Value::Literal("null") if i >= 4 => return found[i].replace(None).is_none(),
+                _ => None,
+            };
+            typed.is_some() && found[i].replace(typed).is_none()
+        });
+        if !plain || found[..4].iter().any(|f| f.is_none()) {
+            self.skip();
+            return false;
+        }
+        self.plain.append_value(true);
+        let values = [found[0], found[1], found[2], found[4], found[5]];
+        for (builder, v) in self.values.iter_mut().zip(values) {
+            builder.append_option(v.flatten());
+        }
+        self.created.append_option(found[3].flatten());
+        true
+    }
+
+    fn skip(&mut self) {
+        self.plain.append_null();
+        self.values.iter_mut().for_each(|b| b.append_null());
+        self.created.append_null();
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        let [id, post, kind, user, bounty] = &mut self.values;
+        vec![
+            Arc::new(self.plain.finish()),
+            Arc::new(id.finish()),
+            Arc::new(post.finish()),
+            Arc::new(kind.finish()),
+            Arc::new(self.created.finish()),
+            Arc::new(user.finish()),
+            Arc::new(bounty.finish()),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_votes_are_typed() {
+        let mut columns = VoteTyper.columns();
+        for line in [
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00.000"}"#,
+            r#"{"CreationDate":"2008-08-01 10:00:00","VoteTypeId":"-3","PostId":"0","Id":"12","UserId":null,"BountyAmount":"50"}"#,
+        ] {
+            assert!(columns.push(line), "{line}");
+        }
+        for line in [
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"2"}"#,
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01"}"#,
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00Z"}"#,
+            r#"{"Id":"01","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00"}"#,
+            r#"{"Id":"+1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00"}"#,
+            r#"{"Id":1,"PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00"}"#,
+            r#"{"Id":null,"PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00"}"#,
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00","Comment":"x"}"#,
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00","UserId":null,"UserId":"3"}"#,
+        ] {
+            assert!(!columns.push(line), "{line}");
+        }
+        assert_eq!(columns.finish()[0].null_count(), 9);
+    }
+}

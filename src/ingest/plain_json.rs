@@ -3,10 +3,6 @@
 //! A dataset types such lines in Rust (`lines::LineTyper`) and leaves every other line (nested values,
 //! escapes, exponents, invalid JSON, text after the object) to its SQL, which judges it in full. So this
 //! reader only has to be strict: whatever it accepts is valid JSON with the values it reports.
-use super::lines::{LineTyper, TypedColumns};
-use duckdb::arrow::array::{ArrayRef, BooleanBuilder, StringBuilder};
-use duckdb::arrow::datatypes::{DataType, Field};
-use std::sync::Arc;
 
 /// A member's value, as written.
 #[derive(Debug, PartialEq)]
@@ -138,88 +134,87 @@ pub fn double(text: &str) -> Option<f64> {
     text.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
-/// A `LineTyper` for lines whose values all arrive as JSON strings (votes): a line is plain when every
-/// key is one of `keys`, at most once, and every value a string without escapes or `null`. Columns: `plain`
-/// (BOOLEAN: the line was taken) and `s_<key>` for each key (its text; NULL when absent or null), so SQL
-/// reads the fields as JSON's own reader would hand them over, and keeps every typing rule itself.
-pub struct StringMembers(pub &'static [&'static str]);
-
-impl LineTyper for StringMembers {
-    fn fields(&self) -> Vec<Field> {
-        let mut fields = vec![Field::new("plain", DataType::Boolean, true)];
-        fields.extend(
-            self.0
-                .iter()
-                .map(|k| Field::new(format!("s_{k}"), DataType::Utf8, true)),
-        );
-        fields
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date that exists; None for anything else.
+pub fn date(text: &str) -> Option<i32> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
     }
-
-    fn columns(&self) -> Box<dyn TypedColumns> {
-        Box::new(Members {
-            keys: self.0,
-            plain: BooleanBuilder::new(),
-            values: self.0.iter().map(|_| StringBuilder::new()).collect(),
-            found: vec![None; self.0.len()],
-        })
+    let (y, m, d) = (
+        digits(text, 0..4)?,
+        digits(text, 5..7)?,
+        digits(text, 8..10)?,
+    );
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days_in_month = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month[(m - 1) as usize] {
+        return None;
     }
+    // days from the civil date (H. Hinnant's algorithm)
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
 }
 
-struct Members {
-    keys: &'static [&'static str],
-    plain: BooleanBuilder,
-    values: Vec<StringBuilder>,
-    /// This line's values (a key seen twice is not plain): Some(None) for null.
-    found: Vec<Option<Option<(usize, usize)>>>,
+/// Microseconds since 1970-01-01 of a timestamp without a zone, written `YYYY-MM-DDTHH:MM:SS` (or with a
+/// space for the `T`) and at most six digits of a second, that exists (hours below 24, minutes and
+/// seconds below 60); None for anything else (a zone, a leap second, a date alone), which SQL judges.
+pub fn timestamp(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 19 || !matches!(b[10], b'T' | b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let days = i64::from(date(&text[..10])?);
+    let (h, m, s) = (
+        digits(text, 11..13)?,
+        digits(text, 14..16)?,
+        digits(text, 17..19)?,
+    );
+    if h > 23 || m > 59 || s > 59 {
+        return None;
+    }
+    let micros = match &text[19..] {
+        "" => 0,
+        f if f.len() >= 2 && f.len() <= 7 && f.starts_with('.') => {
+            let n = digits(f, 1..f.len())?;
+            i64::from(n) * 10i64.pow(7 - f.len() as u32)
+        }
+        _ => return None,
+    };
+    Some(
+        ((days * 24 + i64::from(h)) * 60 + i64::from(m)) * 60_000_000
+            + i64::from(s) * 1_000_000
+            + micros,
+    )
 }
 
-impl TypedColumns for Members {
-    fn push(&mut self, line: &str) -> bool {
-        self.found.iter_mut().for_each(|f| *f = None);
-        let (keys, found) = (self.keys, &mut self.found);
-        let base = line.as_ptr() as usize;
-        let plain = plain_object(line, |key, value| {
-            let Some(i) = keys.iter().position(|k| *k == key) else {
-                return false;
-            };
-            let span = match value {
-                Value::Str(s) => Some((s.as_ptr() as usize - base, s.len())),
-                Value::Literal("null") => None,
-                _ => return false,
-            };
-            found[i].replace(span).is_none()
-        });
-        if !plain {
-            self.skip();
-            return false;
-        }
-        self.plain.append_value(true);
-        for (builder, f) in self.values.iter_mut().zip(&self.found) {
-            builder.append_option(f.flatten().map(|(at, len)| &line[at..at + len]));
-        }
-        true
-    }
-
-    fn skip(&mut self) {
-        self.plain.append_null();
-        self.values.iter_mut().for_each(|b| b.append_null());
-    }
-
-    fn finish(&mut self) -> Vec<ArrayRef> {
-        let mut columns: Vec<ArrayRef> = vec![Arc::new(self.plain.finish())];
-        columns.extend(
-            self.values
-                .iter_mut()
-                .map(|b| Arc::new(b.finish()) as ArrayRef),
-        );
-        columns
-    }
+/// The number written by the ASCII digits at `range` of `text` (nothing else allowed).
+fn digits(text: &str, range: std::ops::Range<usize>) -> Option<i32> {
+    let part = text.get(range)?;
+    part.bytes().all(|c| c.is_ascii_digit()).then_some(())?;
+    part.parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use duckdb::arrow::array::StringArray;
 
     fn members(line: &str) -> Option<Vec<(String, String)>> {
         let mut found = Vec::new();
@@ -309,24 +304,50 @@ mod tests {
     }
 
     #[test]
-    fn string_members_take_only_known_keys_with_string_or_null_values() {
-        let mut columns = StringMembers(&["Id", "UserId"]).columns();
-        assert!(columns.push(r#"{"Id":"1","UserId":null}"#));
-        assert!(columns.push(r#"{"UserId":"7"}"#));
-        assert!(!columns.push(r#"{"Id":"1","Other":"2"}"#));
-        assert!(!columns.push(r#"{"Id":"1","Id":"2"}"#));
-        assert!(!columns.push(r#"{"Id":1}"#));
-        assert!(!columns.push(r#"{"Id":true}"#));
-        let out = columns.finish();
-        let id = out[1].as_any().downcast_ref::<StringArray>().unwrap();
-        let user = out[2].as_any().downcast_ref::<StringArray>().unwrap();
+    fn dates_are_days_since_1970_and_only_real_ones() {
+        assert_eq!(date("1970-01-01"), Some(0));
+        assert_eq!(date("2000-02-29"), Some(11_016));
+        assert_eq!(date("1899-12-31"), Some(-25_568));
+        assert_eq!(date("2199-12-31"), Some(84_005));
+        for bad in [
+            "1900-02-29",
+            "2021-02-29",
+            "2021-13-01",
+            "2021-00-10",
+            "2021-04-31",
+            "2021-1-01",
+            "2021/01/01",
+            "20210101",
+            " 2021-01-01",
+            "+021-01-01",
+        ] {
+            assert_eq!(date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_microseconds_and_only_plain_real_ones() {
+        assert_eq!(timestamp("1970-01-01T00:00:00"), Some(0));
+        assert_eq!(timestamp("1970-01-02 00:00:01.5"), Some(86_401_500_000));
         assert_eq!(
-            id.iter().collect::<Vec<_>>(),
-            [Some("1"), None, None, None, None, None]
+            timestamp("2008-08-01T00:00:00.000"),
+            Some(1_217_548_800_000_000)
         );
-        assert_eq!(
-            user.iter().collect::<Vec<_>>(),
-            [None, Some("7"), None, None, None, None]
-        );
+        assert_eq!(timestamp("1969-12-31T23:59:59.999999"), Some(-1));
+        for bad in [
+            "2008-08-01",
+            "2008-08-01T24:00:00",
+            "2008-08-01T23:60:00",
+            "2008-08-01T23:59:60",
+            "2008-08-01T00:00:00Z",
+            "2008-08-01T00:00:00+02:00",
+            "2008-08-01T00:00:00.",
+            "2008-08-01T00:00:00.1234567",
+            "2008-08-01T0:00:00",
+            "2008-02-30T00:00:00",
+            "2008-08-01t00:00:00",
+        ] {
+            assert_eq!(timestamp(bad), None, "{bad}");
+        }
     }
 }

@@ -10,23 +10,22 @@ WITH parsed AS (
         raw,
         defect,
         top_level_keys,
-        -- A plain line (only known keys, once each, string or null values) arrives with its strings
-        -- (plain, s_*: lines::LineTyper, plain_json::StringMembers); only the other lines are parsed here.
+        -- A plain line arrives typed (plain, t_*: lines::LineTyper, src/datasets/votes.rs); only the other
+        -- lines are parsed here.
         coalesce(plain, false) AS typed,
-        typed OR (defect IS NULL AND json_valid(raw)) AS is_json,
-        CASE WHEN typed THEN {'Id': s_Id, 'PostId': s_PostId, 'VoteTypeId': s_VoteTypeId,
-                              'CreationDate': s_CreationDate, 'UserId': s_UserId, 'BountyAmount': s_BountyAmount}
-             WHEN is_json THEN
+        t_Id, t_PostId, t_VoteTypeId, t_CreationDate, t_UserId, t_BountyAmount,
+        NOT typed AND defect IS NULL AND json_valid(raw) AS is_json,
+        CASE WHEN is_json THEN
             -- every field as its JSON text, NULL when absent (into a struct: one pass, cheaper than a list of paths; BENCHMARKS.md, votes)
             json_transform(raw, '{"Id": "VARCHAR", "PostId": "VARCHAR", "VoteTypeId": "VARCHAR",
                                   "CreationDate": "VARCHAR", "UserId": "VARCHAR", "BountyAmount": "VARCHAR"}')
         END AS f,
         -- only a line without an Id needs to know whether it is an object at all
-        CASE WHEN is_json AND NOT typed AND f['Id'] IS NULL THEN json_type(raw) ELSE 'OBJECT' END AS json_kind,
+        CASE WHEN is_json AND f['Id'] IS NULL THEN json_type(raw) ELSE 'OBJECT' END AS json_kind,
         -- A line can only have unknown or repeated keys when it has more keys than known fields present:
         -- the reader counted its keys (top_level_keys; NULL for Parquet rows), so most lines skip parsing
         -- the key list.
-        CASE WHEN is_json AND NOT typed AND coalesce(top_level_keys, 7) >
+        CASE WHEN is_json AND coalesce(top_level_keys, 7) >
                   (f['Id'] IS NOT NULL)::INT + (f['PostId'] IS NOT NULL)::INT + (f['VoteTypeId'] IS NOT NULL)::INT
                   + (f['CreationDate'] IS NOT NULL)::INT + (f['UserId'] IS NOT NULL)::INT
                   + (f['BountyAmount'] IS NOT NULL)::INT
@@ -43,18 +42,25 @@ typed AS (
     SELECT
         *,
         -- integers exactly as sent (sign and digits), timestamps with an offset converted to UTC
-        meta.exact_bigint(f['Id'])                                 AS Id,
-        meta.exact_bigint(f['PostId'])                             AS PostId,
-        TRY_CAST(meta.exact_bigint(f['VoteTypeId']) AS SMALLINT)   AS VoteTypeId,
-        meta.utc_timestamp(f['CreationDate'])                      AS CreationDate,
-        meta.exact_bigint(f['UserId'])                             AS UserId,
-        TRY_CAST(meta.exact_bigint(f['BountyAmount']) AS INTEGER)  AS BountyAmount
+        CASE WHEN typed THEN t_Id ELSE meta.exact_bigint(f['Id']) END                         AS Id,
+        CASE WHEN typed THEN t_PostId ELSE meta.exact_bigint(f['PostId']) END                 AS PostId,
+        TRY_CAST(CASE WHEN typed THEN t_VoteTypeId ELSE meta.exact_bigint(f['VoteTypeId']) END AS SMALLINT) AS VoteTypeId,
+        CASE WHEN typed THEN t_CreationDate ELSE meta.utc_timestamp(f['CreationDate']) END    AS CreationDate,
+        CASE WHEN typed THEN t_UserId ELSE meta.exact_bigint(f['UserId']) END                 AS UserId,
+        TRY_CAST(CASE WHEN typed THEN t_BountyAmount ELSE meta.exact_bigint(f['BountyAmount']) END AS INTEGER) AS BountyAmount
     FROM parsed
 ),
 judged AS (
     SELECT
         *,
         CASE
+            -- a typed line has every required field, of its type: only the ranges are left to judge (an
+            -- integer is quoted as its text: the typer took only those that print back as sent)
+            WHEN typed THEN CASE
+                WHEN VoteTypeId IS NULL                           THEN 'VoteTypeId is not a small integer: ' || t_VoteTypeId
+                WHEN NOT meta.plausible_year(CreationDate)        THEN 'CreationDate is outside the years ' || meta.plausible_years() || ': ' || json_extract_string(raw, '$.CreationDate')
+                WHEN t_BountyAmount IS NOT NULL AND BountyAmount IS NULL THEN 'BountyAmount is not an integer: ' || t_BountyAmount
+            END
             WHEN defect IS NOT NULL                               THEN defect
             WHEN NOT is_json                                      THEN 'malformed JSON'
             WHEN json_kind <> 'OBJECT'                            THEN 'not a JSON object'
