@@ -287,6 +287,8 @@ fn readings_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         r#"{"user":"b@x.org","timestamp":16555643763730000000,"x":1,"y":2,"z":3}"#,
         r#"{"sensorReadingTime":1655564376361,"serialNumber":"S1","distanceFromObject":1}"#, // wrong folder
         r#"[1,2]"#,
+        r#"{"user":"c@x.org","timestamp":1655564376380,"x":-0,"y":0,"z":-0.0}"#,
+        r#"{"user":"c@x.org","timestamp":1655564376381,"x":-0.0,"y":-0,"z":0}"#,
     ];
     let step_trainer = [
         r#"{"sensorReadingTime":1655564376361,"serialNumber":"S1","distanceFromObject":257}"#,

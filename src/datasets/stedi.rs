@@ -85,7 +85,9 @@ fn take<'a>(r: &mut Reading<'a>, key: &str, value: Value<'a>) -> bool {
             let bit = if key == "timestamp" { 1 } else { 5 };
             (bit, integer(n).map(|v| r.ms = v).is_some())
         }
-        ("x" | "y" | "z", Value::Num(n)) => {
+        // DuckDB's JSON reader reads the integer `-0` as 0 (the text "0"), losing the sign a double
+        // would keep: left to SQL.
+        ("x" | "y" | "z", Value::Num(n)) if n != "-0" => {
             let i = usize::from(key.as_bytes()[0] - b'x');
             (2 + i as u8, double(n).map(|v| r.xyz[i] = v).is_some())
         }
@@ -207,6 +209,7 @@ mod tests {
             r#"{"user":"a","timestamp":1,"x":1e2,"y":2,"z":3}"#, // an exponent
             r#"{"user":"a\u0040","timestamp":1,"x":1,"y":2,"z":3}"#, // an escape
             r#"{"user":"a","timestamp":1,"x":0.12345678901234567891,"y":2,"z":3}"#, // 20 digits
+            r#"{"user":"a","timestamp":1,"x":-0,"y":2,"z":3}"#, // -0: SQL reads 0
             r#"{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":2.5}"#,
             r#"{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":1,"x":1}"#,
             r#"{"user":"a","timestamp":1,"x":1,"y":2,"z":3"#,
