@@ -22,7 +22,9 @@ WITH stedi_parsed AS (
     -- when it is of its folder's source; every other line is parsed here.
     SELECT l.file_id, l.line_no, f.source, l.defect, l.raw, coalesce(l.typed_as = f.source, false) AS typed,
            l.t_text, l.t_ms, l.t_x, l.t_y, l.t_z, l.t_int,
-           NOT typed AND l.defect IS NULL AND json_valid(l.raw)                  AS is_json,
+           -- (a CASE, not AND: DuckDB evaluates every operand of an AND in a select list, so json_valid
+           -- would parse every typed line too)
+           CASE WHEN typed OR l.defect IS NOT NULL THEN false ELSE json_valid(l.raw) END AS is_json,
            -- valid JSON whose first character (after JSON's whitespace) is '{' is an object: no
            -- third parse of the line (json_type) to say so
            CASE WHEN is_json THEN CASE WHEN starts_with(ltrim(l.raw, e' \t\n\r'), '{') THEN 'OBJECT' ELSE 'OTHER' END END AS kind,

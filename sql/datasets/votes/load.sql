@@ -14,7 +14,9 @@ WITH parsed AS (
         -- lines are parsed here.
         coalesce(plain, false) AS typed,
         t_Id, t_PostId, t_VoteTypeId, t_CreationDate, t_UserId, t_BountyAmount,
-        NOT typed AND defect IS NULL AND json_valid(raw) AS is_json,
+        -- (a CASE, not AND: DuckDB evaluates every operand of an AND in a select list, so json_valid
+        -- would parse every typed line too)
+        CASE WHEN typed OR defect IS NOT NULL THEN false ELSE json_valid(raw) END AS is_json,
         CASE WHEN is_json THEN
             -- every field as its JSON text, NULL when absent (into a struct: one pass, cheaper than a list of paths; BENCHMARKS.md, votes)
             json_transform(raw, '{"Id": "VARCHAR", "PostId": "VARCHAR", "VoteTypeId": "VARCHAR",
