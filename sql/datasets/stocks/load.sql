@@ -63,9 +63,11 @@ FROM judged;
 
 -- Repeats: a valid row whose (Symbol, Date) was seen earlier in this run (file, then line order) or is
 -- already loaded. They are rare, so only their keys go through the window, and only they get a verdict
--- here: the same values make a duplicate, other values a reject naming the row kept.
+-- here: the same values make a duplicate, other values a reject naming the row kept. `valid` is not
+-- materialised (DuckDB would copy all 28M rows, every column, once; each use below reads only the
+-- columns it needs: 8.9-10.0 s to 5.1-6.2 s).
 CREATE OR REPLACE TEMP TABLE repeated_prices AS
-WITH valid AS (
+WITH valid AS NOT MATERIALIZED (
     SELECT * FROM judged_prices WHERE reject_reason IS NULL AND NOT is_header
 ),
 existing AS (
