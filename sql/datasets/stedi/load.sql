@@ -117,9 +117,10 @@ INSERT INTO stedi_landing.customer SELECT * FROM stedi_customer_new;
 -- The readings go straight into their landing tables (accounting.sql counts what landed): a record
 -- that landed before is left out, and of the rest each record's first occurrence (file, then line) is
 -- kept. Repeats are rare: records are grouped by their 64-bit hash first, and only the records of a
--- repeated hash go through the window that keeps the first occurrence.
+-- repeated hash go through the window that keeps the first occurrence. `typed` is read where it is used
+-- rather than materialised (a copy of 10M rows): 2.2-2.5 s to 1.7-2.3 s.
 INSERT INTO stedi_landing.accelerometer
-WITH typed AS (
+WITH typed AS NOT MATERIALIZED (
     SELECT t_text AS "user", epoch_ms(t_ms) AS "timestamp", t_x AS x, t_y AS y, t_z AS z, file_id, line_no
     FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL AND typed
     UNION ALL
@@ -145,7 +146,7 @@ WHERE NOT EXISTS (
 
 -- (as the accelerometer's)
 INSERT INTO stedi_landing.step_trainer
-WITH typed AS (
+WITH typed AS NOT MATERIALIZED (
     SELECT epoch_ms(t_ms) AS sensorReadingTime, t_text AS serialNumber, CAST(t_int AS INTEGER) AS distanceFromObject,
            file_id, line_no
     FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL AND typed
