@@ -1,7 +1,7 @@
 //! Votes ingestion through the real binary on temp warehouses.
 mod common;
 use common::{stderr, stdout, Workspace};
-use std::io::Write;
+use std::io::{Read, Write};
 
 const GOOD: &str =
     r#"{"Id":"1","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T00:00:00.000"}"#;
@@ -265,8 +265,15 @@ fn truncated_gzip_fails_the_run_and_loads_nothing() {
     let load = ws.ingest_data(&["in"]);
     assert_eq!(load.code, Some(1), "{load}");
     let err = &load.stderr;
+    // the line named is the last whole line the truncated stream still holds
+    let mut intact = Vec::new();
+    let _ = flate2::read::MultiGzDecoder::new(&gz[..gz.len() / 2]).read_to_end(&mut intact);
+    let lines = intact.iter().filter(|&&b| b == b'\n').count();
+    assert!(lines > 100, "{lines}");
     assert!(
-        err.contains("b.jsonl.gz: compressed data is truncated or corrupt after line"),
+        err.contains(&format!(
+            "b.jsonl.gz: compressed data is truncated or corrupt after line {lines} "
+        )),
         "{err}"
     );
     assert_nothing_loaded(&ws);

@@ -241,21 +241,27 @@ fn read_blocks(
     loop {
         // the rest of the last block's last line, then a block's worth of new bytes
         let mut bytes = std::mem::take(&mut carry);
-        let want = bytes.len() + BLOCK_BYTES;
+        let searched = bytes.len(); // the rest of a line: no newline in it
+        let want = searched + BLOCK_BYTES;
         bytes.reserve(BLOCK_BYTES);
-        let eof = fill(&mut reader, &mut bytes, want).map_err(|e| {
-            let what = if e.kind() == std::io::ErrorKind::UnexpectedEof
-                || e.kind() == std::io::ErrorKind::InvalidInput
-            {
-                "compressed data is truncated or corrupt"
-            } else {
-                "cannot be read"
-            };
-            anyhow!("{}: {what} after line {line_no} ({e})", path.display())
-        })?;
+        let eof = match fill(&mut reader, &mut bytes, want) {
+            Ok(eof) => eof,
+            Err(e) => {
+                let what = if e.kind() == std::io::ErrorKind::UnexpectedEof
+                    || e.kind() == std::io::ErrorKind::InvalidInput
+                {
+                    "compressed data is truncated or corrupt"
+                } else {
+                    "cannot be read"
+                };
+                // the whole lines read so far, this block's included
+                let intact = line_no + memchr::memchr_iter(b'\n', &bytes).count() as i64;
+                bail!("{}: {what} after line {intact} ({e})", path.display());
+            }
+        };
         // The block ends after its last newline; the rest starts the next one.
-        let end = match memchr::memrchr(b'\n', &bytes) {
-            Some(at) if !eof => at + 1,
+        let end = match memchr::memrchr(b'\n', &bytes[searched..]) {
+            Some(at) if !eof => searched + at + 1,
             None if !eof => {
                 carry = bytes; // one line longer than a block: read on
                 continue;
@@ -364,6 +370,18 @@ pub fn stream_text_files(
     )
 }
 
+/// What a reader or worker fails with when another thread, or the statement, stopped first.
+#[derive(Debug)]
+struct Stopped;
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the statement reading the stream stopped")
+    }
+}
+
+impl std::error::Error for Stopped {}
+
 /// Drops the blocks' receiver: readers still sending stop.
 fn close(blocks: &Mutex<Option<Receiver<Block>>>) {
     if let Ok(mut rx) = blocks.lock() {
@@ -393,13 +411,21 @@ impl Pipeline<'_> {
         let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<Block>(workers * 2);
         let block_rx = Mutex::new(Some(block_rx));
         let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(workers * 2);
-        let stopped = || anyhow!("the statement reading the stream stopped");
+        let stopped = || anyhow::Error::new(Stopped);
         std::thread::scope(|scope| {
             let reading: Vec<_> = (0..readers)
                 .map(|_| {
                     let block_tx = block_tx.clone();
+                    let block_rx = &block_rx;
                     scope.spawn(move || {
-                        self.read_files(&|b| block_tx.send(b).map_err(|_| stopped()))
+                        let read = self.read_files(&|b| block_tx.send(b).map_err(|_| stopped()));
+                        // First let go of the channel: a worker waiting for a block holds the lock
+                        // `close` takes, until every reader has sent or let go.
+                        drop(block_tx);
+                        if read.is_err() {
+                            close(block_rx); // the other readers stop at their next block
+                        }
+                        read
                     })
                 })
                 .collect();
@@ -421,31 +447,34 @@ impl Pipeline<'_> {
                     break;
                 }
             }
-            // Dropping the receivers ends threads still sending (a reader or worker that failed has
-            // dropped its sender, which ends the others in turn).
+            // Dropping the receivers ends threads still sending.
             drop(batch_rx);
             close(&block_rx);
             let mut hashes = Vec::new();
-            let mut failed = None;
+            let mut failed: Vec<anyhow::Error> = Vec::new();
             for handle in reading {
                 match handle.join() {
                     Ok(Ok(h)) => hashes.extend(h),
-                    Ok(Err(err)) => failed = failed.or(Some(err)),
-                    Err(_) => failed = failed.or(Some(anyhow!("a reader thread panicked"))),
+                    Ok(Err(err)) => failed.push(err),
+                    Err(_) => failed.push(anyhow!("a reader thread panicked")),
                 }
             }
             for handle in working {
                 match handle.join() {
                     Ok(Ok(())) => {}
-                    Ok(Err(err)) => failed = failed.or(Some(err)),
-                    Err(_) => failed = failed.or(Some(anyhow!("a worker thread panicked"))),
+                    Ok(Err(err)) => failed.push(err),
+                    Err(_) => failed.push(anyhow!("a worker thread panicked")),
                 }
             }
-            // A reader's or worker's own error says more than the stop it caused elsewhere.
-            if let Some(err) = failed {
-                return Err(err);
+            // A reader's or worker's own error says more than the statement's, which says more than
+            // the stops they caused in the other threads.
+            if let Some(i) = failed.iter().position(|e| !e.is::<Stopped>()) {
+                return Err(failed.swap_remove(i));
             }
             forwarded?;
+            if let Some(err) = failed.pop() {
+                return Err(err);
+            }
             for ((_, path), staged) in self.files.iter().zip(&self.staged) {
                 if staged.load(Ordering::Relaxed) == 0 {
                     bail!("{}: file is empty (no lines to load)", path.display());
