@@ -1,6 +1,6 @@
 //! ETF and stock price CSVs (etfs/, stocks/, symbols_valid_meta.csv) into market.prices and market.features.
 use crate::ingest::lines::{LineTyper, TypedColumns};
-use crate::ingest::plain_json::{date, double, integer};
+use crate::ingest::plain_json::{date, double, integer, is_plain_number};
 use crate::ingest::{Dedup, Spec, Staging};
 use duckdb::arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int64Builder};
 use duckdb::arrow::datatypes::{DataType, Field};
@@ -53,17 +53,9 @@ struct Prices {
     volume: Int64Builder,
 }
 
-/// A price written as plain decimal: optional '-', digits without a needless leading zero, optional
-/// fraction (as `plain_json` numbers).
+/// A price written as a plain decimal, in the grammar of `plain_json` numbers (no exponent).
 fn price(text: &str) -> Option<f64> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "1"));
-    let plain = !whole.is_empty()
-        && whole.bytes().all(|c| c.is_ascii_digit())
-        && (whole == "0" || !whole.starts_with('0'))
-        && !fraction.is_empty()
-        && fraction.bytes().all(|c| c.is_ascii_digit());
-    plain.then(|| double(text)).flatten()
+    is_plain_number(text).then(|| double(text)).flatten()
 }
 
 impl TypedColumns for Prices {

@@ -63,6 +63,11 @@ fn number(line: &str, i: usize) -> Option<(&str, usize)> {
     Some((&line[i..j], j))
 }
 
+/// Whether `text` is, whole, a number in the grammar of `Value::Num` (for values outside JSON: CSV).
+pub fn is_plain_number(text: &str) -> bool {
+    number(text, 0).is_some_and(|(_, end)| end == text.len())
+}
+
 fn value(line: &str, i: usize) -> Option<(Value<'_>, usize)> {
     let b = line.as_bytes();
     match b.get(i)? {
