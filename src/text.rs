@@ -33,6 +33,8 @@ fn push_escaped(out: &mut String, c: char, keep_newlines: bool) {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
         '\t' => out.push_str("\\t"),
+        // a backslash of the data is doubled, so that it cannot pass for one of these escapes
+        '\\' => out.push_str("\\\\"),
         c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
         c if c.is_control() || is_bidi_control(c) => {
             out.push_str(&format!("\\u{{{:x}}}", c as u32))
@@ -59,6 +61,9 @@ mod tests {
             "\\x1b]0;owned\\x07\\ttab\\nnl\\r\\u{9b}31m\\x7f"
         );
         assert_eq!(printable_lines("a\nb\u{1b}[2J", CAP), "a\nb\\x1b[2J");
+        // a literal backslash in the data is not read as an escape
+        assert_eq!(printable("C:\\x1b\\n", CAP), "C:\\\\x1b\\\\n");
+        assert_ne!(printable("\\x1b", CAP), printable("\u{1b}", CAP));
         assert_eq!(printable_lines("ab\ncd", 4), "ab\nc... (5 bytes)");
         assert_eq!(
             printable("evil\u{202e}txt.exe", CAP),

@@ -363,4 +363,55 @@ fn memory_is_bounded_by_default_and_the_limit_can_be_set() {
         .assert()
         .failure()
         .stderr(contains("EXERCISE_MEMORY_LIMIT=lots is not a memory limit"));
+    // Sizes are read as DuckDB writes them, in decimal and binary units and as a share of the RAM.
+    for (limit, mib) in [("512MiB", 512.0), ("0.5 GB", 476.8), ("100000000B", 95.4)] {
+        let set = reported_limit_mib(&ws, Some(limit), true);
+        assert!(
+            (set - mib).abs() < 0.2,
+            "EXERCISE_MEMORY_LIMIT={limit} gave {set} MiB, not {mib}"
+        );
+    }
+}
+
+#[test]
+fn a_memory_limit_too_small_to_report_its_own_errors_is_refused_before_anything_runs() {
+    // Below ~24 MiB DuckDB ran out of memory inside the callback that hands it the batches, where its
+    // exception aborts the process (exit 134) instead of failing the load.
+    let ws = Workspace::new();
+    ws.exercise().arg("migrate").assert().success();
+    let votes = ws.write(
+        "votes.jsonl",
+        r#"{"Id":"1","PostId":"1","VoteTypeId":"2","CreationDate":"2022-01-02T00:00:00.000"}"#,
+    );
+    let before = std::fs::read(ws.db()).expect("the warehouse");
+    for limit in ["16MB", "63MiB", "0", "1%x", "-1"] {
+        let out = ws
+            .exercise()
+            .env("EXERCISE_MEMORY_LIMIT", limit)
+            .args(["ingest-data", "--dataset", "votes"])
+            .arg(&votes)
+            .output()
+            .expect("run ingest-data");
+        assert_eq!(out.status.code(), Some(1), "{limit}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("EXERCISE_MEMORY_LIMIT={limit}")),
+            "{limit}: {err}"
+        );
+        assert!(!err.contains("Unknown error code"), "{limit}: {err}");
+    }
+    assert_eq!(std::fs::read(ws.db()).expect("the warehouse"), before);
+    // at the floor the same load runs
+    ws.exercise()
+        .env("EXERCISE_MEMORY_LIMIT", "64MiB")
+        .args(["ingest-data", "--dataset", "votes"])
+        .arg(&votes)
+        .assert()
+        .success();
+    ws.exercise()
+        .env("EXERCISE_MEMORY_LIMIT", "16MB")
+        .args(["query", "SELECT 1"])
+        .assert()
+        .failure()
+        .stderr(contains("below 64 MiB"));
 }

@@ -15,13 +15,61 @@ pub const STORAGE_COMPATIBILITY: &str = "v1.3.0";
 /// laptop (README, "Memory"). Loads that need more spill to disk.
 pub const DEFAULT_MEMORY_CAP_MIB: u64 = 2048;
 
-/// `EXERCISE_MEMORY_LIMIT` when set (any DuckDB size, e.g. `1GB`), else the default above.
-pub fn memory_limit() -> String {
-    if let Ok(limit) = std::env::var("EXERCISE_MEMORY_LIMIT") {
-        return limit;
+/// The least memory limit a command runs with. Below about 24 MiB DuckDB can run out of memory inside
+/// the callback that hands it the loads' batches (`batch_stream`), where its C++ exception cannot be
+/// turned into an error and the process aborts; 64 MiB leaves a margin (at 32 MiB a STEDI load ran 25
+/// times of 25, at 24 MiB 6 of 25 aborted).
+pub const MIN_MEMORY_LIMIT_MIB: u64 = 64;
+
+/// `EXERCISE_MEMORY_LIMIT` when set (a size such as `1GB`, `512MiB`, or a share of the RAM such as
+/// `50%`), else the default above; as a DuckDB size. A value that is no size, or is below
+/// [`MIN_MEMORY_LIMIT_MIB`], is an error that names it.
+pub fn memory_limit() -> Result<String> {
+    let Ok(text) = std::env::var("EXERCISE_MEMORY_LIMIT") else {
+        let quarter = physical_memory_mib().map_or(DEFAULT_MEMORY_CAP_MIB, |mib| mib / 4);
+        return Ok(format!("{}MiB", quarter.clamp(256, DEFAULT_MEMORY_CAP_MIB)));
+    };
+    let shown = crate::text::printable(&text, 40);
+    let bytes = memory_size_bytes(&text).ok_or_else(|| {
+        anyhow!("EXERCISE_MEMORY_LIMIT={shown} is not a memory limit (a size such as 1GB or 512MiB, or a share of the RAM such as 50%)")
+    })?;
+    const MIB: f64 = 1024.0 * 1024.0;
+    if bytes < (MIN_MEMORY_LIMIT_MIB as f64) * MIB {
+        bail!(
+            "EXERCISE_MEMORY_LIMIT={shown} ({:.1} MiB) is below {MIN_MEMORY_LIMIT_MIB} MiB, the least a command runs with (with less, DuckDB can run out of memory where its error cannot be reported)",
+            bytes / MIB
+        );
     }
-    let quarter = physical_memory_mib().map_or(DEFAULT_MEMORY_CAP_MIB, |mib| mib / 4);
-    format!("{}MiB", quarter.clamp(256, DEFAULT_MEMORY_CAP_MIB))
+    Ok(format!("{}KiB", (bytes / 1024.0).floor()))
+}
+
+/// Bytes of a size as DuckDB writes them (`1GB` = 10^9, `1GiB` = 2^30, `512 MB`, `2048kb`, `100000B`),
+/// or of a share of the RAM (`50%`, of the memory this process may use). None when it is no such size.
+fn memory_size_bytes(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok().filter(|n: &f64| n.is_finite())?;
+    let unit = unit.trim().to_ascii_lowercase();
+    if unit == "%" {
+        let ram = physical_memory_mib()? as f64 * 1024.0 * 1024.0;
+        return (number <= 100.0).then_some(ram * number / 100.0);
+    }
+    let scale: f64 = match unit.as_str() {
+        "" | "b" | "byte" | "bytes" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some(number * scale)
 }
 
 /// The memory this process may use: the machine's RAM (/proc/meminfo), or less when a control group
@@ -167,10 +215,10 @@ impl Warehouse {
         // out-of-memory error, and it keeps DuckDB's default unless EXERCISE_MEMORY_LIMIT is set.
         let explicit = std::env::var_os("EXERCISE_MEMORY_LIMIT").is_some();
         if access != Access::Sandboxed || explicit {
-            let limit = memory_limit();
-            config = config.with("memory_limit", &limit).with_context(|| {
-                format!("EXERCISE_MEMORY_LIMIT={limit} is not a memory limit (a size such as 1GB or 512MB, or a share of the RAM such as 50%)")
-            })?;
+            let limit = memory_limit()?;
+            config = config
+                .with("memory_limit", &limit)
+                .with_context(|| format!("setting DuckDB's memory limit to {limit}"))?;
         }
         if access == Access::Sandboxed {
             config = config

@@ -345,7 +345,7 @@ fn read_rows(wh: &Warehouse, lag_days: u32) -> Result<Rows> {
     }
     let rows = read_sorted_rows(wh, file);
     if bounded {
-        wh.execute(&format!("SET memory_limit = '{}'", memory_limit()))?;
+        wh.execute(&format!("SET memory_limit = '{}'", memory_limit()?))?;
     }
     rows
 }
