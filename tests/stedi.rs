@@ -289,6 +289,9 @@ fn readings_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         r#"[1,2]"#,
         r#"{"user":"c@x.org","timestamp":1655564376380,"x":-0,"y":0,"z":-0.0}"#,
         r#"{"user":"c@x.org","timestamp":1655564376381,"x":-0.0,"y":-0,"z":0}"#,
+        // a millisecond beyond the plausible years each way: rejected, with the line's text
+        r#"{"user":"c@x.org","timestamp":7258118400000,"x":1,"y":2,"z":3}"#,
+        r#"{"user":"c@x.org","timestamp":-2208988800001,"x":1,"y":2,"z":3}"#,
     ];
     let step_trainer = [
         r#"{"sensorReadingTime":1655564376361,"serialNumber":"S1","distanceFromObject":257}"#,

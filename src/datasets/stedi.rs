@@ -1,9 +1,10 @@
 //! STEDI customer/, accelerometer/ and step_trainer/ JSON lines into the landing zone (trusted and curated are views).
-use crate::ingest::lines::{LineTyper, TypedColumns};
-use crate::ingest::plain_json::{double, integer, plain_object, Value};
+use crate::ingest::lines::{LineTyper, Typed, TypedColumns};
+use crate::ingest::plain_json::{double, integer, plain_object, Value, PLAUSIBLE_EPOCH_MS};
 use crate::ingest::{Dedup, Spec, Staging};
-use duckdb::arrow::array::{ArrayRef, Float64Builder, Int64Builder, StringBuilder};
+use duckdb::arrow::array::{ArrayRef, Float64Builder, Int64Builder, Int8Builder, StringBuilder};
 use duckdb::arrow::datatypes::{DataType, Field};
+use std::path::Path;
 use std::sync::Arc;
 
 pub static STEDI: Spec = Spec {
@@ -26,15 +27,19 @@ pub static STEDI: Spec = Spec {
 /// A reading is plain when it is a flat object with exactly its source's keys, once each: the accelerometer's
 /// `user` (string), `timestamp` (integer) and `x`, `y`, `z` (numbers); the step trainer's
 /// `sensorReadingTime` (integer), `serialNumber` (string) and `distanceFromObject` (integer). Columns:
-/// `typed_as` (which of the two the line is; SQL uses the values only when the file's folder says the same),
+/// `typed_as` (which of the two the line is, [`ACCELEROMETER_CODE`] or [`STEP_TRAINER_CODE`]: a number rather
+/// than the name, which would be copied into DuckDB for every line; SQL uses the values only when the
+/// file's folder says the same),
 /// `t_text` (user or serialNumber), `t_ms` (the epoch milliseconds), `t_x`, `t_y`, `t_z`, `t_int`
-/// (distanceFromObject). Ranges (plausible years, INTEGER) are SQL's to judge, with its reasons.
+/// (distanceFromObject). A value out of SQL's range (a time outside the plausible years, a distance
+/// beyond INTEGER) leaves the line to SQL, which rejects it with its reason and text: so no typed line is
+/// rejected, and a typed line's text is not sent.
 pub struct ReadingTyper;
 
 impl LineTyper for ReadingTyper {
     fn fields(&self) -> Vec<Field> {
         vec![
-            Field::new("typed_as", DataType::Utf8, true),
+            Field::new("typed_as", DataType::Int8, true),
             Field::new("t_text", DataType::Utf8, true),
             Field::new("t_ms", DataType::Int64, true),
             Field::new("t_x", DataType::Float64, true),
@@ -47,11 +52,34 @@ impl LineTyper for ReadingTyper {
     fn columns(&self) -> Box<dyn TypedColumns> {
         Box::new(Readings::default())
     }
+
+    /// The source the file's folder names, as load.sql's `stedi_files` finds it (the nearest folder
+    /// named customer(s), accelerometer or step_trainer, `/` and `\\` both separating folders): the
+    /// code of its readings, or 0.
+    fn file_kind(&self, path: &Path) -> u8 {
+        let text = path.to_string_lossy();
+        let folders: Vec<&str> = text.split(['/', '\\']).collect();
+        // between two separators: not the first part, not the file name
+        let inner = folders
+            .get(1..folders.len().saturating_sub(1))
+            .unwrap_or(&[]);
+        let nearest = inner.iter().rev().find(|f| {
+            matches!(
+                **f,
+                "customer" | "customers" | "accelerometer" | "step_trainer"
+            )
+        });
+        match nearest {
+            Some(&"accelerometer") => ACCELEROMETER_CODE as u8,
+            Some(&"step_trainer") => STEP_TRAINER_CODE as u8,
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Default)]
 struct Readings {
-    typed: StringBuilder,
+    typed: Int8Builder,
     text: StringBuilder,
     ms: Int64Builder,
     x: Float64Builder,
@@ -71,6 +99,10 @@ struct Reading<'a> {
     int: i64,
 }
 
+/// `typed_as` of an accelerometer and of a step-trainer reading (load.sql's `stedi_files.typed_code`).
+pub const ACCELEROMETER_CODE: i8 = 1;
+pub const STEP_TRAINER_CODE: i8 = 2;
+
 const ACCELEROMETER: u8 = 0b0001_1111;
 const STEP_TRAINER: u8 = 0b1110_0000;
 
@@ -83,7 +115,8 @@ fn take<'a>(r: &mut Reading<'a>, key: &str, value: Value<'a>) -> bool {
         }),
         ("timestamp" | "sensorReadingTime", Value::Num(n)) => {
             let bit = if key == "timestamp" { 1 } else { 5 };
-            (bit, integer(n).map(|v| r.ms = v).is_some())
+            let ms = integer(n).filter(|v| PLAUSIBLE_EPOCH_MS.contains(v));
+            (bit, ms.map(|v| r.ms = v).is_some())
         }
         // DuckDB's JSON reader reads the integer `-0` as 0 (the text "0"), losing the sign a double
         // would keep: left to SQL.
@@ -95,7 +128,10 @@ fn take<'a>(r: &mut Reading<'a>, key: &str, value: Value<'a>) -> bool {
             r.text = s;
             true
         }),
-        ("distanceFromObject", Value::Num(n)) => (7, integer(n).map(|v| r.int = v).is_some()),
+        ("distanceFromObject", Value::Num(n)) => {
+            let int = integer(n).filter(|v| i32::try_from(*v).is_ok());
+            (7, int.map(|v| r.int = v).is_some())
+        }
         _ => return false,
     };
     let fresh = r.seen & (1 << bit) == 0;
@@ -104,15 +140,15 @@ fn take<'a>(r: &mut Reading<'a>, key: &str, value: Value<'a>) -> bool {
 }
 
 impl TypedColumns for Readings {
-    fn push(&mut self, line: &str) -> bool {
+    fn push(&mut self, line: &str, file_kind: u8) -> Typed {
         let mut r = Reading::default();
         let plain = plain_object(line, |key, value| take(&mut r, key, value));
         let kind = match r.seen {
-            ACCELEROMETER if plain => "accelerometer",
-            STEP_TRAINER if plain => "step_trainer",
+            ACCELEROMETER if plain => ACCELEROMETER_CODE,
+            STEP_TRAINER if plain => STEP_TRAINER_CODE,
             _ => {
                 self.skip();
-                return false;
+                return Typed::No;
             }
         };
         self.typed.append_value(kind);
@@ -126,7 +162,13 @@ impl TypedColumns for Readings {
             builder.append_option(accelerometer.then_some(v));
         }
         self.int.append_option((!accelerometer).then_some(r.int));
-        true
+        // A reading of its folder's source is SQL's to take as it is, so the reader judged every range SQL
+        // would; in another folder SQL parses and rejects it, with its text.
+        if kind as u8 == file_kind {
+            Typed::Judged
+        } else {
+            Typed::WithText
+        }
     }
 
     fn skip(&mut self) {
@@ -155,30 +197,46 @@ impl TypedColumns for Readings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use duckdb::arrow::array::{Array, Float64Array, Int64Array, StringArray};
+    use duckdb::arrow::array::{Array, Float64Array, Int64Array, Int8Array, StringArray};
 
-    fn typed(lines: &[&str]) -> Vec<Option<String>> {
+    fn typed(lines: &[&str]) -> Vec<Option<i8>> {
         let mut columns = ReadingTyper.columns();
         for line in lines {
-            columns.push(line);
+            columns.push(line, 0);
         }
         let out = columns.finish();
-        let kinds = out[0].as_any().downcast_ref::<StringArray>().unwrap();
+        let kinds = out[0].as_any().downcast_ref::<Int8Array>().unwrap();
         (0..kinds.len())
-            .map(|i| kinds.is_valid(i).then(|| kinds.value(i).to_string()))
+            .map(|i| kinds.is_valid(i).then(|| kinds.value(i)))
             .collect()
     }
 
     #[test]
     fn plain_readings_are_typed_with_their_values() {
         let mut columns = ReadingTyper.columns();
-        assert!(
-            columns.push(r#"{"user":"a@b.c","timestamp":1655564376361,"x":-0.727,"y":0,"z":12.5}"#)
+        let accelerometer =
+            r#"{"user":"a@b.c","timestamp":1655564376361,"x":-0.727,"y":0,"z":12.5}"#;
+        let step =
+            r#"{"sensorReadingTime":1655564376461,"serialNumber":"s1","distanceFromObject":257}"#;
+        let folder = |p: &str| ReadingTyper.file_kind(Path::new(p));
+        let (a, s) = (
+            folder("/d/accelerometer/a.json"),
+            folder("/d/step_trainer/s.json"),
         );
-        assert!(columns.push(
-            r#"{"sensorReadingTime":1655564376461,"serialNumber":"s1","distanceFromObject":257}"#
-        ));
+        // in its own folder a reading is judged whole (its text is not sent); elsewhere it is not
+        assert_eq!(columns.push(accelerometer, a), Typed::Judged);
+        assert_eq!(columns.push(step, s), Typed::Judged);
+        assert_eq!(columns.push(step, a), Typed::WithText);
+        assert_eq!(
+            columns.push(accelerometer, folder("/d/customer/c.json")),
+            Typed::WithText
+        );
         let out = columns.finish();
+        let kind = out[0].as_any().downcast_ref::<Int8Array>().unwrap();
+        assert_eq!(
+            (kind.value(0), kind.value(1)),
+            (ACCELEROMETER_CODE, STEP_TRAINER_CODE)
+        );
         let text = out[1].as_any().downcast_ref::<StringArray>().unwrap();
         let ms = out[2].as_any().downcast_ref::<Int64Array>().unwrap();
         let x = out[3].as_any().downcast_ref::<Float64Array>().unwrap();
@@ -197,6 +255,43 @@ mod tests {
     }
 
     #[test]
+    fn a_files_source_is_its_nearest_folder_named_after_one() {
+        let kind = |p: &str| ReadingTyper.file_kind(Path::new(p));
+        assert_eq!(
+            kind("/p/step_trainer/x/accelerometer/a.json"),
+            ACCELEROMETER_CODE as u8
+        );
+        assert_eq!(kind("/p/accelerometer/customers/a.json"), 0);
+        assert_eq!(
+            kind("/p/accelerometer\\step_trainer\\a.json"),
+            STEP_TRAINER_CODE as u8
+        );
+        assert_eq!(kind("/p/accelerometer"), 0); // a file so named, in no such folder
+        assert_eq!(kind("accelerometer/a.json"), 0); // as SQL: no separator before it
+        assert_eq!(kind("/p/my accelerometer/a.json"), 0);
+    }
+
+    #[test]
+    fn the_bounds_of_sql_ranges_are_typed() {
+        let lines = [
+            r#"{"user":"a","timestamp":7258118399999,"x":1,"y":2,"z":3}"#,
+            r#"{"user":"a","timestamp":-2208988800000,"x":1,"y":2,"z":3}"#,
+            r#"{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":2147483647}"#,
+            r#"{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":-2147483648}"#,
+        ];
+        assert_eq!(
+            typed(&lines),
+            [
+                ACCELEROMETER_CODE,
+                ACCELEROMETER_CODE,
+                STEP_TRAINER_CODE,
+                STEP_TRAINER_CODE
+            ]
+            .map(Some)
+        );
+    }
+
+    #[test]
     fn anything_else_is_left_to_sql() {
         let lines = [
             r#"{"user":"a","timestamp":1,"x":1,"y":2}"#, // a key missing
@@ -210,6 +305,9 @@ mod tests {
             r#"{"user":"a\u0040","timestamp":1,"x":1,"y":2,"z":3}"#, // an escape
             r#"{"user":"a","timestamp":1,"x":0.12345678901234567891,"y":2,"z":3}"#, // 20 digits
             r#"{"user":"a","timestamp":1,"x":-0,"y":2,"z":3}"#, // -0: SQL reads 0
+            r#"{"user":"a","timestamp":7258118400000,"x":1,"y":2,"z":3}"#, // the year 2200
+            r#"{"user":"a","timestamp":-2208988800001,"x":1,"y":2,"z":3}"#, // 1899
+            r#"{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":2147483648}"#,
             r#"{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":2.5}"#,
             r#"{"sensorReadingTime":1,"serialNumber":"s","distanceFromObject":1,"x":1}"#,
             r#"{"user":"a","timestamp":1,"x":1,"y":2,"z":3"#,

@@ -1,5 +1,5 @@
 //! ETF and stock price CSVs (etfs/, stocks/, symbols_valid_meta.csv) into market.prices and market.features.
-use crate::ingest::lines::{LineTyper, TypedColumns};
+use crate::ingest::lines::{LineTyper, Typed, TypedColumns};
 use crate::ingest::plain_json::{date, double, integer, is_plain_number};
 use crate::ingest::{Dedup, Spec, Staging};
 use duckdb::arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int64Builder};
@@ -59,7 +59,7 @@ fn price(text: &str) -> Option<f64> {
 }
 
 impl TypedColumns for Prices {
-    fn push(&mut self, line: &str) -> bool {
+    fn push(&mut self, line: &str, _file_kind: u8) -> Typed {
         let mut fields = line.split(',');
         let mut next = || fields.next();
         let date = next().and_then(date);
@@ -69,18 +69,18 @@ impl TypedColumns for Prices {
             .and_then(integer);
         let (Some(date), Some(volume), None) = (date, volume, next()) else {
             self.skip();
-            return false;
+            return Typed::No;
         };
         if prices.iter().any(Option::is_none) {
             self.skip();
-            return false;
+            return Typed::No;
         }
         self.date.append_value(date);
         for (builder, p) in self.prices.iter_mut().zip(prices) {
             builder.append_option(p);
         }
         self.volume.append_value(volume);
-        true
+        Typed::WithText
     }
 
     fn skip(&mut self) {
@@ -108,8 +108,14 @@ mod tests {
     #[test]
     fn only_plain_lines_are_typed() {
         let mut columns = PriceTyper.columns();
-        assert!(columns.push("2010-01-04,10.5,11,10.25,10.8,9.7,1158000"));
-        assert!(columns.push("2010-01-05,-0.5,0,0.0,1.25,0.1,0"));
+        assert_eq!(
+            columns.push("2010-01-04,10.5,11,10.25,10.8,9.7,1158000", 0),
+            Typed::WithText
+        );
+        assert_eq!(
+            columns.push("2010-01-05,-0.5,0,0.0,1.25,0.1,0", 0),
+            Typed::WithText
+        );
         for line in [
             "Date,Open,High,Low,Close,Adj Close,Volume",
             "2010-01-04,10.5,11,10.25,10.8,9.7,1158000.0",
@@ -127,7 +133,7 @@ mod tests {
             "2010-01-04,0.123456789012345678,11,10.25,10.8,9.7,1",
             "\"2010-01-04\",5,11,10.25,10.8,9.7,1",
         ] {
-            assert!(!columns.push(line), "{line}");
+            assert_eq!(columns.push(line, 0), Typed::No, "{line}");
         }
     }
 }

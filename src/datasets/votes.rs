@@ -1,6 +1,6 @@
 //! Stack-Exchange-style vote records (JSON lines, optionally gzipped, or Parquet) into blog_analysis.votes.
-use crate::ingest::lines::{LineTyper, TypedColumns};
-use crate::ingest::plain_json::{integer, plain_object, timestamp, Value};
+use crate::ingest::lines::{LineTyper, Typed, TypedColumns};
+use crate::ingest::plain_json::{integer, plain_object, timestamp, Value, PLAUSIBLE_EPOCH_MS};
 use crate::ingest::{Dedup, Spec, Staging};
 use duckdb::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, TimestampMicrosecondBuilder};
 use duckdb::arrow::datatypes::{DataType, Field, TimeUnit};
@@ -43,7 +43,9 @@ const FIELDS: [&str; 6] = [
 /// holding an integer (optional '-', digits without a needless leading zero, at most 18) or, for
 /// CreationDate, a timestamp `YYYY-MM-DDTHH:MM:SS[.ffffff]` without a zone (`plain_json::timestamp`);
 /// UserId and BountyAmount may be absent or null. `load.sql` takes their values as they are and still
-/// judges the ranges (SMALLINT, INTEGER, the plausible years); every other line is parsed there.
+/// judges the ranges (SMALLINT, INTEGER, the plausible years); every other line is parsed there. A line
+/// within those ranges is `Typed::Judged` (its text is not sent); one outside is rejected by SQL, with
+/// its text.
 /// Columns: `plain` (BOOLEAN), `t_Id`, `t_PostId`, `t_VoteTypeId`, `t_UserId`, `t_BountyAmount` (BIGINT)
 /// and `t_CreationDate` (TIMESTAMP).
 pub struct VoteTyper;
@@ -85,7 +87,7 @@ fn plain_integer(text: &str) -> Option<i64> {
 }
 
 impl TypedColumns for Votes {
-    fn push(&mut self, line: &str) -> bool {
+    fn push(&mut self, line: &str, _file_kind: u8) -> Typed {
         // Some(None): null (optional fields only); None: absent
         let mut found: [Option<Option<i64>>; 6] = [None; 6];
         let plain = plain_object(line, |key, value| {
@@ -102,7 +104,7 @@ impl TypedColumns for Votes {
         });
         if !plain || found[..4].iter().any(|f| f.is_none()) {
             self.skip();
-            return false;
+            return Typed::No;
         }
         self.plain.append_value(true);
         let values = [found[0], found[1], found[2], found[4], found[5]];
@@ -110,7 +112,17 @@ impl TypedColumns for Votes {
             builder.append_option(v.flatten());
         }
         self.created.append_option(found[3].flatten());
-        true
+        // SQL's ranges: a VoteTypeId is a SMALLINT, a BountyAmount an INTEGER, CreationDate of the
+        // plausible years. Within them SQL rejects nothing, so the text need not be sent.
+        let micros = PLAUSIBLE_EPOCH_MS.start() * 1000..=PLAUSIBLE_EPOCH_MS.end() * 1000 + 999;
+        let in_range = found[2].flatten().is_some_and(|v| i16::try_from(v).is_ok())
+            && found[5].flatten().is_none_or(|v| i32::try_from(v).is_ok())
+            && found[3].flatten().is_some_and(|t| micros.contains(&t));
+        if in_range {
+            Typed::Judged
+        } else {
+            Typed::WithText
+        }
     }
 
     fn skip(&mut self) {
@@ -144,7 +156,23 @@ mod tests {
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00.000"}"#,
             r#"{"CreationDate":"2008-08-01 10:00:00","VoteTypeId":"-3","PostId":"0","Id":"12","UserId":null,"BountyAmount":"50"}"#,
         ] {
-            assert!(columns.push(line), "{line}");
+            assert_eq!(columns.push(line, 0), Typed::Judged, "{line}");
+        }
+        // typed, but out of SQL's ranges: SQL rejects them, so their text is sent
+        for line in [
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"32768","CreationDate":"2008-08-01T00:00:00"}"#,
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2200-01-01T00:00:00"}"#,
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"1899-12-31T23:59:59.999999"}"#,
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00","BountyAmount":"2147483648"}"#,
+        ] {
+            assert_eq!(columns.push(line, 0), Typed::WithText, "{line}");
+        }
+        // the bounds themselves are within
+        for line in [
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"-32768","CreationDate":"2199-12-31T23:59:59.999999"}"#,
+            r#"{"Id":"1","PostId":"2","VoteTypeId":"32767","CreationDate":"1900-01-01T00:00:00","BountyAmount":"-2147483648"}"#,
+        ] {
+            assert_eq!(columns.push(line, 0), Typed::Judged, "{line}");
         }
         for line in [
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2"}"#,
@@ -157,7 +185,7 @@ mod tests {
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00","Comment":"x"}"#,
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00","UserId":null,"UserId":"3"}"#,
         ] {
-            assert!(!columns.push(line), "{line}");
+            assert_eq!(columns.push(line, 0), Typed::No, "{line}");
         }
         assert_eq!(columns.finish()[0].null_count(), 9);
     }

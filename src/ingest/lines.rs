@@ -45,7 +45,8 @@ fn line_fields() -> Vec<Field> {
     vec![
         Field::new("file_id", DataType::Int64, false),
         Field::new("line_no", DataType::Int64, false),
-        Field::new("raw", DataType::Utf8, false),
+        // NULL only for a line typed by a `LineTyper` that does not send typed lines' text
+        Field::new("raw", DataType::Utf8, true),
         Field::new("defect", DataType::Utf8, true),
         Field::new("top_level_keys", DataType::Int32, true),
     ]
@@ -61,12 +62,31 @@ pub trait LineTyper: Sync {
     fn fields(&self) -> Vec<Field>;
     /// Empty builders for them, for one batch.
     fn columns(&self) -> Box<dyn TypedColumns>;
+    /// What the typer needs to know of a file from its path (e.g. the source its folder names), handed
+    /// back with each of its lines; 0 unless the typer says otherwise.
+    fn file_kind(&self, _path: &Path) -> u8 {
+        0
+    }
+}
+
+/// What became of a line offered to `TypedColumns::push`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Typed {
+    /// Not plain enough: NULLs were appended, and SQL judges the line's text.
+    No,
+    /// Typed; SQL judges the values' ranges and may reject the line, so its text is sent too.
+    WithText,
+    /// Typed, and every range SQL judges was judged here: SQL will not reject the line, so its text,
+    /// whose only use is the rejects table, is not sent (`raw` NULL; no copy into DuckDB). SQL fails the
+    /// load, rather than keep a reject without its text, should it reject such a line after all.
+    Judged,
 }
 
 /// One batch's typed columns (see `LineTyper`).
 pub trait TypedColumns {
-    /// Types a line into the columns when it is plain enough (true); else appends NULLs (false).
-    fn push(&mut self, line: &str) -> bool;
+    /// Types a line (of a file of `file_kind`: `LineTyper::file_kind`) into the columns when it is
+    /// plain enough; else appends NULLs.
+    fn push(&mut self, line: &str, file_kind: u8) -> Typed;
     /// Appends NULLs: the line is SQL's to judge.
     fn skip(&mut self);
     /// The columns so far, in the order of `LineTyper::fields`; the builders start again empty.
@@ -109,21 +129,26 @@ impl LineBatch {
         }
     }
 
-    fn push(&mut self, file_id: i64, line_no: i64, bytes: &[u8]) {
+    fn push(&mut self, file_id: i64, file_kind: u8, line_no: i64, bytes: &[u8]) {
         self.file_id.append_value(file_id);
         self.line_no.append_value(line_no);
         match std::str::from_utf8(bytes) {
             Ok(text) => {
-                self.raw.append_value(text);
                 self.defect.append_null();
                 let typed = match self.typed.as_mut() {
-                    Some(t) if self.try_typing => t.push(text),
+                    Some(t) if self.try_typing => t.push(text, file_kind),
                     Some(t) => {
                         t.skip();
-                        false
+                        Typed::No
                     }
-                    None => false,
+                    None => Typed::No,
                 };
+                if typed == Typed::Judged {
+                    self.raw.append_null();
+                } else {
+                    self.raw.append_value(text);
+                }
+                let typed = typed != Typed::No;
                 // a typed line's keys are known: SQL does not look at them
                 self.top_level_keys
                     .append_option((self.count_keys && !typed).then(|| top_level_keys(bytes)));
@@ -221,6 +246,8 @@ struct Block {
     /// The file's position in the list (for its count of lines).
     file_index: usize,
     file_id: i64,
+    /// `LineTyper::file_kind` of the file.
+    file_kind: u8,
     /// The line number of the block's first line.
     first_line: i64,
     bytes: Vec<u8>,
@@ -231,6 +258,7 @@ struct Block {
 fn read_blocks(
     file_index: usize,
     file_id: i64,
+    file_kind: u8,
     path: &Path,
     progress: &ProgressBar,
     send: &dyn Fn(Block) -> Result<()>,
@@ -275,6 +303,7 @@ fn read_blocks(
             send(Block {
                 file_index,
                 file_id,
+                file_kind,
                 first_line: line_no + 1,
                 bytes,
             })?;
@@ -320,7 +349,7 @@ fn split_block(
             line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
         }
         if !line.iter().all(u8::is_ascii_whitespace) {
-            batch.push(block.file_id, line_no, line);
+            batch.push(block.file_id, block.file_kind, line_no, line);
             staged += 1;
             if batch.len >= BATCH_ROWS {
                 emit(batch.finish()?)?;
@@ -494,7 +523,14 @@ impl Pipeline<'_> {
             };
             hashes.push((
                 *file_id,
-                read_blocks(index, *file_id, path, self.progress, send)?,
+                read_blocks(
+                    index,
+                    *file_id,
+                    self.typer.map_or(0, |t| t.file_kind(path)),
+                    path,
+                    self.progress,
+                    send,
+                )?,
             ));
         }
     }

@@ -120,6 +120,11 @@ pub fn plain_object<'a>(line: &'a str, mut member: impl FnMut(&'a str, Value<'a>
     }
 }
 
+/// The epoch milliseconds SQL takes as a time (`meta.epoch_ms_of`: the plausible years, 1900-2199). A
+/// typer that judges ranges types no other; a test checks that the two bounds agree.
+pub const PLAUSIBLE_EPOCH_MS: std::ops::RangeInclusive<i64> =
+    -2_208_988_800_000..=7_258_118_399_999;
+
 /// A `Value::Num` that is an integer of at most 18 digits (so it fits an i64), as i64.
 pub fn integer(text: &str) -> Option<i64> {
     let digits = text.strip_prefix('-').unwrap_or(text);
@@ -220,6 +225,26 @@ fn digits(text: &str, range: std::ops::Range<usize>) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plausible_epoch_milliseconds_are_those_sql_takes() {
+        let dir = tempfile::tempdir().unwrap();
+        let wh = crate::duck::warehouse::Warehouse::open(&dir.path().join("w.db")).unwrap();
+        let (lo, hi) = (*PLAUSIBLE_EPOCH_MS.start(), *PLAUSIBLE_EPOCH_MS.end());
+        let taken: Vec<bool> = [lo - 1, lo, hi, hi + 1]
+            .iter()
+            .map(|ms| {
+                wh.conn
+                    .query_row(
+                        &format!("SELECT meta.epoch_ms_of({ms}::BIGINT) IS NOT NULL"),
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(taken, [false, true, true, false]);
+    }
 
     fn members(line: &str) -> Option<Vec<(String, String)>> {
         let mut found = Vec::new();

@@ -1,17 +1,23 @@
 -- STEDI landing: incoming JSON lines -> typed landing tables (+ rejects); exact duplicate records are
 -- dropped (within the run and against what landed before). The source is the folder a file is in.
--- incoming_lines is read once, as the files are read: a line's raw text is kept only when it is rejected.
+-- incoming_lines is read once, as the files are read: a line's raw text is kept only when it is rejected
+-- (and a line the reader typed comes without it: raw is NULL).
 
 CREATE OR REPLACE TEMP TABLE stedi_files AS
 -- The source is the nearest folder named after one (the greedy .* finds the last in the path), so a
--- project that happens to live under a folder called customer/ is not misread.
-SELECT file_id, path,
-       CASE regexp_extract(path, '.*[/\\](customers?|accelerometer|step_trainer)[/\\]', 1)
-            WHEN 'customer' THEN 'customer' WHEN 'customers' THEN 'customer'
-            WHEN 'accelerometer' THEN 'accelerometer'
-            WHEN 'step_trainer' THEN 'step_trainer'
-       END AS source
-FROM staged_files;
+-- project that happens to live under a folder called customer/ is not misread. It is an ENUM (one byte
+-- a line in stedi_typed, not the name's text); typed_code is the reader's code for the source's plain
+-- readings (typed_as: src/datasets/stedi.rs).
+SELECT file_id, path, source,
+       CASE source WHEN 'accelerometer' THEN 1 WHEN 'step_trainer' THEN 2 END::TINYINT AS typed_code
+FROM (
+    SELECT file_id, path,
+           CASE regexp_extract(path, '.*[/\\](customers?|accelerometer|step_trainer)[/\\]', 1)
+                WHEN 'customer' THEN 'customer' WHEN 'customers' THEN 'customer'
+                WHEN 'accelerometer' THEN 'accelerometer'
+                WHEN 'step_trainer' THEN 'step_trainer'
+           END::ENUM('customer', 'accelerometer', 'step_trainer') AS source
+    FROM staged_files);
 
 -- epoch milliseconds (a JSON number or string, whole) to TIMESTAMP; NULL when it is not one
 CREATE OR REPLACE TEMP MACRO stedi_ms(t) AS meta.epoch_ms_timestamp(t);
@@ -20,7 +26,7 @@ CREATE OR REPLACE TEMP TABLE stedi_typed AS
 WITH stedi_parsed AS (
     -- A reading the reader typed (lines::LineTyper, src/datasets/stedi.rs) is taken from its t_ columns
     -- when it is of its folder's source; every other line is parsed here.
-    SELECT l.file_id, l.line_no, f.source, l.defect, l.raw, coalesce(l.typed_as = f.source, false) AS typed,
+    SELECT l.file_id, l.line_no, f.source, l.defect, l.raw, coalesce(l.typed_as = f.typed_code, false) AS typed,
            l.t_text, l.t_ms, l.t_x, l.t_y, l.t_z, l.t_int,
            -- (a CASE, not AND: DuckDB evaluates every operand of an AND in a select list, so json_valid
            -- would parse every typed line too)
@@ -85,7 +91,13 @@ SELECT file_id, line_no, source, raw, typed, t_text, t_ms, t_x, t_y, t_z, t_int,
        v
 FROM stedi_parsed
 )
-SELECT file_id, line_no, source, reject_reason, v, CASE WHEN reject_reason IS NOT NULL THEN raw END AS raw,
+-- A typed line's text is not sent (the reader judged its ranges as this does: ReadingTyper); should
+-- one be rejected after all, the load fails rather than keep a reject without its text.
+SELECT file_id, line_no, source, reject_reason, v,
+       CASE WHEN reject_reason IS NULL THEN NULL
+            WHEN raw IS NOT NULL THEN raw
+            ELSE error('STEDI: the reader typed a line that SQL rejects (file ' || file_id || ', line ' || line_no || '): ' || reject_reason)
+       END AS raw,
        typed, t_text, t_ms, t_x, t_y, t_z, t_int
 FROM judged;
 

@@ -81,8 +81,13 @@ judged AS (
         END AS reject_reason
     FROM typed
 )
+-- A line the reader typed within every range comes without its text (VoteTyper); should one be rejected
+-- after all, the load fails rather than keep a reject without its text.
 SELECT file_id, line_no, Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, unknown_keys, reject_reason,
-       CASE WHEN reject_reason IS NOT NULL THEN raw END AS raw
+       CASE WHEN reject_reason IS NULL THEN NULL
+            WHEN raw IS NOT NULL THEN raw
+            ELSE error('votes: the reader typed a line that SQL rejects (file ' || file_id || ', line ' || line_no || '): ' || reject_reason)
+       END AS raw
 FROM judged;
 
 -- Duplicates: a line repeating an Id already in the warehouse, or one seen earlier in this run (file, then
