@@ -292,6 +292,11 @@ fn readings_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         // a millisecond beyond the plausible years each way: rejected, with the line's text
         r#"{"user":"c@x.org","timestamp":7258118400000,"x":1,"y":2,"z":3}"#,
         r#"{"user":"c@x.org","timestamp":-2208988800001,"x":1,"y":2,"z":3}"#,
+        // one record, typed by SQL (the escape) and then by the reader, and the other way round
+        r#"{"user":"d\u0040x.org","timestamp":1655564376390,"x":1,"y":2,"z":3}"#,
+        r#"{"user":"d@x.org","timestamp":1655564376390,"x":1,"y":2,"z":3}"#,
+        r#"{"user":"d@x.org","timestamp":1655564376391,"x":1,"y":2,"z":3}"#,
+        r#"{"user":"d\u0040x.org","timestamp":1655564376391,"x":1,"y":2,"z":3}"#,
     ];
     let step_trainer = [
         r#"{"sensorReadingTime":1655564376361,"serialNumber":"S1","distanceFromObject":257}"#,
@@ -304,6 +309,8 @@ fn readings_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         r#"{"sensorReadingTime":99,"serialNumber":"S1","distanceFromObject":2}"#,
         r#"{"sensorReadingTime":1655564376366,"serialNumber":null,"distanceFromObject":2}"#,
         r#"{"user":"a@x.org","timestamp":1655564376361,"x":1,"y":2,"z":3}"#, // wrong folder
+        r#"{"sensorReadingTime":1655564376390,"serialNumber":"S\u0031","distanceFromObject":5}"#,
+        r#"{"sensorReadingTime":1655564376390,"serialNumber":"S1","distanceFromObject":5}"#,
     ];
     let load = |typed: &str| {
         let ws = Workspace::new();
@@ -348,6 +355,9 @@ fn readings_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         typed[0]
     );
     assert!(typed[1].contains("S1,2147483647"), "{}", typed[1]);
+    // a record SQL typed and the same record the reader typed land once, at the first line
+    assert_eq!(typed[0].matches("d@x.org,").count(), 2, "{}", typed[0]);
+    assert_eq!(typed[1].matches(",S1,5,").count(), 1, "{}", typed[1]);
     assert!(
         typed[2].contains("distanceFromObject is not an integer: 2147483648"),
         "{}",

@@ -1,11 +1,14 @@
 //! STEDI customer/, accelerometer/ and step_trainer/ JSON lines into the landing zone (trusted and curated are views).
-use crate::ingest::lines::{LineTyper, Typed, TypedColumns};
+use crate::ingest::lines::{LineFile, LineTyper, Typed, TypedColumns};
 use crate::ingest::plain_json::{double, integer, plain_object, Value, PLAUSIBLE_EPOCH_MS};
 use crate::ingest::{Dedup, Spec, Staging};
-use duckdb::arrow::array::{ArrayRef, Float64Builder, Int64Builder, Int8Builder, StringBuilder};
+use duckdb::arrow::array::{
+    ArrayRef, Float64Builder, Int64Builder, Int8Builder, StringBuilder, UInt64Builder,
+};
 use duckdb::arrow::datatypes::{DataType, Field};
 use std::path::Path;
 use std::sync::Arc;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 pub static STEDI: Spec = Spec {
     name: "stedi",
@@ -31,7 +34,7 @@ pub static STEDI: Spec = Spec {
 /// than the name, which would be copied into DuckDB for every line; SQL uses the values only when the
 /// file's folder says the same),
 /// `t_text` (user or serialNumber), `t_ms` (the epoch milliseconds), `t_x`, `t_y`, `t_z`, `t_int`
-/// (distanceFromObject). A value out of SQL's range (a time outside the plausible years, a distance
+/// (distanceFromObject), `t_key` (`record_key`). A value out of SQL's range (a time outside the plausible years, a distance
 /// beyond INTEGER) leaves the line to SQL, which rejects it with its reason and text: so no typed line is
 /// rejected, and a typed line's text is not sent.
 pub struct ReadingTyper;
@@ -46,6 +49,7 @@ impl LineTyper for ReadingTyper {
             Field::new("t_y", DataType::Float64, true),
             Field::new("t_z", DataType::Float64, true),
             Field::new("t_int", DataType::Int64, true),
+            Field::new("t_key", DataType::UInt64, true),
         ]
     }
 
@@ -86,6 +90,9 @@ struct Readings {
     y: Float64Builder,
     z: Float64Builder,
     int: Int64Builder,
+    keys: UInt64Builder,
+    /// The key of the line just typed.
+    last_key: Option<u64>,
 }
 
 /// One line's values as the typer found them.
@@ -139,8 +146,30 @@ fn take<'a>(r: &mut Reading<'a>, key: &str, value: Value<'a>) -> bool {
     ok && fresh
 }
 
+/// A 64-bit hash of a typed reading's record (`t_key`, `TypedColumns::key`): equal records, as SQL
+/// compares them, hash alike (an axis of -0.0 as 0.0, which SQL's `=` takes for equal); two records
+/// that collide are only compared in full by SQL.
+fn record_key(kind: i8, r: &Reading) -> u64 {
+    let axis = |v: f64| if v == 0.0 { 0 } else { v.to_bits() };
+    let mut numbers = [0u8; 41];
+    numbers[0] = kind as u8;
+    for (i, n) in [
+        r.ms as u64,
+        axis(r.xyz[0]),
+        axis(r.xyz[1]),
+        axis(r.xyz[2]),
+        r.int as u64,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        numbers[1 + 8 * i..9 + 8 * i].copy_from_slice(&n.to_le_bytes());
+    }
+    xxh3_64_with_seed(r.text.as_bytes(), xxh3_64(&numbers))
+}
+
 impl TypedColumns for Readings {
-    fn push(&mut self, line: &str, file_kind: u8) -> Typed {
+    fn push(&mut self, line: &str, file: LineFile) -> Typed {
         let mut r = Reading::default();
         let plain = plain_object(line, |key, value| take(&mut r, key, value));
         let kind = match r.seen {
@@ -162,9 +191,12 @@ impl TypedColumns for Readings {
             builder.append_option(accelerometer.then_some(v));
         }
         self.int.append_option((!accelerometer).then_some(r.int));
+        let key = record_key(kind, &r);
+        self.keys.append_value(key);
+        self.last_key = Some(key);
         // A reading of its folder's source is SQL's to take as it is, so the reader judged every range SQL
         // would; in another folder SQL parses and rejects it, with its text.
-        if kind as u8 == file_kind {
+        if kind as u8 == file.kind {
             Typed::Judged
         } else {
             Typed::WithText
@@ -179,6 +211,8 @@ impl TypedColumns for Readings {
         self.y.append_null();
         self.z.append_null();
         self.int.append_null();
+        self.keys.append_null();
+        self.last_key = None;
     }
 
     fn finish(&mut self) -> Vec<ArrayRef> {
@@ -190,7 +224,12 @@ impl TypedColumns for Readings {
             Arc::new(self.y.finish()),
             Arc::new(self.z.finish()),
             Arc::new(self.int.finish()),
+            Arc::new(self.keys.finish()),
         ]
+    }
+
+    fn key(&self) -> Option<u64> {
+        self.last_key
     }
 }
 
@@ -202,7 +241,7 @@ mod tests {
     fn typed(lines: &[&str]) -> Vec<Option<i8>> {
         let mut columns = ReadingTyper.columns();
         for line in lines {
-            columns.push(line, 0);
+            columns.push(line, LineFile::default());
         }
         let out = columns.finish();
         let kinds = out[0].as_any().downcast_ref::<Int8Array>().unwrap();
@@ -218,7 +257,10 @@ mod tests {
             r#"{"user":"a@b.c","timestamp":1655564376361,"x":-0.727,"y":0,"z":12.5}"#;
         let step =
             r#"{"sensorReadingTime":1655564376461,"serialNumber":"s1","distanceFromObject":257}"#;
-        let folder = |p: &str| ReadingTyper.file_kind(Path::new(p));
+        let folder = |p: &str| LineFile {
+            id: 1,
+            kind: ReadingTyper.file_kind(Path::new(p)),
+        };
         let (a, s) = (
             folder("/d/accelerometer/a.json"),
             folder("/d/step_trainer/s.json"),

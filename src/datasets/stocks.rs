@@ -1,5 +1,5 @@
 //! ETF and stock price CSVs (etfs/, stocks/, symbols_valid_meta.csv) into market.prices and market.features.
-use crate::ingest::lines::{LineTyper, Typed, TypedColumns};
+use crate::ingest::lines::{LineFile, LineTyper, Typed, TypedColumns};
 use crate::ingest::plain_json::{date, double, integer, is_plain_number};
 use crate::ingest::{Dedup, Spec, Staging};
 use duckdb::arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int64Builder};
@@ -43,6 +43,7 @@ impl LineTyper for PriceTyper {
             date: Date32Builder::new(),
             prices: std::array::from_fn(|_| Float64Builder::new()),
             volume: Int64Builder::new(),
+            last_key: None,
         })
     }
 }
@@ -51,6 +52,8 @@ struct Prices {
     date: Date32Builder,
     prices: [Float64Builder; 5],
     volume: Int64Builder,
+    /// The key of the line just typed (`TypedColumns::key`): its file and date.
+    last_key: Option<u64>,
 }
 
 /// A price written as a plain decimal, in the grammar of `plain_json` numbers (no exponent).
@@ -59,7 +62,7 @@ fn price(text: &str) -> Option<f64> {
 }
 
 impl TypedColumns for Prices {
-    fn push(&mut self, line: &str, _file_kind: u8) -> Typed {
+    fn push(&mut self, line: &str, file: LineFile) -> Typed {
         let mut fields = line.split(',');
         let mut next = || fields.next();
         let date = next().and_then(date);
@@ -80,6 +83,8 @@ impl TypedColumns for Prices {
             builder.append_option(p);
         }
         self.volume.append_value(volume);
+        // file id and day, exact (load.sql takes them apart again): rows of one file share a symbol
+        self.last_key = Some(((file.id as u64) << 32) | u64::from(date as u32));
         Typed::WithText
     }
 
@@ -99,6 +104,10 @@ impl TypedColumns for Prices {
         columns.push(Arc::new(self.volume.finish()));
         columns
     }
+
+    fn key(&self) -> Option<u64> {
+        self.last_key
+    }
 }
 
 #[cfg(test)]
@@ -109,11 +118,14 @@ mod tests {
     fn only_plain_lines_are_typed() {
         let mut columns = PriceTyper.columns();
         assert_eq!(
-            columns.push("2010-01-04,10.5,11,10.25,10.8,9.7,1158000", 0),
+            columns.push(
+                "2010-01-04,10.5,11,10.25,10.8,9.7,1158000",
+                LineFile::default()
+            ),
             Typed::WithText
         );
         assert_eq!(
-            columns.push("2010-01-05,-0.5,0,0.0,1.25,0.1,0", 0),
+            columns.push("2010-01-05,-0.5,0,0.0,1.25,0.1,0", LineFile::default()),
             Typed::WithText
         );
         for line in [
@@ -133,7 +145,7 @@ mod tests {
             "2010-01-04,0.123456789012345678,11,10.25,10.8,9.7,1",
             "\"2010-01-04\",5,11,10.25,10.8,9.7,1",
         ] {
-            assert_eq!(columns.push(line, 0), Typed::No, "{line}");
+            assert_eq!(columns.push(line, LineFile::default()), Typed::No, "{line}");
         }
     }
 }

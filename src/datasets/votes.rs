@@ -1,5 +1,5 @@
 //! Stack-Exchange-style vote records (JSON lines, optionally gzipped, or Parquet) into blog_analysis.votes.
-use crate::ingest::lines::{LineTyper, Typed, TypedColumns};
+use crate::ingest::lines::{LineFile, LineTyper, Typed, TypedColumns};
 use crate::ingest::plain_json::{integer, plain_object, timestamp, Value, PLAUSIBLE_EPOCH_MS};
 use crate::ingest::{Dedup, Spec, Staging};
 use duckdb::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, TimestampMicrosecondBuilder};
@@ -68,6 +68,7 @@ impl LineTyper for VoteTyper {
             plain: BooleanBuilder::new(),
             values: std::array::from_fn(|_| Int64Builder::new()),
             created: TimestampMicrosecondBuilder::new(),
+            last_key: None,
         })
     }
 }
@@ -77,6 +78,8 @@ struct Votes {
     /// Id, PostId, VoteTypeId, UserId, BountyAmount (FIELDS without CreationDate)
     values: [Int64Builder; 5],
     created: TimestampMicrosecondBuilder,
+    /// The Id of the line just typed (`TypedColumns::key`).
+    last_key: Option<u64>,
 }
 
 /// An integer as `load.sql`'s text would print it back (so a reason quoting it quotes the text).
@@ -87,7 +90,7 @@ fn plain_integer(text: &str) -> Option<i64> {
 }
 
 impl TypedColumns for Votes {
-    fn push(&mut self, line: &str, _file_kind: u8) -> Typed {
+    fn push(&mut self, line: &str, _file: LineFile) -> Typed {
         // Some(None): null (optional fields only); None: absent
         let mut found: [Option<Option<i64>>; 6] = [None; 6];
         let plain = plain_object(line, |key, value| {
@@ -112,6 +115,9 @@ impl TypedColumns for Votes {
             builder.append_option(v.flatten());
         }
         self.created.append_option(found[3].flatten());
+        // the key is the Id itself (load.sql compares it with incoming_repeats)
+        // (offset by 2^63, so that SQL reads it back as `key - 2^63` whatever the sign)
+        self.last_key = found[0].flatten().map(|id| (id as u64) ^ (1 << 63));
         // SQL's ranges: a VoteTypeId is a SMALLINT, a BountyAmount an INTEGER, CreationDate of the
         // plausible years. Within them SQL rejects nothing, so the text need not be sent.
         let micros = PLAUSIBLE_EPOCH_MS.start() * 1000..=PLAUSIBLE_EPOCH_MS.end() * 1000 + 999;
@@ -143,6 +149,10 @@ impl TypedColumns for Votes {
             Arc::new(bounty.finish()),
         ]
     }
+
+    fn key(&self) -> Option<u64> {
+        self.last_key
+    }
 }
 
 #[cfg(test)]
@@ -156,7 +166,11 @@ mod tests {
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00.000"}"#,
             r#"{"CreationDate":"2008-08-01 10:00:00","VoteTypeId":"-3","PostId":"0","Id":"12","UserId":null,"BountyAmount":"50"}"#,
         ] {
-            assert_eq!(columns.push(line, 0), Typed::Judged, "{line}");
+            assert_eq!(
+                columns.push(line, LineFile::default()),
+                Typed::Judged,
+                "{line}"
+            );
         }
         // typed, but out of SQL's ranges: SQL rejects them, so their text is sent
         for line in [
@@ -165,14 +179,22 @@ mod tests {
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"1899-12-31T23:59:59.999999"}"#,
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00","BountyAmount":"2147483648"}"#,
         ] {
-            assert_eq!(columns.push(line, 0), Typed::WithText, "{line}");
+            assert_eq!(
+                columns.push(line, LineFile::default()),
+                Typed::WithText,
+                "{line}"
+            );
         }
         // the bounds themselves are within
         for line in [
             r#"{"Id":"1","PostId":"2","VoteTypeId":"-32768","CreationDate":"2199-12-31T23:59:59.999999"}"#,
             r#"{"Id":"1","PostId":"2","VoteTypeId":"32767","CreationDate":"1900-01-01T00:00:00","BountyAmount":"-2147483648"}"#,
         ] {
-            assert_eq!(columns.push(line, 0), Typed::Judged, "{line}");
+            assert_eq!(
+                columns.push(line, LineFile::default()),
+                Typed::Judged,
+                "{line}"
+            );
         }
         for line in [
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2"}"#,
@@ -185,7 +207,7 @@ mod tests {
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00","Comment":"x"}"#,
             r#"{"Id":"1","PostId":"2","VoteTypeId":"2","CreationDate":"2008-08-01T00:00:00","UserId":null,"UserId":"3"}"#,
         ] {
-            assert_eq!(columns.push(line, 0), Typed::No, "{line}");
+            assert_eq!(columns.push(line, LineFile::default()), Typed::No, "{line}");
         }
         assert_eq!(columns.finish()[0].null_count(), 9);
     }

@@ -30,6 +30,9 @@ pub struct Source {
     /// For the planner (which otherwise takes a table function for small and may build a hash table
     /// of it).
     estimated_rows: u64,
+    /// A source that must have been read whole before this one is read (`stream_then`'s second
+    /// relation is made of what the first one's producer learnt from all of it).
+    gate: Option<Arc<Source>>,
 }
 
 struct SourceState {
@@ -62,6 +65,12 @@ impl Source {
             let Some(receiver) = &state.receiver else {
                 return Ok(None);
             };
+            if self.gate.as_ref().is_some_and(|g| !g.exhausted()) {
+                state.done = true;
+                return Err(format!(
+                    "{FUNCTION}: this relation can be read only after the stream it follows was read whole"
+                ));
+            }
             match receiver.recv() {
                 Ok(Ok(batch)) => {
                     state.current = Some(batch);
@@ -114,6 +123,16 @@ impl Registration {
         schema: SchemaRef,
         estimated_rows: u64,
     ) -> Result<Self> {
+        Self::gated(receiver, schema, estimated_rows, None)
+    }
+
+    /// A source that can be read only once `gate` was read whole.
+    fn gated(
+        receiver: Receiver<Result<RecordBatch>>,
+        schema: SchemaRef,
+        estimated_rows: u64,
+        gate: Option<Arc<Source>>,
+    ) -> Result<Self> {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let token = NEXT.fetch_add(1, Ordering::Relaxed);
         let source = Arc::new(Source {
@@ -128,6 +147,7 @@ impl Registration {
             }),
             scanned: AtomicBool::new(false),
             estimated_rows,
+            gate,
         });
         registry()
             .lock()
@@ -155,8 +175,37 @@ pub fn stream<R: Send>(
     produce: impl FnOnce(&mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<R> + Send,
     consume: impl FnOnce(&str) -> Result<()>,
 ) -> Result<R> {
+    let nothing = Arc::new(duckdb::arrow::datatypes::Schema::empty());
+    let after = RecordBatch::new_empty(nothing.clone());
+    stream_then(
+        schema,
+        estimated_rows,
+        nothing,
+        |emit| produce(emit).map(|r| (r, after)),
+        |rows, _| consume(rows),
+    )
+}
+
+/// As `stream`, with a second relation for `consume`: the one batch (of `after_schema`) that `produce`
+/// returns when it is done, i.e. what the producer learnt from all the rows. It can be read (once)
+/// only after the first relation was read whole; reading it before is an error, not a wait.
+pub fn stream_then<R: Send>(
+    schema: SchemaRef,
+    estimated_rows: u64,
+    after_schema: SchemaRef,
+    produce: impl FnOnce(&mut dyn FnMut(RecordBatch) -> Result<()>) -> Result<(R, RecordBatch)> + Send,
+    consume: impl FnOnce(&str, &str) -> Result<()>,
+) -> Result<R> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<RecordBatch>>(4);
     let registration = Registration::new(receiver, schema, estimated_rows)?;
+    // unbounded: the producer never waits on it
+    let (after_sender, after_receiver) = std::sync::mpsc::channel::<Result<RecordBatch>>();
+    let after = Registration::gated(
+        after_receiver,
+        after_schema,
+        1000,
+        Some(registration.source.clone()),
+    )?;
     std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
             let mut emit = |b: RecordBatch| {
@@ -165,7 +214,11 @@ pub fn stream<R: Send>(
                     .map_err(|_| anyhow!("the statement reading the stream stopped"))
             };
             match produce(&mut emit) {
-                Ok(produced) => Some(produced),
+                Ok((produced, learnt)) => {
+                    // sent before `sender` is dropped: once the rows were read whole, it is there
+                    let _ = after_sender.send(Ok(learnt));
+                    Some(produced)
+                }
                 Err(err) => {
                     // A send error means the statement stopped and reports its own error.
                     let _ = sender.send(Err(err));
@@ -173,11 +226,16 @@ pub fn stream<R: Send>(
                 }
             }
         });
-        let consumed = consume(&format!("{FUNCTION}({})", registration.token));
+        let consumed = consume(
+            &format!("{FUNCTION}({})", registration.token),
+            &format!("{FUNCTION}({})", after.token),
+        );
         let exhausted = registration.source.exhausted();
         // Whatever happened, the producer must not wait on a channel nobody reads any more.
         let producer_error = registration.source.close();
+        after.source.close();
         drop(registration);
+        drop(after);
         let produced = producer
             .join()
             .map_err(|_| anyhow!("the thread feeding {FUNCTION} panicked"))?;
@@ -341,6 +399,54 @@ mod tests {
             "votes.jsonl.gz: compressed data is truncated"
         );
         assert!(!registration.source.exhausted());
+    }
+
+    #[test]
+    fn the_second_relation_is_read_after_the_first_not_before() {
+        use duckdb::arrow::array::UInt64Array;
+        use duckdb::arrow::datatypes::{DataType, Field, Schema};
+        let learnt = Arc::new(Schema::new(vec![Field::new(
+            "key",
+            DataType::UInt64,
+            false,
+        )]));
+        let run = |first_the_rows: bool| {
+            let conn = connection();
+            let learnt = learnt.clone();
+            let mut seen = (0i64, 0u64);
+            let result = stream_then(
+                batch(1, &[]).schema(),
+                10,
+                learnt.clone(),
+                |emit| {
+                    emit(batch(1, &["a", "b", "c"]))?;
+                    let keys = UInt64Array::from(vec![7u64, 9]);
+                    Ok(((), RecordBatch::try_new(learnt, vec![Arc::new(keys)])?))
+                },
+                |rows, after| {
+                    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+                    if first_the_rows {
+                        seen.0 = count(&format!("SELECT count(*) FROM {rows}"))?;
+                        seen.1 = count(&format!("SELECT sum(key)::BIGINT FROM {after}"))? as u64;
+                        Ok(())
+                    } else {
+                        count(&format!("SELECT count(*) FROM {after}"))?;
+                        count(&format!("SELECT count(*) FROM {rows}"))?;
+                        Ok(())
+                    }
+                },
+            );
+            (result, seen)
+        };
+        let (read, seen) = run(true);
+        read.unwrap();
+        assert_eq!(seen, (3, 16));
+        let (early, _) = run(false);
+        let err = early.unwrap_err().to_string();
+        assert!(
+            err.contains("only after the stream it follows was read whole"),
+            "{err}"
+        );
     }
 
     #[test]

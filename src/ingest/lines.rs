@@ -4,7 +4,7 @@
 use crate::duck::sql_string;
 use crate::duck::stream;
 use anyhow::{anyhow, bail, Context, Result};
-use duckdb::arrow::array::{ArrayRef, Int32Builder, Int64Builder, StringBuilder};
+use duckdb::arrow::array::{ArrayRef, Int32Builder, Int64Builder, StringBuilder, UInt64Array};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
@@ -63,10 +63,19 @@ pub trait LineTyper: Sync {
     /// Empty builders for them, for one batch.
     fn columns(&self) -> Box<dyn TypedColumns>;
     /// What the typer needs to know of a file from its path (e.g. the source its folder names), handed
-    /// back with each of its lines; 0 unless the typer says otherwise.
+    /// back with each of its lines (`LineFile::kind`); 0 unless the typer says otherwise.
     fn file_kind(&self, _path: &Path) -> u8 {
         0
     }
+}
+
+/// The file a line offered to `TypedColumns::push` comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineFile {
+    /// The file's id in the ledger (`staged_files.file_id`).
+    pub id: i64,
+    /// `LineTyper::file_kind` of its path.
+    pub kind: u8,
 }
 
 /// What became of a line offered to `TypedColumns::push`.
@@ -84,9 +93,16 @@ pub enum Typed {
 
 /// One batch's typed columns (see `LineTyper`).
 pub trait TypedColumns {
-    /// Types a line (of a file of `file_kind`: `LineTyper::file_kind`) into the columns when it is
-    /// plain enough; else appends NULLs.
-    fn push(&mut self, line: &str, file_kind: u8) -> Typed;
+    /// Types a line (of `file`) into the columns when it is plain enough; else appends NULLs.
+    fn push(&mut self, line: &str, file: LineFile) -> Typed;
+    /// The key the dataset deduplicates the line just typed on, as 64 bits (exact, or a hash whose
+    /// equal values for equal records is all that matters), when the typer gives keys. The reader
+    /// gathers the keys of every typed line and hands SQL those seen more than once
+    /// (`stream_text_files`' second relation): SQL then looks for repeats among the lines of those keys
+    /// and the lines it typed itself, instead of grouping every line by its key.
+    fn key(&self) -> Option<u64> {
+        None
+    }
     /// Appends NULLs: the line is SQL's to judge.
     fn skip(&mut self);
     /// The columns so far, in the order of `LineTyper::fields`; the builders start again empty.
@@ -111,6 +127,8 @@ struct LineBatch {
     try_typing: bool,
     schema: Arc<Schema>,
     len: usize,
+    /// `TypedColumns::key` of each typed line so far
+    keys: Vec<u64>,
 }
 
 impl LineBatch {
@@ -126,17 +144,25 @@ impl LineBatch {
             try_typing: typed_lines_on(),
             schema,
             len: 0,
+            keys: Vec::new(),
         }
     }
 
-    fn push(&mut self, file_id: i64, file_kind: u8, line_no: i64, bytes: &[u8]) {
+    fn push(&mut self, file: LineFile, line_no: i64, bytes: &[u8]) {
+        let file_id = file.id;
         self.file_id.append_value(file_id);
         self.line_no.append_value(line_no);
         match std::str::from_utf8(bytes) {
             Ok(text) => {
                 self.defect.append_null();
                 let typed = match self.typed.as_mut() {
-                    Some(t) if self.try_typing => t.push(text, file_kind),
+                    Some(t) if self.try_typing => {
+                        let typed = t.push(text, file);
+                        if let (Typed::WithText | Typed::Judged, Some(key)) = (typed, t.key()) {
+                            self.keys.push(key);
+                        }
+                        typed
+                    }
                     Some(t) => {
                         t.skip();
                         Typed::No
@@ -349,7 +375,11 @@ fn split_block(
             line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
         }
         if !line.iter().all(u8::is_ascii_whitespace) {
-            batch.push(block.file_id, block.file_kind, line_no, line);
+            let file = LineFile {
+                id: block.file_id,
+                kind: block.file_kind,
+            };
+            batch.push(file, line_no, line);
             staged += 1;
             if batch.len >= BATCH_ROWS {
                 emit(batch.finish()?)?;
@@ -365,14 +395,16 @@ fn split_block(
 /// and cut the files into numbered blocks of whole lines; worker threads split, decode and type them, so
 /// even one big file keeps every core busy. Batches arrive in no particular order. The relation can be
 /// read once, and must be read whole. With `count_keys`, each line's top-level JSON keys are counted
-/// (`top_level_keys`; NULL otherwise). Returns each file's content hash.
+/// (`top_level_keys`; NULL otherwise). `consume`'s second relation (`key UBIGINT`) holds the keys
+/// (`TypedColumns::key`) of typed lines that occur more than once; it can be read once the lines were
+/// read whole. Returns each file's content hash.
 pub fn stream_text_files(
     files: &[(i64, &Path)],
     bytes: u64,
     count_keys: bool,
     typer: Option<&dyn LineTyper>,
     progress: &ProgressBar,
-    consume: impl FnOnce(&str) -> Result<()>,
+    consume: impl FnOnce(&str, &str) -> Result<()>,
 ) -> Result<Vec<(i64, String)>> {
     let mut fields = line_fields();
     if let Some(t) = typer {
@@ -391,13 +423,28 @@ pub fn stream_text_files(
     };
     // `bytes` is the files' total size; about one line per 80 bytes (only the order of magnitude
     // matters, to DuckDB's planner).
-    stream::stream(
+    let repeats_schema = Arc::new(Schema::new(vec![Field::new(
+        "key",
+        DataType::UInt64,
+        false,
+    )]));
+    stream::stream_then(
         schema,
         bytes / 80 + 1,
-        |emit| pipeline.run(cores.min(files.len()).max(1), cores, emit),
+        repeats_schema.clone(),
+        |emit| {
+            let (hashes, repeated) = pipeline.run(cores.min(files.len()).max(1), cores, emit)?;
+            let repeats =
+                RecordBatch::try_new(repeats_schema, vec![Arc::new(UInt64Array::from(repeated))])
+                    .context("building the batch of repeated keys")?;
+            Ok((hashes, repeats))
+        },
         consume,
     )
 }
+
+/// Each file's id and content hash.
+type FileHashes = Vec<(i64, String)>;
 
 /// What a reader or worker fails with when another thread, or the statement, stopped first.
 #[derive(Debug)]
@@ -436,7 +483,7 @@ impl Pipeline<'_> {
         readers: usize,
         workers: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
-    ) -> Result<Vec<(i64, String)>> {
+    ) -> Result<(FileHashes, Vec<u64>)> {
         let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<Block>(workers * 2);
         let block_rx = Mutex::new(Some(block_rx));
         let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(workers * 2);
@@ -488,9 +535,10 @@ impl Pipeline<'_> {
                     Err(_) => failed.push(anyhow!("a reader thread panicked")),
                 }
             }
+            let mut keys = Vec::new();
             for handle in working {
                 match handle.join() {
-                    Ok(Ok(())) => {}
+                    Ok(Ok(k)) => keys.push(k),
                     Ok(Err(err)) => failed.push(err),
                     Err(_) => failed.push(anyhow!("a worker thread panicked")),
                 }
@@ -509,7 +557,7 @@ impl Pipeline<'_> {
                     bail!("{}: file is empty (no lines to load)", path.display());
                 }
             }
-            Ok(hashes)
+            Ok((hashes, repeated_keys(keys)))
         })
     }
 
@@ -537,11 +585,12 @@ impl Pipeline<'_> {
 
     /// A worker: splits and types blocks until the readers are done. When it fails it closes the
     /// blocks' channel, which stops the readers.
+    /// Returns the keys of the lines it typed (`TypedColumns::key`), sorted.
     fn split_blocks(
         &self,
         blocks: &Mutex<Option<Receiver<Block>>>,
         emit: &dyn Fn(RecordBatch) -> Result<()>,
-    ) -> Result<()> {
+    ) -> Result<Vec<u64>> {
         let worked = self.split_until_done(blocks, emit);
         if worked.is_err() {
             close(blocks);
@@ -553,7 +602,7 @@ impl Pipeline<'_> {
         &self,
         blocks: &Mutex<Option<Receiver<Block>>>,
         emit: &dyn Fn(RecordBatch) -> Result<()>,
-    ) -> Result<()> {
+    ) -> Result<Vec<u64>> {
         let mut batch = LineBatch::new(self.count_keys, self.typer, self.schema.clone());
         loop {
             let block = match blocks.lock() {
@@ -567,8 +616,23 @@ impl Pipeline<'_> {
         if batch.len > 0 {
             emit(batch.finish()?)?;
         }
-        Ok(())
+        let mut keys = std::mem::take(&mut batch.keys);
+        keys.sort_unstable();
+        Ok(keys)
     }
+}
+
+/// The keys that occur more than once in any of `sorted` (each sorted), once each, sorted.
+fn repeated_keys(sorted: Vec<Vec<u64>>) -> Vec<u64> {
+    let mut all = sorted.concat();
+    all.sort(); // a merge of the sorted runs
+    let mut repeated: Vec<u64> = all
+        .windows(2)
+        .filter(|pair| pair[0] == pair[1])
+        .map(|pair| pair[0])
+        .collect();
+    repeated.dedup();
+    repeated
 }
 
 /// Stages every row of a Parquet file as the JSON text of that row; line number = row number.
@@ -600,7 +664,14 @@ pub fn stage_parquet_as_json(
 
 #[cfg(test)]
 mod tests {
-    use super::top_level_keys;
+    use super::{repeated_keys, top_level_keys};
+
+    #[test]
+    fn repeated_keys_are_those_of_more_than_one_line_in_any_worker() {
+        let workers = vec![vec![1, 3, 5, 8, 8], vec![2, 3, 3, 9], vec![], vec![5]];
+        assert_eq!(repeated_keys(workers), vec![3, 5, 8]);
+        assert_eq!(repeated_keys(vec![vec![1, 2], vec![3]]), Vec::<u64>::new());
+    }
 
     #[test]
     fn top_level_keys_counts_only_the_outer_objects_keys() {

@@ -30,11 +30,12 @@ pub fn load_lines(
             load.spec.counts_json_keys(),
             load.spec.line_typer(),
             &bar,
-            |stream| {
+            |stream, repeats| {
                 // Parquet rows staged as JSON have no typed columns (NULL): SQL judges their text.
                 wh.execute(&format!(
                     "CREATE OR REPLACE TEMP VIEW incoming_lines AS
-                 SELECT * FROM staged_lines UNION ALL BY NAME SELECT * FROM {stream}"
+                 SELECT * FROM staged_lines UNION ALL BY NAME SELECT * FROM {stream};
+                 CREATE OR REPLACE TEMP VIEW incoming_repeats AS SELECT key FROM {repeats}"
                 ))?;
                 load.sql("load.sql")
             },
@@ -47,7 +48,7 @@ pub fn load_lines(
                 load.spec.counts_json_keys(),
                 None,
                 &bar,
-                |stream| wh.execute(&format!("INSERT INTO staged_lines SELECT * FROM {stream}")),
+                |stream, _| wh.execute(&format!("INSERT INTO staged_lines SELECT * FROM {stream}")),
             )
         })?;
         bar.set_message("typing+merge");

@@ -5,14 +5,15 @@
 
 CREATE OR REPLACE TEMP TABLE stedi_files AS
 -- The source is the nearest folder named after one (the greedy .* finds the last in the path), so a
--- project that happens to live under a folder called customer/ is not misread. It is an ENUM (one byte
+-- project that happens to live under a folder called customer/ is not misread ('s': a newline in a folder
+-- name is a character like any other, as for the reader's LineTyper::file_kind). It is an ENUM (one byte
 -- a line in stedi_typed, not the name's text); typed_code is the reader's code for the source's plain
 -- readings (typed_as: src/datasets/stedi.rs).
 SELECT file_id, path, source,
        CASE source WHEN 'accelerometer' THEN 1 WHEN 'step_trainer' THEN 2 END::TINYINT AS typed_code
 FROM (
     SELECT file_id, path,
-           CASE regexp_extract(path, '.*[/\\](customers?|accelerometer|step_trainer)[/\\]', 1)
+           CASE regexp_extract(path, '.*[/\\](customers?|accelerometer|step_trainer)[/\\]', 1, 's')
                 WHEN 'customer' THEN 'customer' WHEN 'customers' THEN 'customer'
                 WHEN 'accelerometer' THEN 'accelerometer'
                 WHEN 'step_trainer' THEN 'step_trainer'
@@ -27,7 +28,7 @@ WITH stedi_parsed AS (
     -- A reading the reader typed (lines::LineTyper, src/datasets/stedi.rs) is taken from its t_ columns
     -- when it is of its folder's source; every other line is parsed here.
     SELECT l.file_id, l.line_no, f.source, l.defect, l.raw, coalesce(l.typed_as = f.typed_code, false) AS typed,
-           l.t_text, l.t_ms, l.t_x, l.t_y, l.t_z, l.t_int,
+           l.t_text, l.t_ms, l.t_x, l.t_y, l.t_z, l.t_int, l.t_key,
            -- (a CASE, not AND: DuckDB evaluates every operand of an AND in a select list, so json_valid
            -- would parse every typed line too)
            CASE WHEN typed OR l.defect IS NOT NULL THEN false ELSE json_valid(l.raw) END AS is_json,
@@ -51,7 +52,7 @@ WITH stedi_parsed AS (
     FROM incoming_lines l JOIN stedi_files f USING (file_id)
 ),
 judged AS (
-SELECT file_id, line_no, source, raw, typed, t_text, t_ms, t_x, t_y, t_z, t_int,
+SELECT file_id, line_no, source, raw, typed, t_text, t_ms, t_x, t_y, t_z, t_int, t_key,
        CASE
            -- a typed reading has every field, of its kind: only the ranges are left to judge
            WHEN typed AND source = 'accelerometer' THEN CASE
@@ -98,8 +99,12 @@ SELECT file_id, line_no, source, reject_reason, v,
             WHEN raw IS NOT NULL THEN raw
             ELSE error('STEDI: the reader typed a line that SQL rejects (file ' || file_id || ', line ' || line_no || '): ' || reject_reason)
        END AS raw,
-       typed, t_text, t_ms, t_x, t_y, t_z, t_int
+       typed, t_text, t_ms, t_x, t_y, t_z, t_int, t_key
 FROM judged;
+
+-- The keys (t_key, a hash of the record) the reader saw on more than one reading it typed: read once,
+-- now that the lines were read whole.
+CREATE OR REPLACE TEMP TABLE stedi_repeated_keys AS SELECT key FROM incoming_repeats;
 
 INSERT INTO stedi_landing.rejected SELECT * FROM rejected_rows('stedi_typed');
 
@@ -128,30 +133,37 @@ INSERT INTO stedi_landing.customer SELECT * FROM stedi_customer_new;
 
 -- The readings go straight into their landing tables (accounting.sql counts what landed): a record
 -- that landed before is left out, and of the rest each record's first occurrence (file, then line) is
--- kept. Repeats are rare: records are grouped by their 64-bit hash first, and only the records of a
--- repeated hash go through the window that keeps the first occurrence. `typed` is read where it is used
--- rather than materialised (a copy of 10M rows): 2.2-2.5 s to 1.7-2.3 s.
+-- kept. Repeats are rare, so only the readings that can repeat go through the window that keeps the
+-- first occurrence: those whose key the reader saw more than once (stedi_repeated_keys), those SQL typed
+-- itself, and those whose record (by its 64-bit hash) is also one SQL typed. Grouping all 10M readings by
+-- their hash took 1.3 s of CPU. `typed` is read where it is used rather than materialised.
 INSERT INTO stedi_landing.accelerometer
 WITH typed AS NOT MATERIALIZED (
-    SELECT t_text AS "user", epoch_ms(t_ms) AS "timestamp", t_x AS x, t_y AS y, t_z AS z, file_id, line_no
+    SELECT t_text AS "user", epoch_ms(t_ms) AS "timestamp", t_x AS x, t_y AS y, t_z AS z, file_id, line_no,
+           t_key AS by_reader
     FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL AND typed
     UNION ALL
     SELECT v[1] AS "user", stedi_ms(v[2]) AS "timestamp", meta.exact_double(v[3]) AS x, meta.exact_double(v[4]) AS y,
-           meta.exact_double(v[5]) AS z, file_id, line_no
+           meta.exact_double(v[5]) AS z, file_id, line_no, NULL
     FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL AND NOT typed
 ),
-repeated_hashes AS (
-    SELECT hash("user", "timestamp", x, y, z) AS h FROM typed GROUP BY h HAVING count(*) > 1
+by_sql AS (
+    SELECT hash("user", "timestamp", x, y, z) AS h FROM typed WHERE by_reader IS NULL
+),
+may_repeat AS NOT MATERIALIZED (
+    SELECT *, by_reader IS NULL OR by_reader IN (SELECT key FROM stedi_repeated_keys)
+              OR hash("user", "timestamp", x, y, z) IN (SELECT h FROM by_sql) AS candidate
+    FROM typed
 ),
 firsts AS (
-    SELECT * FROM typed WHERE hash("user", "timestamp", x, y, z) NOT IN (SELECT h FROM repeated_hashes)
+    SELECT * EXCLUDE (candidate) FROM may_repeat WHERE NOT candidate
     UNION ALL
-    SELECT * FROM (
-        SELECT * FROM typed WHERE hash("user", "timestamp", x, y, z) IN (SELECT h FROM repeated_hashes)
+    SELECT * EXCLUDE (candidate) FROM (
+        SELECT * FROM may_repeat WHERE candidate
         QUALIFY row_number() OVER (PARTITION BY "user", "timestamp", x, y, z ORDER BY file_id, line_no) = 1
     )
 )
-SELECT * FROM firsts t
+SELECT * EXCLUDE (by_reader) FROM firsts t
 WHERE NOT EXISTS (
     SELECT 1 FROM stedi_landing.accelerometer a
     WHERE a."user" = t."user" AND a."timestamp" = t."timestamp" AND a.x = t.x AND a.y = t.y AND a.z = t.z);
@@ -160,25 +172,30 @@ WHERE NOT EXISTS (
 INSERT INTO stedi_landing.step_trainer
 WITH typed AS NOT MATERIALIZED (
     SELECT epoch_ms(t_ms) AS sensorReadingTime, t_text AS serialNumber, CAST(t_int AS INTEGER) AS distanceFromObject,
-           file_id, line_no
+           file_id, line_no, t_key AS by_reader
     FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL AND typed
     UNION ALL
     SELECT stedi_ms(v[1]) AS sensorReadingTime, v[2] AS serialNumber, CAST(meta.exact_bigint(v[3]) AS INTEGER) AS distanceFromObject,
-           file_id, line_no
+           file_id, line_no, NULL
     FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL AND NOT typed
 ),
-repeated_hashes AS (
-    SELECT hash(sensorReadingTime, serialNumber, distanceFromObject) AS h FROM typed GROUP BY h HAVING count(*) > 1
+by_sql AS (
+    SELECT hash(sensorReadingTime, serialNumber, distanceFromObject) AS h FROM typed WHERE by_reader IS NULL
+),
+may_repeat AS NOT MATERIALIZED (
+    SELECT *, by_reader IS NULL OR by_reader IN (SELECT key FROM stedi_repeated_keys)
+              OR hash(sensorReadingTime, serialNumber, distanceFromObject) IN (SELECT h FROM by_sql) AS candidate
+    FROM typed
 ),
 firsts AS (
-    SELECT * FROM typed WHERE hash(sensorReadingTime, serialNumber, distanceFromObject) NOT IN (SELECT h FROM repeated_hashes)
+    SELECT * EXCLUDE (candidate) FROM may_repeat WHERE NOT candidate
     UNION ALL
-    SELECT * FROM (
-        SELECT * FROM typed WHERE hash(sensorReadingTime, serialNumber, distanceFromObject) IN (SELECT h FROM repeated_hashes)
+    SELECT * EXCLUDE (candidate) FROM (
+        SELECT * FROM may_repeat WHERE candidate
         QUALIFY row_number() OVER (PARTITION BY sensorReadingTime, serialNumber, distanceFromObject ORDER BY file_id, line_no) = 1
     )
 )
-SELECT * FROM firsts t
+SELECT * EXCLUDE (by_reader) FROM firsts t
 WHERE NOT EXISTS (
     SELECT 1 FROM stedi_landing.step_trainer s
     WHERE s.sensorReadingTime = t.sensorReadingTime AND s.serialNumber = t.serialNumber
