@@ -334,6 +334,11 @@ fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         "2020-01-22,inf,11,10,10,10,5",
         "2020-01-23,01,11,10,10,10,5",
         "2020-01-24,10,11,10,10,10,99999999999999999999",
+        // one day typed by the reader and again by SQL (1e1 is not plain), the same values and not
+        "2020-01-27,10,11,10,10,10,5",
+        "2020-01-27,1e1,11,10,10,10,5",
+        "2020-01-28,1e1,11,10,10,10,5",
+        "2020-01-28,10,11,10,10,10,6",
     ];
     let load = |typed: &str| {
         let ws = Workspace::new();
@@ -357,6 +362,13 @@ fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
     );
     assert!(
         typed[2].contains("Date is outside the years 1900-2199: 2300-01-15"),
+        "{}",
+        typed[2]
+    );
+    // the day typed twice ways: one row, and the differing repeat rejected against the first
+    assert_eq!(typed[0].matches("AAA,,2020-01-27,").count(), 1, "{}", typed[0]);
+    assert!(
+        typed[2].contains("conflicts with line 25 for AAA 2020-01-28"),
         "{}",
         typed[2]
     );
