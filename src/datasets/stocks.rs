@@ -63,6 +63,11 @@ fn price(text: &str) -> Option<f64> {
 
 impl TypedColumns for Prices {
     fn push(&mut self, line: &str, file: LineFile) -> Typed {
+        // the key holds the file id in 32 bits: a line of a file whose id does not fit is SQL's to type
+        if u32::try_from(file.id).is_err() {
+            self.skip();
+            return Typed::No;
+        }
         let mut fields = line.split(',');
         let mut next = || fields.next();
         let date = next().and_then(date);
@@ -147,5 +152,16 @@ mod tests {
         ] {
             assert_eq!(columns.push(line, LineFile::default()), Typed::No, "{line}");
         }
+    }
+
+    #[test]
+    fn a_line_of_a_file_whose_id_does_not_fit_the_key_is_left_to_sql() {
+        let mut columns = PriceTyper.columns();
+        let line = "2010-01-04,10.5,11,10.25,10.8,9.7,1158000";
+        let file = |id| LineFile { id, kind: 0 };
+        assert_eq!(columns.push(line, file(7)), Typed::WithText);
+        assert_eq!(columns.key(), Some((7 << 32) | 14613));
+        assert_eq!(columns.push(line, file(1 << 32)), Typed::No);
+        assert_eq!(columns.push(line, file(-1)), Typed::No);
     }
 }

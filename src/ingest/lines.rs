@@ -622,17 +622,31 @@ impl Pipeline<'_> {
     }
 }
 
-/// The keys that occur more than once in any of `sorted` (each sorted), once each, sorted.
-fn repeated_keys(sorted: Vec<Vec<u64>>) -> Vec<u64> {
-    let mut all = sorted.concat();
-    all.sort(); // a merge of the sorted runs
-    let mut repeated: Vec<u64> = all
-        .windows(2)
-        .filter(|pair| pair[0] == pair[1])
-        .map(|pair| pair[0])
-        .collect();
-    repeated.dedup();
-    repeated
+/// The keys that occur more than once in `runs` (each sorted), once each, sorted: the runs are walked
+/// together, smallest head first (there is one run per worker, so finding the smallest is a few
+/// comparisons), without copying them.
+fn repeated_keys(runs: Vec<Vec<u64>>) -> Vec<u64> {
+    let mut at = vec![0usize; runs.len()];
+    let mut repeated = Vec::new();
+    let mut previous = None;
+    loop {
+        let mut smallest: Option<(u64, usize)> = None;
+        for (r, run) in runs.iter().enumerate() {
+            if let Some(&key) = run.get(at[r]) {
+                if smallest.is_none_or(|(s, _)| key < s) {
+                    smallest = Some((key, r));
+                }
+            }
+        }
+        let Some((key, r)) = smallest else {
+            return repeated;
+        };
+        at[r] += 1;
+        if previous == Some(key) && repeated.last() != Some(&key) {
+            repeated.push(key);
+        }
+        previous = Some(key);
+    }
 }
 
 /// Stages every row of a Parquet file as the JSON text of that row; line number = row number.

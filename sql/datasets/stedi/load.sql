@@ -134,9 +134,9 @@ INSERT INTO stedi_landing.customer SELECT * FROM stedi_customer_new;
 -- The readings go straight into their landing tables (accounting.sql counts what landed): a record
 -- that landed before is left out, and of the rest each record's first occurrence (file, then line) is
 -- kept. Repeats are rare, so only the readings that can repeat go through the window that keeps the
--- first occurrence: those whose key the reader saw more than once (stedi_repeated_keys), those SQL typed
--- itself, and those whose record (by its 64-bit hash) is also one SQL typed. Grouping all 10M readings by
--- their hash took 1.3 s of CPU. `typed` is read where it is used rather than materialised.
+-- first occurrence: those whose key the reader saw more than once (stedi_repeated_keys), and those whose
+-- record (by DuckDB's 64-bit hash) is one SQL typed itself and occurs more than once, typed by either.
+-- Grouping all 10M readings by their hash took 1.3 s of CPU. `typed` is read where it is used rather than materialised.
 INSERT INTO stedi_landing.accelerometer
 WITH typed AS NOT MATERIALIZED (
     SELECT t_text AS "user", epoch_ms(t_ms) AS "timestamp", t_x AS x, t_y AS y, t_z AS z, file_id, line_no,
@@ -150,9 +150,15 @@ WITH typed AS NOT MATERIALIZED (
 by_sql AS (
     SELECT hash("user", "timestamp", x, y, z) AS h FROM typed WHERE by_reader IS NULL
 ),
+-- the records SQL typed that occur more than once among all the readings, typed by either
+shared AS (
+    SELECT hash("user", "timestamp", x, y, z) AS h FROM typed
+    WHERE hash("user", "timestamp", x, y, z) IN (SELECT h FROM by_sql)
+    GROUP BY h HAVING count(*) > 1
+),
 may_repeat AS NOT MATERIALIZED (
-    SELECT *, by_reader IS NULL OR by_reader IN (SELECT key FROM stedi_repeated_keys)
-              OR hash("user", "timestamp", x, y, z) IN (SELECT h FROM by_sql) AS candidate
+    SELECT *, coalesce(by_reader IN (SELECT key FROM stedi_repeated_keys), false)
+              OR hash("user", "timestamp", x, y, z) IN (SELECT h FROM shared) AS candidate
     FROM typed
 ),
 firsts AS (
@@ -182,9 +188,15 @@ WITH typed AS NOT MATERIALIZED (
 by_sql AS (
     SELECT hash(sensorReadingTime, serialNumber, distanceFromObject) AS h FROM typed WHERE by_reader IS NULL
 ),
+-- the records SQL typed that occur more than once among all the readings, typed by either
+shared AS (
+    SELECT hash(sensorReadingTime, serialNumber, distanceFromObject) AS h FROM typed
+    WHERE hash(sensorReadingTime, serialNumber, distanceFromObject) IN (SELECT h FROM by_sql)
+    GROUP BY h HAVING count(*) > 1
+),
 may_repeat AS NOT MATERIALIZED (
-    SELECT *, by_reader IS NULL OR by_reader IN (SELECT key FROM stedi_repeated_keys)
-              OR hash(sensorReadingTime, serialNumber, distanceFromObject) IN (SELECT h FROM by_sql) AS candidate
+    SELECT *, coalesce(by_reader IN (SELECT key FROM stedi_repeated_keys), false)
+              OR hash(sensorReadingTime, serialNumber, distanceFromObject) IN (SELECT h FROM shared) AS candidate
     FROM typed
 ),
 firsts AS (
