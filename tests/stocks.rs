@@ -366,7 +366,12 @@ fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         typed[2]
     );
     // the day typed twice ways: one row, and the differing repeat rejected against the first
-    assert_eq!(typed[0].matches("AAA,,2020-01-27,").count(), 1, "{}", typed[0]);
+    assert_eq!(
+        typed[0].matches("AAA,,2020-01-27,").count(),
+        1,
+        "{}",
+        typed[0]
+    );
     assert!(
         typed[2].contains("conflicts with line 25 for AAA 2020-01-28"),
         "{}",
