@@ -1,6 +1,6 @@
 //! ETF and stock price CSVs (etfs/, stocks/, symbols_valid_meta.csv) into market.prices and market.features.
 use crate::ingest::lines::{LineFile, LineTyper, Typed, TypedColumns};
-use crate::ingest::plain_json::{date, double, integer, is_plain_number};
+use crate::ingest::plain_json::{date, double, integer, is_plain_number, PLAUSIBLE_EPOCH_MS};
 use crate::ingest::{Dedup, Spec, Staging};
 use duckdb::arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int64Builder};
 use duckdb::arrow::datatypes::{DataType, Field};
@@ -56,6 +56,8 @@ struct Prices {
     last_key: Option<u64>,
 }
 
+const MS_PER_DAY: i64 = 86_400_000;
+
 /// A price written as a plain decimal, in the grammar of `plain_json` numbers (no exponent).
 fn price(text: &str) -> Option<f64> {
     is_plain_number(text).then(|| double(text)).flatten()
@@ -90,7 +92,15 @@ impl TypedColumns for Prices {
         self.volume.append_value(volume);
         // file id and day, exact (load.sql takes them apart again): rows of one file share a symbol
         self.last_key = Some(((file.id as u64) << 32) | u64::from(date as u32));
-        Typed::WithText
+        // SQL rejects a typed line only for a day outside the plausible years (and a repeat, whose
+        // text the load reads again from the file: ingest::load::recover_texts)
+        let days = PLAUSIBLE_EPOCH_MS.start().div_euclid(MS_PER_DAY)
+            ..=PLAUSIBLE_EPOCH_MS.end().div_euclid(MS_PER_DAY);
+        if days.contains(&i64::from(date)) {
+            Typed::Judged
+        } else {
+            Typed::WithText
+        }
     }
 
     fn skip(&mut self) {
@@ -127,12 +137,21 @@ mod tests {
                 "2010-01-04,10.5,11,10.25,10.8,9.7,1158000",
                 LineFile::default()
             ),
-            Typed::WithText
+            Typed::Judged
         );
         assert_eq!(
             columns.push("2010-01-05,-0.5,0,0.0,1.25,0.1,0", LineFile::default()),
-            Typed::WithText
+            Typed::Judged
         );
+        // a day outside the plausible years is typed, but SQL rejects it: its text is sent
+        for (line, typed) in [
+            ("1900-01-01,1,1,1,1,1,1", Typed::Judged),
+            ("2199-12-31,1,1,1,1,1,1", Typed::Judged),
+            ("1899-12-31,1,1,1,1,1,1", Typed::WithText),
+            ("2200-01-01,1,1,1,1,1,1", Typed::WithText),
+        ] {
+            assert_eq!(columns.push(line, LineFile::default()), typed, "{line}");
+        }
         for line in [
             "Date,Open,High,Low,Close,Adj Close,Volume",
             "2010-01-04,10.5,11,10.25,10.8,9.7,1158000.0",
@@ -159,7 +178,7 @@ mod tests {
         let mut columns = PriceTyper.columns();
         let line = "2010-01-04,10.5,11,10.25,10.8,9.7,1158000";
         let file = |id| LineFile { id, kind: 0 };
-        assert_eq!(columns.push(line, file(7)), Typed::WithText);
+        assert_eq!(columns.push(line, file(7)), Typed::Judged);
         assert_eq!(columns.key(), Some((7 << 32) | 14613));
         assert_eq!(columns.push(line, file(1 << 32)), Typed::No);
         assert_eq!(columns.push(line, file(-1)), Typed::No);

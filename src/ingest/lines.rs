@@ -11,6 +11,7 @@ use duckdb::Connection;
 use flate2::read::MultiGzDecoder;
 use indicatif::ProgressBar;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -148,7 +149,8 @@ impl LineBatch {
         }
     }
 
-    fn push(&mut self, file: LineFile, line_no: i64, bytes: &[u8]) {
+    /// Stages a line; with `keep_text`, its text is sent even if the typer judged it whole.
+    fn push(&mut self, file: LineFile, line_no: i64, bytes: &[u8], keep_text: bool) {
         let file_id = file.id;
         self.file_id.append_value(file_id);
         self.line_no.append_value(line_no);
@@ -169,7 +171,7 @@ impl LineBatch {
                     }
                     None => Typed::No,
                 };
-                if typed == Typed::Judged {
+                if typed == Typed::Judged && !keep_text {
                     self.raw.append_null();
                 } else {
                     self.raw.append_value(text);
@@ -357,6 +359,42 @@ fn fill(reader: &mut dyn BufRead, bytes: &mut Vec<u8>, want: usize) -> std::io::
     Ok(false)
 }
 
+/// The text of the lines numbered `wanted` of a file, numbered as the reader numbers them (every line
+/// counts; line ends and a leading byte-order mark are not text), and the file's content hash, so that
+/// the caller can tell the file is the one it loaded. For the few rejected lines whose text was not sent
+/// (`Typed::Judged`).
+pub fn read_numbered_lines(
+    path: &Path,
+    wanted: &std::collections::BTreeSet<i64>,
+) -> Result<(HashMap<i64, String>, String)> {
+    let (mut reader, hasher) = open_text(path, &ProgressBar::hidden())?;
+    let mut found = HashMap::new();
+    let mut bytes = Vec::new();
+    let mut line_no = 0i64;
+    loop {
+        bytes.clear();
+        let n = reader
+            .read_until(b'\n', &mut bytes)
+            .with_context(|| format!("{}: cannot be read again", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        if wanted.contains(&line_no) {
+            let mut line = bytes.as_slice();
+            while let [rest @ .., b'\n' | b'\r'] = line {
+                line = rest;
+            }
+            if line_no == 1 {
+                line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
+            }
+            found.insert(line_no, String::from_utf8_lossy(line).into_owned());
+        }
+    }
+    let digest = hasher.borrow().digest128();
+    Ok((found, format!("{digest:032x}")))
+}
+
 /// Splits a block into its non-blank lines (without their line ends; a UTF-8 byte-order mark opens a
 /// file, not its first line's text) into `batch`, handing full batches to `emit`; returns how many.
 fn split_block(
@@ -365,6 +403,9 @@ fn split_block(
     emit: &dyn Fn(RecordBatch) -> Result<()>,
 ) -> Result<u64> {
     let mut staged = 0;
+    // A file's first non-blank line keeps its text whatever the typer says (a dataset may quote it,
+    // e.g. a CSV file that does not start with its header), when it is in the file's first block.
+    let mut first_of_file = block.first_line == 1;
     for (line_no, mut line) in
         (block.first_line..).zip(block.bytes.split_inclusive(|&b| b == b'\n'))
     {
@@ -379,7 +420,7 @@ fn split_block(
                 id: block.file_id,
                 kind: block.file_kind,
             };
-            batch.push(file, line_no, line);
+            batch.push(file, line_no, line, std::mem::take(&mut first_of_file));
             staged += 1;
             if batch.len >= BATCH_ROWS {
                 emit(batch.finish()?)?;
@@ -678,7 +719,32 @@ pub fn stage_parquet_as_json(
 
 #[cfg(test)]
 mod tests {
-    use super::{repeated_keys, top_level_keys};
+    use super::{read_blocks, read_numbered_lines, repeated_keys, top_level_keys};
+    use indicatif::ProgressBar;
+
+    #[test]
+    fn lines_read_again_are_numbered_and_hashed_as_the_reader_does() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let text = "\u{feff}first\r\n\n  \nfourth\r\nfifth";
+        let plain = dir.path().join("a.csv");
+        std::fs::write(&plain, text).unwrap();
+        let gz = dir.path().join("a.csv.gz");
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(text.as_bytes()).unwrap();
+        std::fs::write(&gz, encoder.finish().unwrap()).unwrap();
+        for path in [&plain, &gz] {
+            let bar = ProgressBar::hidden();
+            let streamed = read_blocks(0, 1, 0, path, &bar, &|_| Ok(())).unwrap();
+            let wanted = [1, 4, 5, 9].into_iter().collect();
+            let (found, hash) = read_numbered_lines(path, &wanted).unwrap();
+            assert_eq!(hash, streamed, "{}", path.display());
+            assert_eq!(found.get(&1).map(String::as_str), Some("first"));
+            assert_eq!(found.get(&4).map(String::as_str), Some("fourth"));
+            assert_eq!(found.get(&5).map(String::as_str), Some("fifth"));
+            assert_eq!(found.get(&9), None);
+        }
+    }
 
     #[test]
     fn repeated_keys_are_those_of_more_than_one_line_in_any_worker() {

@@ -4,7 +4,9 @@ use super::stage::{record_hashes, stage_all_but_text};
 use super::{lines, BeforeCommit, Load, Planned, Registered, Report};
 use crate::duck::{sqlfiles, timed};
 use crate::par::progress_bar;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// Stage every file's lines, type and merge them, all in one transaction.
 pub fn load_lines(
@@ -55,6 +57,9 @@ pub fn load_lines(
         load.sql("load.sql")?;
         hashes
     };
+    timed("rejected texts", || {
+        recover_texts(load, &text_files, &hashes)
+    })?;
     record_hashes(load, &todo, &hashes)?;
     timed("file errors", || check_file_errors(load))?;
     if let Some(step) = load.spec.after_load {
@@ -103,6 +108,48 @@ fn record_refusal(
     report.rejects_total = 0;
     report.reject_samples.clear();
     report.refused = Some((why.to_string(), true));
+    Ok(())
+}
+
+/// Rejected lines that came without their text (a line the reader typed and judged whole, which SQL can
+/// still reject as a conflicting repeat of an earlier line) get it from their file, read again; the file
+/// must hash as it did when it was loaded, and every such line must be found.
+fn recover_texts(load: &Load, text_files: &[(i64, &Path)], hashes: &[(i64, String)]) -> Result<()> {
+    let table = load.spec.rejects_table;
+    let mut stmt = load.wh.conn.prepare(&format!(
+        "SELECT source_file_id, line_number FROM {table}
+         WHERE raw IS NULL AND source_file_id IN (SELECT file_id FROM staged_files)"
+    ))?;
+    let mut wanted: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (file_id, line) = row?;
+        wanted.entry(file_id).or_default().insert(line);
+    }
+    for (file_id, lines) in wanted {
+        let Some((_, path)) = text_files.iter().find(|(id, _)| *id == file_id) else {
+            continue; // not a text file (Parquet rows have no line text to recover)
+        };
+        let (found, hash) = lines::read_numbered_lines(path, &lines)?;
+        let loaded = hashes.iter().find(|(id, _)| *id == file_id).map(|(_, h)| h);
+        if loaded != Some(&hash) {
+            bail!(
+                "{}: changed while it was being loaded (read again for the text of rejected lines)",
+                path.display()
+            );
+        }
+        let mut update = load.wh.conn.prepare(&format!(
+            "UPDATE {table} SET raw = ? WHERE source_file_id = ? AND line_number = ? AND raw IS NULL"
+        ))?;
+        for line in lines {
+            let text = found.get(&line).with_context(|| {
+                format!(
+                    "{}: line {line} is not in the file any more",
+                    path.display()
+                )
+            })?;
+            update.execute(duckdb::params![text, file_id, line])?;
+        }
+    }
     Ok(())
 }
 

@@ -1,6 +1,9 @@
 -- Stock prices: incoming_lines of etfs/*.csv and stocks/*.csv -> market.prices (+ rejects), then
 -- market.features recomputed for the symbols that gained rows. The symbol is the file name.
--- incoming_lines is read once, as the files are read (judged_prices keeps each line's text).
+-- incoming_lines is read once, as the files are read. judged_prices keeps the text of each line the
+-- reader did not type in full (src/datasets/stocks.rs: a typed line within the plausible years comes
+-- without it); a typed line rejected as a conflicting repeat gets its text from the file afterwards
+-- (ingest::load::recover_texts).
 
 CREATE OR REPLACE TEMP TABLE price_files AS
 SELECT file_id, path,
@@ -19,7 +22,7 @@ WITH fields AS (
     -- lines are split here, once each, not with seven split_part calls (BENCHMARKS.md, stocks).
     SELECT l.file_id, l.line_no, l.defect, l.raw, f.Symbol, f.is_etf,
            l.t_date IS NOT NULL AS typed,
-           l.raw = 'Date,Open,High,Low,Close,Adj Close,Volume' AS is_header,
+           coalesce(l.raw = 'Date,Open,High,Low,Close,Adj Close,Volume', false) AS is_header,
            CASE WHEN NOT typed THEN string_split(l.raw, ',') END AS v,
            l.t_date, l.t_open, l.t_high, l.t_low, l.t_close, l.t_adj_close, l.t_volume
     FROM incoming_lines l JOIN price_files f USING (file_id)
@@ -44,7 +47,9 @@ judged AS (
         CASE
             WHEN is_header                                           THEN NULL
             -- a typed line has seven plain values: only its year is left to judge
-            WHEN typed THEN CASE WHEN NOT meta.plausible_year(Date)  THEN 'Date is outside the years ' || meta.plausible_years() || ': ' || split_part(raw, ',', 1) END
+            WHEN typed THEN CASE WHEN NOT meta.plausible_year(Date)  THEN 'Date is outside the years ' || meta.plausible_years() || ': '
+                                 -- (the reader sends the text of such a line; should it not have, the load fails)
+                                 || coalesce(split_part(raw, ',', 1), error('stocks: the reader typed a line that SQL rejects (file ' || file_id || ', line ' || line_no || ')')) END
             WHEN defect IS NOT NULL                                  THEN defect
             WHEN n_fields <> 7                                       THEN 'expected 7 fields, found ' || n_fields
             WHEN contains(raw, ',,') OR starts_with(raw, ',') OR ends_with(raw, ',') THEN 'missing values'
@@ -161,7 +166,8 @@ WHERE NOT j.is_header
 GROUP BY j.file_id;
 
 CREATE OR REPLACE TEMP TABLE price_file_first_lines AS
-SELECT file_id, arg_min(raw, line_no) AS first_line, arg_min(is_header, line_no) AS starts_with_header
+-- (arg_min_null: the first line's text, which the reader always sends, even if NULL)
+SELECT file_id, arg_min_null(raw, line_no) AS first_line, arg_min(is_header, line_no) AS starts_with_header
 FROM judged_prices GROUP BY file_id;
 
 DROP VIEW rejected_prices;
