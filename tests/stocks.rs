@@ -383,3 +383,38 @@ fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         typed[2]
     );
 }
+
+#[test]
+fn a_refreshed_file_whose_every_day_conflicts_keeps_each_rejected_lines_text() {
+    let days = |adj: &str| {
+        let lines: Vec<String> = (1..=28)
+            .flat_map(|d| (1..=12).map(move |m| (m, d)))
+            .map(|(m, d)| format!("2020-{m:02}-{d:02},1,2,0.5,1.5,{adj},{m}{d}"))
+            .collect();
+        HEADER.to_string() + &lines.join("\n") + "\n"
+    };
+    let load = |typed: &str| {
+        let ws = Workspace::new();
+        ws.write("data/stocks/AAA.csv", &days("1.25"));
+        let args = ["--dataset", "stocks", "data", "--max-rejects", "1000"];
+        ws.ingest_typed(typed, &args, &[]);
+        ws.write("data/stocks/AAA.csv", &days("1.5"));
+        ws.ingest_typed(
+            typed,
+            &args,
+            &["SELECT line_number, raw, reason FROM market.prices_rejected ORDER BY ALL"],
+        )
+        .1
+    };
+    let typed = load("on");
+    assert_eq!(typed, load("off"));
+    let rejects: Vec<&str> = typed[0].lines().skip(1).collect();
+    assert_eq!(rejects.len(), 336, "{}", typed[0]);
+    assert!(
+        rejects[0].starts_with(
+            "2,\"2020-01-01,1,2,0.5,1.5,1.5,11\",conflicts with the row already loaded"
+        ),
+        "{}",
+        rejects[0]
+    );
+}

@@ -11,7 +11,6 @@ use duckdb::Connection;
 use flate2::read::MultiGzDecoder;
 use indicatif::ProgressBar;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -359,16 +358,13 @@ fn fill(reader: &mut dyn BufRead, bytes: &mut Vec<u8>, want: usize) -> std::io::
     Ok(false)
 }
 
-/// The text of the lines numbered `wanted` of a file, numbered as the reader numbers them (every line
-/// counts; line ends and a leading byte-order mark are not text), and the file's content hash, so that
-/// the caller can tell the file is the one it loaded. For the few rejected lines whose text was not sent
-/// (`Typed::Judged`).
-pub fn read_numbered_lines(
-    path: &Path,
-    wanted: &std::collections::BTreeSet<i64>,
-) -> Result<(HashMap<i64, String>, String)> {
+/// The text of the lines numbered `wanted` (ascending) of a file, in that order, numbered as the reader
+/// numbers them (every line counts; line ends and a leading byte-order mark are not text), and the
+/// file's content hash, so that the caller can tell the file is the one it loaded; None for a number
+/// past the end. For the rejected lines whose text was not sent (`Typed::Judged`).
+pub fn read_numbered_lines(path: &Path, wanted: &[i64]) -> Result<(Vec<Option<String>>, String)> {
     let (mut reader, hasher) = open_text(path, &ProgressBar::hidden())?;
-    let mut found = HashMap::new();
+    let mut found = Vec::with_capacity(wanted.len());
     let mut bytes = Vec::new();
     let mut line_no = 0i64;
     loop {
@@ -380,7 +376,8 @@ pub fn read_numbered_lines(
             break;
         }
         line_no += 1;
-        if wanted.contains(&line_no) {
+        // (a number asked twice is answered twice)
+        while wanted.get(found.len()) == Some(&line_no) {
             let mut line = bytes.as_slice();
             while let [rest @ .., b'\n' | b'\r'] = line {
                 line = rest;
@@ -388,9 +385,10 @@ pub fn read_numbered_lines(
             if line_no == 1 {
                 line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
             }
-            found.insert(line_no, String::from_utf8_lossy(line).into_owned());
+            found.push(Some(String::from_utf8_lossy(line).into_owned()));
         }
     }
+    found.resize(wanted.len(), None);
     let digest = hasher.borrow().digest128();
     Ok((found, format!("{digest:032x}")))
 }
@@ -736,13 +734,10 @@ mod tests {
         for path in [&plain, &gz] {
             let bar = ProgressBar::hidden();
             let streamed = read_blocks(0, 1, 0, path, &bar, &|_| Ok(())).unwrap();
-            let wanted = [1, 4, 5, 9].into_iter().collect();
-            let (found, hash) = read_numbered_lines(path, &wanted).unwrap();
+            let (found, hash) = read_numbered_lines(path, &[1, 4, 5, 9]).unwrap();
             assert_eq!(hash, streamed, "{}", path.display());
-            assert_eq!(found.get(&1).map(String::as_str), Some("first"));
-            assert_eq!(found.get(&4).map(String::as_str), Some("fourth"));
-            assert_eq!(found.get(&5).map(String::as_str), Some("fifth"));
-            assert_eq!(found.get(&9), None);
+            let found: Vec<Option<&str>> = found.iter().map(Option::as_deref).collect();
+            assert_eq!(found, [Some("first"), Some("fourth"), Some("fifth"), None]);
         }
     }
 

@@ -2,11 +2,15 @@
 //! for every row and record the ledger.
 use super::stage::{record_hashes, stage_all_but_text};
 use super::{lines, BeforeCommit, Load, Planned, Registered, Report};
+use crate::duck::stream;
 use crate::duck::{sqlfiles, timed};
 use crate::par::progress_bar;
 use anyhow::{bail, Context, Result};
-use std::collections::{BTreeMap, BTreeSet};
+use duckdb::arrow::array::{Int64Array, StringBuilder};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::record_batch::RecordBatch;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Stage every file's lines, type and merge them, all in one transaction.
 pub fn load_lines(
@@ -113,44 +117,75 @@ fn record_refusal(
 
 /// Rejected lines that came without their text (a line the reader typed and judged whole, which SQL can
 /// still reject as a conflicting repeat of an earlier line) get it from their file, read again; the file
-/// must hash as it did when it was loaded, and every such line must be found.
+/// must hash as it did when it was loaded, and every such line must be found. The texts go back in one
+/// UPDATE (a re-load of refreshed data can reject most of its lines as conflicts).
 fn recover_texts(load: &Load, text_files: &[(i64, &Path)], hashes: &[(i64, String)]) -> Result<()> {
     let table = load.spec.rejects_table;
     let mut stmt = load.wh.conn.prepare(&format!(
         "SELECT source_file_id, line_number FROM {table}
-         WHERE raw IS NULL AND source_file_id IN (SELECT file_id FROM staged_files)"
+         WHERE raw IS NULL AND source_file_id IN (SELECT file_id FROM staged_files)
+         ORDER BY source_file_id, line_number"
     ))?;
-    let mut wanted: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    let mut wanted: Vec<(i64, &Path, Vec<i64>)> = Vec::new();
     for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
         let (file_id, line) = row?;
-        wanted.entry(file_id).or_default().insert(line);
-    }
-    for (file_id, lines) in wanted {
-        let Some((_, path)) = text_files.iter().find(|(id, _)| *id == file_id) else {
-            continue; // not a text file (Parquet rows have no line text to recover)
-        };
-        let (found, hash) = lines::read_numbered_lines(path, &lines)?;
-        let loaded = hashes.iter().find(|(id, _)| *id == file_id).map(|(_, h)| h);
-        if loaded != Some(&hash) {
-            bail!(
-                "{}: changed while it was being loaded (read again for the text of rejected lines)",
-                path.display()
-            );
+        match wanted.last_mut() {
+            Some((id, _, lines)) if *id == file_id => lines.push(line),
+            _ => {
+                // not a text file: Parquet rows have no line text to recover
+                if let Some((_, path)) = text_files.iter().find(|(id, _)| *id == file_id) {
+                    wanted.push((file_id, path, vec![line]));
+                }
+            }
         }
-        let mut update = load.wh.conn.prepare(&format!(
-            "UPDATE {table} SET raw = ? WHERE source_file_id = ? AND line_number = ? AND raw IS NULL"
-        ))?;
-        for line in lines {
-            let text = found.get(&line).with_context(|| {
-                format!(
-                    "{}: line {line} is not in the file any more",
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("file_id", DataType::Int64, false),
+        Field::new("line_no", DataType::Int64, false),
+        Field::new("raw", DataType::Utf8, false),
+    ]));
+    let rows = wanted.iter().map(|(_, _, l)| l.len() as u64).sum();
+    let produce = |emit: &mut dyn FnMut(RecordBatch) -> Result<()>| {
+        for (file_id, path, lines) in &wanted {
+            let (found, hash) = lines::read_numbered_lines(path, lines)?;
+            if hashes.iter().find(|(id, _)| id == file_id).map(|(_, h)| h) != Some(&hash) {
+                bail!(
+                    "{}: changed while it was being loaded (read again for the text of rejected lines)",
                     path.display()
-                )
-            })?;
-            update.execute(duckdb::params![text, file_id, line])?;
+                );
+            }
+            let mut texts = StringBuilder::new();
+            for (line, text) in lines.iter().zip(found) {
+                let text = text.with_context(|| {
+                    format!(
+                        "{}: line {line} is not in the file any more",
+                        path.display()
+                    )
+                })?;
+                texts.append_value(text);
+            }
+            emit(RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(Int64Array::from(vec![*file_id; lines.len()])),
+                    Arc::new(Int64Array::from(lines.clone())),
+                    Arc::new(texts.finish()),
+                ],
+            )?)?;
         }
-    }
-    Ok(())
+        Ok(())
+    };
+    stream::stream(schema.clone(), rows, produce, |texts| {
+        load.wh.execute(&format!(
+            "CREATE OR REPLACE TEMP TABLE recovered_texts AS SELECT * FROM {texts};
+             UPDATE {table} AS t SET raw = r.raw FROM recovered_texts AS r
+             WHERE t.source_file_id = r.file_id AND t.line_number = r.line_no AND t.raw IS NULL;
+             DROP TABLE recovered_texts;"
+        ))
+    })
 }
 
 fn check_file_errors(load: &Load) -> Result<()> {
