@@ -32,11 +32,53 @@ impl ResultSet {
 
 /// Runs one statement and collects its result.
 pub fn query(conn: &Connection, sql: &str) -> Result<ResultSet> {
-    let mut stmt = conn.prepare(sql).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sql = texts_for_unprintable(conn, sql).unwrap_or_else(|| sql.to_string());
+    let mut stmt = conn.prepare(&sql).map_err(|e| anyhow::anyhow!("{e}"))?;
     let arrow = stmt.query_arrow([]).map_err(|e| anyhow::anyhow!("{e}"))?;
     let schema = arrow.get_schema();
     let batches: Vec<RecordBatch> = arrow.collect();
     Ok(ResultSet { schema, batches })
+}
+
+/// A query whose result has columns of types the Arrow hand-over would misprint or cannot carry (BIT
+/// arrives as its bytes, TIME WITH TIME ZONE without its offset, VARIANT not at all), rewritten so that
+/// DuckDB casts those columns to text, as it prints them itself; None when there are none, or when the
+/// statement is not a query whose columns `DESCRIBE` can tell (it then runs as it is).
+fn texts_for_unprintable(conn: &Connection, sql: &str) -> Option<String> {
+    let query = sql.trim().trim_end_matches(';').trim_end();
+    let mut stmt = conn.prepare(&format!("DESCRIBE {query}")).ok()?;
+    let columns: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .ok()?
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let unprintable = |kind: &str| {
+        kind.contains("TIME WITH TIME ZONE")
+            || kind
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| matches!(word, "BIT" | "VARIANT" | "TIMETZ"))
+    };
+    let names: Vec<&str> = columns
+        .iter()
+        .filter(|(_, kind)| unprintable(kind))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    // a name given to two columns cannot be replaced by name: such a result runs as it is
+    let unique = |name: &&str| columns.iter().filter(|(n, _)| n == name).count() == 1;
+    if names.is_empty() || !names.iter().all(unique) {
+        return None;
+    }
+    let casts: Vec<String> = names
+        .iter()
+        .map(|name| {
+            let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+            format!("CAST({quoted} AS VARCHAR) AS {quoted}")
+        })
+        .collect();
+    Some(format!(
+        "SELECT * REPLACE ({}) FROM ({query}\n) AS result",
+        casts.join(", ")
+    ))
 }
 
 pub fn print(result: &ResultSet, format: Format, out: &mut dyn Write) -> Result<()> {

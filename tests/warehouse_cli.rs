@@ -128,6 +128,32 @@ fn query_prints_table_csv_and_json_and_is_read_only_by_default() {
 }
 
 #[test]
+fn values_arrow_cannot_carry_are_printed_as_duckdb_prints_them() {
+    // BIT arrived as its bytes ("05fd"), TIME WITH TIME ZONE without its offset, VARIANT not at all
+    let ws = Workspace::new();
+    ws.exercise().arg("migrate").assert().success();
+    let sql = "SELECT i::BIT AS b, ('12:00:00+0' || i)::TIMETZ AS t, i::VARIANT AS v, i AS n
+               FROM range(1, 4) r(i) ORDER BY i DESC -- the order is kept";
+    let csv = stdout(&ws.run(&["query", "--format", "csv", sql]));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "b,t,v,n", "{csv}");
+    assert!(lines[1].ends_with("11,12:00:00+03,3,3"), "{csv}");
+    assert!(lines[3].ends_with("01,12:00:00+01,1,1"), "{csv}");
+    assert_eq!(lines[1].split(',').next().map(str::len), Some(64), "{csv}");
+    let table = stdout(&ws.run(&[
+        "query",
+        "SELECT '101'::BIT AS b, TIMETZ '01:02:03-05:30' AS t",
+    ]));
+    assert!(
+        table.contains("101") && table.contains("01:02:03-05:30"),
+        "{table}"
+    );
+    // other results are untouched, duplicate names included
+    let same = stdout(&ws.run(&["query", "--format", "csv", "SELECT 1 AS a, 2 AS a"]));
+    assert_eq!(same, "a,a\n1,2\n");
+}
+
+#[test]
 fn status_shows_tables_loads_and_rejects() {
     let ws = Workspace::new();
     ws.write("v.jsonl", "{\"Id\":\"1\",\"PostId\":\"1\",\"VoteTypeId\":\"2\",\"CreationDate\":\"2022-01-02\"}\nnot json\n");
