@@ -17,8 +17,9 @@ echo "data: $DATA, $ROWS lines, $(du -m "$DATA" | cut -f1) MiB"
 # Read the file once so that no side pays alone for a cold page cache.
 cat "$DATA" > /dev/null
 
-# The same table as ours (sql/migrations/V002__blog_analysis.sql: names, types, NOT NULL, the Id key);
-# identical for both clients.
+# The same table as ours (sql/migrations/V002, V011: names, types, NOT NULL, Id unique), written the usual
+# way, with a PRIMARY KEY (ours builds the same unique index after the first load's rows); identical for
+# both clients.
 PLAIN_SQL="CREATE SCHEMA blog_analysis;
 CREATE TABLE blog_analysis.votes (
     Id              BIGINT    NOT NULL PRIMARY KEY,

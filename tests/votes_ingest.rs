@@ -479,3 +479,99 @@ fn plain_lines_handed_over_by_the_reader_land_exactly_as_parsed_ones() {
         typed[0]
     );
 }
+
+/// The unique index on Id: `(rows, unique indexes on exactly Id)` of blog_analysis.votes.
+fn votes_and_id_index(ws: &Workspace) -> (i64, i64) {
+    (
+        ws.count("SELECT count(*) FROM blog_analysis.votes"),
+        ws.count(
+            "SELECT count(*) FROM duckdb_indexes() WHERE schema_name = 'blog_analysis'
+             AND table_name = 'votes' AND is_unique AND expressions = '[Id]'",
+        ),
+    )
+}
+
+#[test]
+fn the_id_key_is_built_by_the_first_load_and_refuses_a_duplicate_from_then_on() {
+    let ws = Workspace::new();
+    ws.exercise().arg("migrate").assert().success();
+    assert_eq!(
+        votes_and_id_index(&ws),
+        (0, 0),
+        "built by a load, not before"
+    );
+    ws.write(
+        "in/a.jsonl",
+        &format!("{}\n{}\n", line("1", "2022-01-03"), line("2", "2022-01-03")),
+    );
+    ws.ingest_data(&["in/a.jsonl"]).success();
+    assert_eq!(votes_and_id_index(&ws), (2, 1));
+    // a later load goes through the index built by the first one
+    ws.write(
+        "in/b.jsonl",
+        &format!("{}\n{}\n", line("2", "2022-01-04"), line("3", "2022-01-04")),
+    );
+    let load = ws.ingest_data(&["in/b.jsonl"]).success();
+    assert_eq!(load.rows(), (2, 1, 1, 0), "{load}");
+    assert_eq!(votes_and_id_index(&ws), (3, 1));
+    // a write that bypasses the loader cannot add a second row of an Id
+    let refused = ws
+        .exercise()
+        .args([
+            "query",
+            "--write",
+            "INSERT INTO blog_analysis.votes VALUES (3, 9, 2, TIMESTAMP '2022-01-05', NULL, NULL, 1)",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let err = stderr(&refused);
+    assert!(err.contains("Duplicate key \"Id: 3\""), "{err}");
+    assert_eq!(votes_and_id_index(&ws), (3, 1));
+    let status = stdout(&ws.exercise().arg("status").output().unwrap());
+    assert!(
+        status.contains("enforced by a unique index of the table"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_warehouse_with_the_old_primary_key_keeps_its_votes_and_gets_the_index_on_its_next_load() {
+    let ws = Workspace::new();
+    ws.exercise().arg("migrate").assert().success();
+    {
+        // the table as sql/migrations/V002 made it, with rows, and V011 not yet applied
+        let conn = duckdb::Connection::open(ws.db()).unwrap();
+        conn.execute_batch(
+            "DROP TABLE blog_analysis.votes;
+             CREATE TABLE blog_analysis.votes (Id BIGINT NOT NULL PRIMARY KEY, PostId BIGINT NOT NULL,
+                 VoteTypeId SMALLINT NOT NULL, CreationDate TIMESTAMP NOT NULL, UserId BIGINT,
+                 BountyAmount INTEGER, source_file_id BIGINT NOT NULL);
+             INSERT INTO blog_analysis.votes VALUES (7, 1, 2, TIMESTAMP '2022-01-01', 5, NULL, 0),
+                                                    (8, 1, 9, TIMESTAMP '2022-01-02', NULL, 50, 0);
+             DELETE FROM meta.schema_migrations WHERE version = 11;",
+        )
+        .unwrap();
+    }
+    ws.exercise().arg("migrate").assert().success();
+    assert_eq!(
+        ws.csv("SELECT * FROM blog_analysis.votes ORDER BY Id"),
+        "Id,PostId,VoteTypeId,CreationDate,UserId,BountyAmount,source_file_id\n\
+         7,1,2,2022-01-01T00:00:00,5,,0\n\
+         8,1,9,2022-01-02T00:00:00,,50,0\n"
+    );
+    assert_eq!(
+        ws.count(
+            "SELECT count(*) FROM duckdb_constraints() WHERE schema_name = 'blog_analysis'
+             AND table_name = 'votes' AND constraint_type = 'PRIMARY KEY'"
+        ),
+        0
+    );
+    ws.write(
+        "in/a.jsonl",
+        &format!("{}\n{}\n", line("8", "2022-01-03"), line("9", "2022-01-03")),
+    );
+    let load = ws.ingest_data(&["in/a.jsonl"]).success();
+    assert_eq!(load.rows(), (2, 1, 1, 0), "{load}");
+    assert_eq!(votes_and_id_index(&ws), (3, 1));
+}
