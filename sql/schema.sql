@@ -1,6 +1,6 @@
 -- The current schema of a fresh warehouse, as DuckDB states it: made by tests/schema.rs
 -- (`UPDATE_SCHEMA=1 cargo test --release --test schema`); do not edit by hand. The sources are
--- sql/migrations (tables, sequences) and sql/views (views, macros).
+-- sql/migrations (tables, indexes, sequences) and sql/views (views, macros).
 
 -- sequences
 -- market.model_run_ids
@@ -61,6 +61,10 @@ CREATE TABLE telemetry.run_sensors(run_uuid UBIGINT NOT NULL, robot_id UTINYINT 
 CREATE TABLE telemetry.runs(run_uuid UBIGINT NOT NULL, grid_ms INTEGER NOT NULL, derived_in_run BIGINT NOT NULL, derived_at TIMESTAMP NOT NULL);
 -- telemetry.settings
 CREATE TABLE telemetry.settings(grid_ms INTEGER NOT NULL, CHECK((grid_ms > 0)));
+
+-- indexes
+-- blog_analysis.votes_id
+CREATE UNIQUE INDEX votes_id ON blog_analysis.votes(Id);
 
 -- views
 -- blog_analysis.outlier_weeks

@@ -1,4 +1,4 @@
-//! `sql/schema.sql` is the current definition of every table, view, macro and sequence of a fresh
+//! `sql/schema.sql` is the current definition of every table, index, view, macro and sequence of a fresh
 //! warehouse, as DuckDB states it: the one place to read a relation's columns without adding up the
 //! migrations. This test rebuilds it and fails when the checked-in file is stale
 //! (`UPDATE_SCHEMA=1 cargo test --release --test schema` rewrites it).
@@ -21,6 +21,10 @@ fn current_schema(db: &Path) -> String {
             "SELECT schema_name || '.' || table_name, sql FROM duckdb_tables() WHERE NOT temporary ORDER BY 1",
         ),
         (
+            "indexes",
+            "SELECT schema_name || '.' || index_name, sql FROM duckdb_indexes() ORDER BY 1",
+        ),
+        (
             "views",
             "SELECT schema_name || '.' || view_name, sql FROM duckdb_views()
              WHERE NOT internal AND NOT temporary ORDER BY 1",
@@ -37,7 +41,7 @@ fn current_schema(db: &Path) -> String {
     let mut out = String::from(
         "-- The current schema of a fresh warehouse, as DuckDB states it: made by tests/schema.rs\n\
          -- (`UPDATE_SCHEMA=1 cargo test --release --test schema`); do not edit by hand. The sources are\n\
-         -- sql/migrations (tables, sequences) and sql/views (views, macros).\n",
+         -- sql/migrations (tables, indexes, sequences) and sql/views (views, macros).\n",
     );
     for (title, sql) in sections {
         out.push_str(&format!("\n-- {title}\n"));

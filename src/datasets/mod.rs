@@ -52,6 +52,15 @@ mod tests {
             if spec.reference_file.is_some() {
                 assert!(has("reference.sql"), "{}", spec.name);
             }
+            // (only the line loads set indexes aside)
+            if spec.indexed.is_some() {
+                assert!(has("indexes.sql"), "{}", spec.name);
+                assert!(
+                    !matches!(spec.staging, Staging::ParquetBatches { .. }),
+                    "{}",
+                    spec.name
+                );
+            }
         }
     }
 

@@ -13,4 +13,5 @@ pub static SENSOR_LOGS: Spec = Spec {
     dedup: Dedup::ReplaceFile,
     reference_file: None,
     after_load: None,
+    indexed: None,
 };

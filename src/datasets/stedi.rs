@@ -23,6 +23,7 @@ pub static STEDI: Spec = Spec {
     dedup: Dedup::ExactRecord,
     reference_file: None,
     after_load: None,
+    indexed: None,
 };
 
 /// Types the plainest accelerometer and step-trainer readings (99.99% of the lines, and 99.2% of the

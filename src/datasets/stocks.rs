@@ -19,6 +19,7 @@ pub static STOCKS: Spec = Spec {
     dedup: Dedup::ConflictOnKey("(Symbol, Date)"),
     reference_file: Some("symbols_valid_meta.csv"),
     after_load: Some(&crate::stocks::ROLLING_FEATURES),
+    indexed: None,
 };
 
 /// Types the plainest price lines (`Date,Open,High,Low,Close,Adj Close,Volume` with a date written

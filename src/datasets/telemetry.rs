@@ -11,4 +11,5 @@ pub static TELEMETRY: Spec = Spec {
     dedup: Dedup::ConflictOnKey("(run_uuid, robot_id, field, time)"),
     reference_file: None,
     after_load: Some(&crate::telemetry::derive::DERIVE_RUNS),
+    indexed: None,
 };

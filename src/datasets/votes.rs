@@ -27,6 +27,7 @@ pub static VOTES: Spec = Spec {
     dedup: Dedup::FirstWinsOnKey("Id"),
     reference_file: None,
     after_load: None,
+    indexed: Some("blog_analysis.votes"),
 };
 
 /// The fields of a vote, in the order of the typed columns; the first four are required.

@@ -175,7 +175,8 @@ fn enforced_by_constraint(wh: &Warehouse, relation: &str, key: &[String]) -> boo
     sorted.sort();
     let Ok(mut stmt) = wh.conn.prepare(
         "SELECT list_sort(constraint_column_names) FROM duckdb_constraints()
-         WHERE schema_name = ? AND table_name = ? AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')",
+         WHERE database_name = current_database() AND schema_name = ? AND table_name = ?
+           AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')",
     ) else {
         return false;
     };
@@ -211,7 +212,7 @@ fn enforced_by_unique_index(wh: &Warehouse, relation: &str, key: &[String]) -> b
     wanted.sort();
     let Ok(mut stmt) = wh.conn.prepare(
         "SELECT expressions FROM duckdb_indexes()
-         WHERE schema_name = ? AND table_name = ? AND is_unique",
+         WHERE database_name = current_database() AND schema_name = ? AND table_name = ? AND is_unique",
     ) else {
         return false;
     };

@@ -1,5 +1,6 @@
 //! A load in one transaction: stage, type and merge every file's rows, run the after-load step, account
 //! for every row and record the ledger.
+use super::indexes::Indexes;
 use super::stage::{record_hashes, stage_all_but_text};
 use super::{lines, BeforeCommit, Load, Planned, Registered, Report};
 use crate::duck::stream;
@@ -17,6 +18,7 @@ pub fn load_lines(
     load: &Load,
     todo: Vec<Planned>,
     before_commit: Option<&BeforeCommit>,
+    indexes: Option<&Indexes>,
     report: &mut Report,
 ) -> Result<()> {
     let wh = load.wh;
@@ -70,6 +72,9 @@ pub fn load_lines(
         bar.set_message("after load");
         let notes = timed("after load", || step.run(load))?;
         report.notes.extend(notes);
+    }
+    if let Some(ix) = indexes {
+        timed("indexes", || ix.build_missing(wh))?;
     }
     load.sql("accounting.sql")?;
     report.loaded = timed("ledger", || load.account_and_record())?;

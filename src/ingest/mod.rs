@@ -3,6 +3,7 @@
 //! in batches of files, each its own transaction, so a bad file or an interruption costs only itself.
 pub mod bulk;
 pub mod discover;
+mod indexes;
 pub mod ledger;
 pub mod lines;
 mod load;
@@ -97,6 +98,9 @@ pub struct Spec {
     /// (variables reference_file, reference_file_id) before `load.sql` runs.
     pub reference_file: Option<&'static str>,
     pub after_load: Option<&'static dyn AfterLoad>,
+    /// A table whose indexes (`indexes.sql` in `sql_dir`) a load into it while it is empty builds once
+    /// after its rows are in, rather than keeping them up row by row (`ingest::indexes`).
+    pub indexed: Option<&'static str>,
 }
 
 impl Spec {
@@ -221,7 +225,23 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
                 }
             }
             Staging::StreamedLines { .. } | Staging::StagedLines => {
-                load::load_lines(&load, todo, opts.before_commit, &mut report)?
+                let mut indexes = spec
+                    .indexed
+                    .map(|table| indexes::Indexes::new(table, spec.sql_dir));
+                if let Some(ix) = indexes.as_mut() {
+                    timed("indexes set aside", || ix.set_aside_if_empty(wh))?;
+                }
+                let loaded = load::load_lines(
+                    &load,
+                    todo,
+                    opts.before_commit,
+                    indexes.as_ref(),
+                    &mut report,
+                );
+                // after a failed or refused load, the empty table gets back the indexes set aside
+                let rebuilt = indexes.as_ref().map_or(Ok(()), |ix| ix.build_missing(wh));
+                loaded?;
+                rebuilt?;
             }
         }
     } else if let Some(step) = spec.after_load {

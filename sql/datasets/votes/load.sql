@@ -128,8 +128,4 @@ SELECT t.Id, t.PostId, t.VoteTypeId, t.CreationDate, t.UserId, t.BountyAmount, t
 FROM typed_votes t ANTI JOIN duplicate_votes d ON t.file_id = d.file_id AND t.line_no = d.line_no
 WHERE t.reject_reason IS NULL;
 
--- The Id key: built here once, after the first load's rows are in (one bulk build, not one insertion per
--- row: sql/migrations/V011); from then on DuckDB keeps it up and refuses a duplicate Id on any write.
-CREATE UNIQUE INDEX IF NOT EXISTS votes_id ON blog_analysis.votes (Id);
-
 RESET preserve_insertion_order;
