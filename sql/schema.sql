@@ -31,6 +31,8 @@ CREATE TABLE market.prices_rejected(source_file_id BIGINT NOT NULL, source_file 
 CREATE TABLE market.symbols(Symbol VARCHAR NOT NULL, "Security Name" VARCHAR, is_etf BOOLEAN, "Listing Exchange" VARCHAR, source_file_id BIGINT NOT NULL);
 -- meta.file_loads
 CREATE TABLE meta.file_loads(file_load_id BIGINT NOT NULL, run_id BIGINT NOT NULL, dataset VARCHAR NOT NULL, path VARCHAR NOT NULL, size_bytes BIGINT NOT NULL, modified_at TIMESTAMP, content_hash VARCHAR NOT NULL, status VARCHAR NOT NULL, rows_read BIGINT DEFAULT(0) NOT NULL, rows_inserted BIGINT DEFAULT(0) NOT NULL, rows_duplicate BIGINT DEFAULT(0) NOT NULL, rows_rejected BIGINT DEFAULT(0) NOT NULL, rows_replaced BIGINT DEFAULT(0) NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL, message VARCHAR);
+-- meta.indexes_set_aside
+CREATE TABLE meta.indexes_set_aside(table_name VARCHAR NOT NULL, index_name VARCHAR NOT NULL, definition VARCHAR NOT NULL);
 -- meta.schema_migrations
 CREATE TABLE meta.schema_migrations("version" INTEGER NOT NULL, "name" VARCHAR NOT NULL, checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL);
 -- meta.schema_views

@@ -277,7 +277,39 @@ impl Warehouse {
             self.apply_migration(m)?;
             newly.push(m.name);
         }
+        self.build_indexes_set_aside()?;
         Ok(newly)
+    }
+
+    /// Builds every index listed in `meta.indexes_set_aside` (dropped for a load into its empty table:
+    /// `ingest::indexes`) that is missing, from its definition, and clears the list. Run by each load
+    /// once its rows are in and after it, and by every command that writes before anything else, so a
+    /// load killed after setting indexes aside leaves them missing only until the next write.
+    pub fn build_indexes_set_aside(&self) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.table_name, s.index_name, s.definition FROM meta.indexes_set_aside s
+             WHERE NOT EXISTS (SELECT 1 FROM duckdb_indexes() i
+                               WHERE i.database_name = current_database()
+                                 AND i.schema_name || '.' || i.index_name
+                                     = split_part(s.table_name, '.', 1) || '.' || s.index_name)",
+        )?;
+        let missing = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()
+            .context("reading meta.indexes_set_aside")?;
+        for (table, index, definition) in missing {
+            self.execute(&definition).with_context(|| {
+                format!("building again the index {index} of {table}, set aside for a load: {definition}")
+            })?;
+        }
+        self.execute("DELETE FROM meta.indexes_set_aside")
+            .context("clearing meta.indexes_set_aside")
     }
 
     fn applied_migrations(&self) -> Result<Vec<Applied>> {

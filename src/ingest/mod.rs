@@ -225,10 +225,10 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
                 }
             }
             Staging::StreamedLines { .. } | Staging::StagedLines => {
-                let mut indexes = spec
+                let indexes = spec
                     .indexed
                     .map(|table| indexes::Indexes::new(table, spec.sql_dir));
-                if let Some(ix) = indexes.as_mut() {
+                if let Some(ix) = indexes.as_ref() {
                     timed("indexes set aside", || ix.set_aside_if_empty(wh))?;
                 }
                 let loaded = load::load_lines(
@@ -240,8 +240,15 @@ pub fn ingest(wh: &Warehouse, spec: &Spec, opts: &Options) -> Result<Report> {
                 );
                 // after a failed or refused load, the empty table gets back the indexes set aside
                 let rebuilt = indexes.as_ref().map_or(Ok(()), |ix| ix.build_missing(wh));
-                loaded?;
-                rebuilt?;
+                match (loaded, rebuilt) {
+                    (Err(load), Err(build)) => {
+                        return Err(load.context(format!("and after the failed load: {build:#}")))
+                    }
+                    (loaded, rebuilt) => {
+                        loaded?;
+                        rebuilt?;
+                    }
+                }
             }
         }
     } else if let Some(step) = spec.after_load {
