@@ -70,7 +70,7 @@ CREATE UNIQUE INDEX votes_id ON blog_analysis.votes(Id);
 
 -- views
 -- blog_analysis.outlier_weeks
-CREATE VIEW blog_analysis.outlier_weeks AS WITH weekly AS (SELECT CAST("year"(CreationDate) AS INTEGER) AS "Year", CAST(strftime(CreationDate, '%W') AS INTEGER) AS WeekNumber, count_star() AS VoteCount FROM blog_analysis.votes GROUP BY ALL), mean_week AS (SELECT avg(VoteCount) AS mean_votes FROM weekly) SELECT "Year", WeekNumber, VoteCount FROM weekly , mean_week WHERE (abs((1 - (VoteCount / mean_votes))) > 0.2) ORDER BY "Year", WeekNumber;
+CREATE VIEW blog_analysis.outlier_weeks AS WITH daily AS (SELECT CAST(CreationDate AS DATE) AS "day", count_star() AS votes FROM blog_analysis.votes GROUP BY ALL), weekly AS (SELECT CAST("year"("day") AS INTEGER) AS "Year", CAST(strftime("day", '%W') AS INTEGER) AS WeekNumber, CAST(sum(votes) AS BIGINT) AS VoteCount FROM daily GROUP BY ALL), mean_week AS (SELECT avg(VoteCount) AS mean_votes FROM weekly) SELECT "Year", WeekNumber, VoteCount FROM weekly , mean_week WHERE (abs((1 - (VoteCount / mean_votes))) > 0.2) ORDER BY "Year", WeekNumber;
 -- dwh.daily_summary
 CREATE VIEW dwh.daily_summary AS SELECT CAST(create_at AS DATE) AS "day", department_name, count_star() AS readings, count(DISTINCT sensor_serial) AS sensors, count(DISTINCT product_name) AS products FROM dwh.data_sample GROUP BY ALL;
 -- dwh.departments
