@@ -371,3 +371,121 @@ fn readings_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         typed[2]
     );
 }
+
+/// Most readings go straight from the reader into their landing table; those it leaves (not plain,
+/// malformed) are read again for SQL. Across two loads, a record that landed before is a duplicate,
+/// and within a load each record's first line wins, whichever of the two typed it; the same with the
+/// reader's typing off.
+#[test]
+fn readings_that_went_straight_in_and_those_sql_typed_keep_the_first_occurrence_across_loads() {
+    let escaped = |user: &str, t: u64| accel(user, t).replace('@', "\\u0040");
+    let run = |typed: &str| {
+        let ws = Workspace::new();
+        ws.write(
+            "stedi/customer/c1.json",
+            &(customer("alice", "S1", 100, Some(50)) + "\n"),
+        );
+        ws.write(
+            "stedi/accelerometer/a1.json",
+            &[accel("alice", 1000), accel("alice", 2000)].join("\n"),
+        );
+        ws.write("stedi/step_trainer/s1.json", &step("S1", 1000, 10));
+        let args = ["--dataset", "stedi", "stedi", "--max-rejects", "10"];
+        let (first, _) = ws.ingest_typed(typed, &args, &[]);
+        let second_files = [
+            accel("alice", 1000),     // landed in the first load
+            escaped("alice", 2000),   // the same, typed by SQL
+            accel("bob", 5000),       // new
+            escaped("bob", 6000),     // new, typed by SQL, and first
+            accel("bob", 6000),       // a later line of the same record
+            accel("bob", 5000),       // a later line of a record of this load
+            "{\"user\":".to_string(), // malformed
+        ];
+        ws.write("stedi/accelerometer/a2.json", &second_files.join("\n"));
+        ws.write(
+            "stedi/step_trainer/s2.json",
+            &[
+                step("S1", 1000, 10),
+                step("S2", 7000, 3),
+                step("S2", 7000, 3),
+            ]
+            .join("\n"),
+        );
+        let tables = [
+            "SELECT * FROM stedi_landing.accelerometer ORDER BY ALL",
+            "SELECT * FROM stedi_landing.step_trainer ORDER BY ALL",
+            "SELECT * EXCLUDE (rejected_at, source_file) FROM stedi_landing.rejected ORDER BY ALL",
+        ];
+        let (second, landed) = ws.ingest_typed(typed, &args, &tables);
+        (first, second, landed)
+    };
+    let (first, second, typed) = run("on");
+    let (_, _, by_sql) = run("off");
+    assert_eq!(typed, by_sql);
+    assert!(
+        first.contains("read 4 = inserted 4 + duplicates 0 + rejected 0"),
+        "{first}"
+    );
+    assert!(
+        second.contains("read 10 = inserted 3 + duplicates 6 + rejected 1"),
+        "{second}"
+    );
+    let a2 = second
+        .lines()
+        .find(|l| l.contains("a2.json"))
+        .expect(&second);
+    assert_eq!(
+        a2.split_whitespace().skip(1).collect::<Vec<_>>(),
+        ["7", "2", "4", "1"],
+        "{second}"
+    );
+    // bob's 6000 landed once, from the line SQL typed (line 4), and his 5000 from line 3
+    let accelerometer = &typed[0];
+    assert_eq!(
+        accelerometer.matches("bob@example.com").count(),
+        2,
+        "{accelerometer}"
+    );
+    assert!(
+        accelerometer.contains("bob@example.com,1970-01-01T00:00:06,1.0,-1.0,0.5,"),
+        "{accelerometer}"
+    );
+    let bob = |t: &str| {
+        accelerometer
+            .lines()
+            .find(|l| l.contains("bob") && l.contains(t))
+            .map(|l| l.rsplit(',').next().unwrap().to_string())
+    };
+    assert_eq!(bob("00:00:05").as_deref(), Some("3"), "{accelerometer}");
+    assert_eq!(bob("00:00:06").as_deref(), Some("4"), "{accelerometer}");
+    assert_eq!(typed[1].matches("S2,3").count(), 1, "{}", typed[1]);
+    assert!(
+        typed[2].contains(",7,\"{\"\"user\"\":\",malformed JSON"),
+        "{}",
+        typed[2]
+    );
+}
+
+/// A readings file none of whose lines parses fails the run, naming it, as any other file; one with
+/// some readings the reader took and the rest malformed loads, the rest rejected.
+#[test]
+fn a_readings_file_of_which_no_line_parses_fails_the_run() {
+    let ws = Workspace::new();
+    ws.write("stedi/accelerometer/a1.json", &accel("alice", 1000));
+    ws.write("stedi/accelerometer/bad.json", "not json\n{\"user\":\n");
+    let load = ws.ingest("stedi", &["stedi", "--max-rejects", "5"]);
+    assert_eq!(load.code, Some(1), "{load}");
+    assert!(
+        load.stderr
+            .contains("bad.json: is not newline-delimited JSON: none of its 2 lines parses"),
+        "{load}"
+    );
+    ws.write(
+        "stedi/accelerometer/bad.json",
+        &format!("not json\n{}\n{{\"user\":\n", accel("bob", 2000)),
+    );
+    let load = ws
+        .ingest("stedi", &["stedi", "--max-rejects", "5"])
+        .success();
+    assert_eq!(load.rows(), (4, 2, 0, 2), "{load}");
+}

@@ -22,3 +22,12 @@ CREATE OR REPLACE TEMP TABLE staged_lines (
     defect   VARCHAR,
     top_level_keys INTEGER
 );
+-- judged_files: the files read straight (ingest::Straight: the lines the reader judged whole go straight
+-- into their table): each file's kind, its non-blank lines and how many of them the reader judged whole
+-- (duplicates among them included). Its other lines were read again for load.sql, which sees only them.
+CREATE OR REPLACE TEMP TABLE judged_files (
+    file_id     BIGINT   NOT NULL,
+    kind        TINYINT  NOT NULL,
+    rows_read   BIGINT   NOT NULL,
+    rows_judged BIGINT   NOT NULL
+);

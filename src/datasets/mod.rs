@@ -49,6 +49,17 @@ mod tests {
             for file in needed {
                 assert!(has(file), "{}: no sql/{}/{file}", spec.name, spec.sql_dir);
             }
+            if let Staging::StreamedLines { straight, .. } = spec.staging {
+                for s in straight {
+                    assert!(
+                        has(s.sql),
+                        "{}: no sql/{}/{}",
+                        spec.name,
+                        spec.sql_dir,
+                        s.sql
+                    );
+                }
+            }
             if spec.reference_file.is_some() {
                 assert!(has("reference.sql"), "{}", spec.name);
             }

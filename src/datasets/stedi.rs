@@ -1,7 +1,7 @@
 //! STEDI customer/, accelerometer/ and step_trainer/ JSON lines into the landing zone (trusted and curated are views).
 use crate::ingest::lines::{LineFile, LineTyper, Typed, TypedColumns};
 use crate::ingest::plain_json::{double, integer, plain_object, Value, PLAUSIBLE_EPOCH_MS};
-use crate::ingest::{Dedup, Spec, Staging};
+use crate::ingest::{Dedup, Spec, Staging, Straight};
 use duckdb::arrow::array::{
     ArrayRef, Float64Builder, Int64Builder, Int8Builder, StringBuilder, UInt64Builder,
 };
@@ -19,6 +19,17 @@ pub static STEDI: Spec = Spec {
     staging: Staging::StreamedLines {
         count_json_keys: true,
         typer: Some(&ReadingTyper),
+        // the readings the reader judged whole go straight into their landing tables
+        straight: &[
+            Straight {
+                kind: ACCELEROMETER_CODE as u8,
+                sql: "accelerometer_judged.sql",
+            },
+            Straight {
+                kind: STEP_TRAINER_CODE as u8,
+                sql: "step_trainer_judged.sql",
+            },
+        ],
     },
     dedup: Dedup::ExactRecord,
     reference_file: None,
@@ -27,7 +38,8 @@ pub static STEDI: Spec = Spec {
 };
 
 /// Types the plainest accelerometer and step-trainer readings (99.99% of the lines, and 99.2% of the
-/// input), which `load.sql` then takes as they are; customers (few) and anything less plain go to SQL.
+/// input), which go straight into their landing tables (`Straight`: accelerometer_judged.sql and
+/// step_trainer_judged.sql); customers (few) and anything less plain go to `load.sql`.
 /// A reading is plain when it is a flat object with exactly its source's keys, once each: the accelerometer's
 /// `user` (string), `timestamp` (integer) and `x`, `y`, `z` (numbers); the step trainer's
 /// `sensorReadingTime` (integer), `serialNumber` (string) and `distanceFromObject` (integer). Columns:

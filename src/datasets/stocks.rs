@@ -15,6 +15,7 @@ pub static STOCKS: Spec = Spec {
     staging: Staging::StreamedLines {
         count_json_keys: false,
         typer: Some(&PriceTyper),
+        straight: &[],
     },
     dedup: Dedup::ConflictOnKey("(Symbol, Date)"),
     reference_file: Some("symbols_valid_meta.csv"),

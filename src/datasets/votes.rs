@@ -23,6 +23,7 @@ pub static VOTES: Spec = Spec {
     staging: Staging::StreamedLines {
         count_json_keys: true,
         typer: Some(&VoteTyper),
+        straight: &[],
     },
     dedup: Dedup::FirstWinsOnKey("Id"),
     reference_file: None,

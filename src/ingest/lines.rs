@@ -4,8 +4,10 @@
 use crate::duck::sql_string;
 use crate::duck::stream;
 use anyhow::{anyhow, bail, Context, Result};
-use duckdb::arrow::array::{ArrayRef, Int32Builder, Int64Builder, StringBuilder, UInt64Array};
-use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::array::{
+    ArrayRef, BooleanBuilder, Int32Builder, Int64Array, Int64Builder, StringBuilder, UInt64Array,
+};
+use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 use flate2::read::MultiGzDecoder;
@@ -111,7 +113,7 @@ pub trait TypedColumns {
 
 /// Whether the reader may type lines (`LineTyper`): `EXERCISE_TYPED_LINES=off` leaves the typed columns
 /// NULL, so SQL judges every line's text, to compare the two paths.
-fn typed_lines_on() -> bool {
+pub fn typed_lines_on() -> bool {
     std::env::var("EXERCISE_TYPED_LINES").map_or(true, |v| v != "off")
 }
 
@@ -129,10 +131,25 @@ struct LineBatch {
     len: usize,
     /// `TypedColumns::key` of each typed line so far
     keys: Vec<u64>,
+    /// For a straight read (`stream_judged_lines`): whether each line was judged whole, and of those the
+    /// key, file id and line number; the lines left to SQL (file id, line number). No text is sent.
+    straight: Option<Straight>,
+}
+
+#[derive(Default)]
+struct Straight {
+    judged: BooleanBuilder,
+    positions: Vec<(u64, i64, i64)>,
+    left: Vec<(i64, i64)>,
 }
 
 impl LineBatch {
-    fn new(count_keys: bool, typer: Option<&dyn LineTyper>, schema: Arc<Schema>) -> Self {
+    fn new(
+        count_keys: bool,
+        typer: Option<&dyn LineTyper>,
+        schema: Arc<Schema>,
+        straight: bool,
+    ) -> Self {
         LineBatch {
             file_id: Int64Builder::with_capacity(BATCH_ROWS),
             line_no: Int64Builder::with_capacity(BATCH_ROWS),
@@ -145,11 +162,13 @@ impl LineBatch {
             schema,
             len: 0,
             keys: Vec::new(),
+            straight: straight.then(Straight::default),
         }
     }
 
-    /// Stages a line; with `keep_text`, its text is sent even if the typer judged it whole.
-    fn push(&mut self, file: LineFile, line_no: i64, bytes: &[u8], keep_text: bool) {
+    /// Stages a line; with `keep_text`, its text is sent even if the typer judged it whole. Returns
+    /// whether the typer judged it whole (`Typed::Judged`).
+    fn push(&mut self, file: LineFile, line_no: i64, bytes: &[u8], keep_text: bool) -> bool {
         let file_id = file.id;
         self.file_id.append_value(file_id);
         self.line_no.append_value(line_no);
@@ -159,8 +178,14 @@ impl LineBatch {
                 let typed = match self.typed.as_mut() {
                     Some(t) if self.try_typing => {
                         let typed = t.push(text, file);
-                        if let (Typed::WithText | Typed::Judged, Some(key)) = (typed, t.key()) {
-                            self.keys.push(key);
+                        match (&mut self.straight, typed, t.key()) {
+                            (Some(s), Typed::Judged, Some(key)) => {
+                                s.positions.push((key, file_id, line_no))
+                            }
+                            (None, Typed::WithText | Typed::Judged, Some(key)) => {
+                                self.keys.push(key)
+                            }
+                            _ => {}
                         }
                         typed
                     }
@@ -170,27 +195,44 @@ impl LineBatch {
                     }
                     None => Typed::No,
                 };
-                if typed == Typed::Judged && !keep_text {
+                if (typed == Typed::Judged && !keep_text) || self.straight.is_some() {
                     self.raw.append_null();
                 } else {
                     self.raw.append_value(text);
                 }
-                let typed = typed != Typed::No;
                 // a typed line's keys are known: SQL does not look at them
-                self.top_level_keys
-                    .append_option((self.count_keys && !typed).then(|| top_level_keys(bytes)));
+                self.top_level_keys.append_option(
+                    (self.count_keys && typed == Typed::No).then(|| top_level_keys(bytes)),
+                );
+                self.judged(file_id, line_no, typed == Typed::Judged)
             }
             Err(_) => {
-                self.raw.append_value(String::from_utf8_lossy(bytes));
+                if self.straight.is_some() {
+                    self.raw.append_null();
+                } else {
+                    self.raw.append_value(String::from_utf8_lossy(bytes));
+                }
                 self.defect.append_value("line is not valid UTF-8");
                 self.top_level_keys
                     .append_option(self.count_keys.then(|| top_level_keys(bytes)));
                 if let Some(t) = self.typed.as_mut() {
                     t.skip();
                 }
+                self.judged(file_id, line_no, false)
             }
         }
+    }
+
+    /// Counts the line staged and, in a straight read, marks it judged or left to SQL.
+    fn judged(&mut self, file_id: i64, line_no: i64, judged: bool) -> bool {
         self.len += 1;
+        if let Some(s) = self.straight.as_mut() {
+            s.judged.append_value(judged);
+            if !judged {
+                s.left.push((file_id, line_no));
+            }
+        }
+        judged
     }
 
     /// The batch so far, in the stream's schema (`line_fields`, then the typer's).
@@ -204,6 +246,9 @@ impl LineBatch {
         ];
         if let Some(t) = self.typed.as_mut() {
             columns.extend(t.finish());
+        }
+        if let Some(s) = self.straight.as_mut() {
+            columns.push(Arc::new(s.judged.finish()));
         }
         self.len = 0;
         RecordBatch::try_new(self.schema.clone(), columns).context("building a staging batch")
@@ -394,19 +439,30 @@ pub fn read_numbered_lines(path: &Path, wanted: &[i64]) -> Result<(Vec<Option<St
 }
 
 /// Splits a block into its non-blank lines (without their line ends; a UTF-8 byte-order mark opens a
-/// file, not its first line's text) into `batch`, handing full batches to `emit`; returns how many.
+/// file, not its first line's text) into `batch`, handing full batches to `emit`; with `only`, just the
+/// lines of those numbers (ascending). Returns how many it staged, and how many of those the typer
+/// judged whole.
 fn split_block(
     block: &Block,
+    only: Option<&[i64]>,
     batch: &mut LineBatch,
     emit: &dyn Fn(RecordBatch) -> Result<()>,
-) -> Result<u64> {
-    let mut staged = 0;
+) -> Result<(u64, u64)> {
+    let (mut staged, mut judged) = (0, 0);
+    let mut wanted = only.map(|o| &o[o.partition_point(|&n| n < block.first_line)..]);
     // A file's first non-blank line keeps its text whatever the typer says (a dataset may quote it,
     // e.g. a CSV file that does not start with its header), when it is in the file's first block.
     let mut first_of_file = block.first_line == 1;
     for (line_no, mut line) in
         (block.first_line..).zip(block.bytes.split_inclusive(|&b| b == b'\n'))
     {
+        if let Some(w) = wanted.as_mut() {
+            match w.split_first() {
+                Some((&n, rest)) if n == line_no => *w = rest,
+                Some(_) => continue,
+                None => break,
+            }
+        }
         while let [rest @ .., b'\n' | b'\r'] = line {
             line = rest;
         }
@@ -418,14 +474,35 @@ fn split_block(
                 id: block.file_id,
                 kind: block.file_kind,
             };
-            batch.push(file, line_no, line, std::mem::take(&mut first_of_file));
+            let keep_text = std::mem::take(&mut first_of_file);
+            judged += u64::from(batch.push(file, line_no, line, keep_text));
             staged += 1;
             if batch.len >= BATCH_ROWS {
                 emit(batch.finish()?)?;
             }
         }
     }
-    Ok(staged)
+    Ok((staged, judged))
+}
+
+/// A text file to read: its id (`staged_files.file_id`) and path.
+#[derive(Clone, Copy)]
+pub struct TextFile<'a> {
+    pub id: i64,
+    pub path: &'a Path,
+    /// Only the lines of these numbers (ascending): the lines a straight read (`stream_judged_lines`)
+    /// left to SQL, read again.
+    pub only: Option<&'a [i64]>,
+}
+
+impl<'a> TextFile<'a> {
+    pub fn whole(id: i64, path: &'a Path) -> Self {
+        TextFile {
+            id,
+            path,
+            only: None,
+        }
+    }
 }
 
 /// Reads every non-blank line of the text files (JSON lines, CSV) while `consume` runs SQL reading them
@@ -438,16 +515,78 @@ fn split_block(
 /// (`TypedColumns::key`) of typed lines that occur more than once; it can be read once the lines were
 /// read whole. Returns each file's content hash.
 pub fn stream_text_files(
-    files: &[(i64, &Path)],
+    files: &[TextFile],
     bytes: u64,
     count_keys: bool,
     typer: Option<&dyn LineTyper>,
     progress: &ProgressBar,
     consume: impl FnOnce(&str, &str) -> Result<()>,
-) -> Result<Vec<(i64, String)>> {
+) -> Result<FileHashes> {
+    let key = Field::new("key", DataType::UInt64, false);
+    let read = run_pipeline(
+        files, bytes, count_keys, typer, false, key, progress, consume,
+    )?;
+    Ok(read.hashes)
+}
+
+/// What a straight read (`stream_judged_lines`) learnt of its files.
+pub struct JudgedRead {
+    pub hashes: FileHashes,
+    /// Each file's id, its non-blank lines, and how many of them the typer judged whole.
+    pub counts: Vec<(i64, u64, u64)>,
+    /// The files with lines the typer did not judge whole, with their numbers (ascending): SQL's to
+    /// judge, read again (`TextFile::only`).
+    pub left: LeftLines,
+}
+
+/// File ids, each with the numbers (ascending) of its lines left to SQL.
+pub type LeftLines = Vec<(i64, Vec<i64>)>;
+
+/// For lines that go straight into their table: reads the files as `stream_text_files` does with a
+/// typer, but sends no text and adds the column `judged` (the typer judged the line whole,
+/// `Typed::Judged`). SQL takes the judged lines' values as they are; the others are left (`JudgedRead`)
+/// for SQL to judge from their text, read again. `consume`'s second relation (`file_id BIGINT`,
+/// `line_no BIGINT`) holds the judged lines whose key (`TypedColumns::key`) occurs on more than one
+/// judged line: only they can repeat a record.
+pub fn stream_judged_lines(
+    files: &[TextFile],
+    bytes: u64,
+    typer: &dyn LineTyper,
+    progress: &ProgressBar,
+    consume: impl FnOnce(&str, &str) -> Result<()>,
+) -> Result<JudgedRead> {
+    let position = Field::new("line_no", DataType::Int64, false);
+    run_pipeline(
+        files,
+        bytes,
+        false,
+        Some(typer),
+        true,
+        position,
+        progress,
+        consume,
+    )
+}
+
+/// The pipeline of both reads; `straight` for `stream_judged_lines`, whose second relation has
+/// `file_id` before `second`; else `second` is its only column.
+#[allow(clippy::too_many_arguments)]
+fn run_pipeline(
+    files: &[TextFile],
+    bytes: u64,
+    count_keys: bool,
+    typer: Option<&dyn LineTyper>,
+    straight: bool,
+    second: Field,
+    progress: &ProgressBar,
+    consume: impl FnOnce(&str, &str) -> Result<()>,
+) -> Result<JudgedRead> {
     let mut fields = line_fields();
     if let Some(t) = typer {
         fields.extend(t.fields());
+    }
+    if straight {
+        fields.push(Field::new("judged", DataType::Boolean, false));
     }
     let schema = Arc::new(Schema::new(fields));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -455,28 +594,40 @@ pub fn stream_text_files(
         files,
         count_keys,
         typer,
+        straight,
         schema: schema.clone(),
         progress,
         next_file: AtomicUsize::new(0),
         staged: files.iter().map(|_| AtomicU64::new(0)).collect(),
+        judged: files.iter().map(|_| AtomicU64::new(0)).collect(),
     };
+    let mut after_fields = vec![second];
+    if straight {
+        after_fields.insert(0, Field::new("file_id", DataType::Int64, false));
+    }
+    let after_schema = Arc::new(Schema::new(after_fields));
     // `bytes` is the files' total size; about one line per 80 bytes (only the order of magnitude
     // matters, to DuckDB's planner).
-    let repeats_schema = Arc::new(Schema::new(vec![Field::new(
-        "key",
-        DataType::UInt64,
-        false,
-    )]));
     stream::stream_then(
         schema,
         bytes / 80 + 1,
-        repeats_schema.clone(),
+        after_schema.clone(),
         |emit| {
-            let (hashes, repeated) = pipeline.run(cores.min(files.len()).max(1), cores, emit)?;
-            let repeats =
-                RecordBatch::try_new(repeats_schema, vec![Arc::new(UInt64Array::from(repeated))])
-                    .context("building the batch of repeated keys")?;
-            Ok((hashes, repeats))
+            let (hashes, worked) = pipeline.run(cores.min(files.len()).max(1), cores, emit)?;
+            let counts = files
+                .iter()
+                .zip(pipeline.staged.iter().zip(&pipeline.judged))
+                .map(|(f, (s, j))| (f.id, s.load(Ordering::Relaxed), j.load(Ordering::Relaxed)))
+                .collect();
+            let (learnt, left) = learnt(worked, straight, after_schema)?;
+            Ok((
+                JudgedRead {
+                    hashes,
+                    counts,
+                    left,
+                },
+                learnt,
+            ))
         },
         consume,
     )
@@ -484,6 +635,66 @@ pub fn stream_text_files(
 
 /// Each file's id and content hash.
 type FileHashes = Vec<(i64, String)>;
+
+/// What one worker gathered: the keys of the lines it typed (`TypedColumns::key`), sorted; in a
+/// straight read, those of the judged lines only, whose positions it keeps, and the lines it left.
+struct Worked {
+    keys: Vec<u64>,
+    straight: Option<Straight>,
+}
+
+/// The batch of the second relation (of `schema`), and the lines left by file, from what the workers
+/// gathered.
+fn learnt(
+    workers: Vec<Worked>,
+    straight: bool,
+    schema: SchemaRef,
+) -> Result<(RecordBatch, LeftLines)> {
+    let mut gathered = Vec::with_capacity(workers.len());
+    let mut runs = Vec::with_capacity(workers.len());
+    for w in workers {
+        runs.push(w.keys);
+        gathered.extend(w.straight);
+    }
+    let repeated = repeated_keys(runs);
+    if !straight {
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(UInt64Array::from(repeated))])
+            .context("building the batch of repeated keys")?;
+        return Ok((batch, Vec::new()));
+    }
+    let (mut files, mut lines) = (Vec::new(), Vec::new());
+    if !repeated.is_empty() {
+        for &(key, file_id, line_no) in gathered.iter().flat_map(|w| &w.positions) {
+            if repeated.binary_search(&key).is_ok() {
+                files.push(file_id);
+                lines.push(line_no);
+            }
+        }
+    }
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(Int64Array::from(files)),
+            Arc::new(Int64Array::from(lines)),
+        ],
+    )
+    .context("building the batch of repeated lines")?;
+    Ok((batch, left_by_file(gathered)))
+}
+
+/// The lines the workers left, by file, in order of file id and line.
+fn left_by_file(workers: Vec<Straight>) -> LeftLines {
+    let mut left: Vec<(i64, i64)> = workers.into_iter().flat_map(|w| w.left).collect();
+    left.sort_unstable();
+    let mut by_file: Vec<(i64, Vec<i64>)> = Vec::new();
+    for (file_id, line_no) in left {
+        match by_file.last_mut() {
+            Some((id, lines)) if *id == file_id => lines.push(line_no),
+            _ => by_file.push((file_id, vec![line_no])),
+        }
+    }
+    by_file
+}
 
 /// What a reader or worker fails with when another thread, or the statement, stopped first.
 #[derive(Debug)]
@@ -506,14 +717,18 @@ fn close(blocks: &Mutex<Option<Receiver<Block>>>) {
 
 /// The threads of `stream_text_files` and what they share.
 struct Pipeline<'a> {
-    files: &'a [(i64, &'a Path)],
+    files: &'a [TextFile<'a>],
     count_keys: bool,
     typer: Option<&'a dyn LineTyper>,
+    /// A straight read (`stream_judged_lines`).
+    straight: bool,
     schema: Arc<Schema>,
     progress: &'a ProgressBar,
     next_file: AtomicUsize,
     /// Non-blank lines staged, per file.
     staged: Vec<AtomicU64>,
+    /// Of those, the lines the typer judged whole, per file.
+    judged: Vec<AtomicU64>,
 }
 
 impl Pipeline<'_> {
@@ -522,7 +737,7 @@ impl Pipeline<'_> {
         readers: usize,
         workers: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
-    ) -> Result<(FileHashes, Vec<u64>)> {
+    ) -> Result<(FileHashes, Vec<Worked>)> {
         let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<Block>(workers * 2);
         let block_rx = Mutex::new(Some(block_rx));
         let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(workers * 2);
@@ -574,10 +789,10 @@ impl Pipeline<'_> {
                     Err(_) => failed.push(anyhow!("a reader thread panicked")),
                 }
             }
-            let mut keys = Vec::new();
+            let mut worked = Vec::new();
             for handle in working {
                 match handle.join() {
-                    Ok(Ok(k)) => keys.push(k),
+                    Ok(Ok(w)) => worked.push(w),
                     Ok(Err(err)) => failed.push(err),
                     Err(_) => failed.push(anyhow!("a worker thread panicked")),
                 }
@@ -591,12 +806,23 @@ impl Pipeline<'_> {
             if let Some(err) = failed.pop() {
                 return Err(err);
             }
-            for ((_, path), staged) in self.files.iter().zip(&self.staged) {
-                if staged.load(Ordering::Relaxed) == 0 {
-                    bail!("{}: file is empty (no lines to load)", path.display());
+            for (file, staged) in self.files.iter().zip(&self.staged) {
+                let staged = staged.load(Ordering::Relaxed);
+                match file.only {
+                    // (blank lines are never left, so each number asked for is a line staged)
+                    Some(only) if staged != only.len() as u64 => bail!(
+                        "{}: changed while it was being loaded (read again for the {} lines SQL \
+                         judges, {staged} were found)",
+                        file.path.display(),
+                        only.len()
+                    ),
+                    None if staged == 0 => {
+                        bail!("{}: file is empty (no lines to load)", file.path.display())
+                    }
+                    _ => {}
                 }
             }
-            Ok((hashes, repeated_keys(keys)))
+            Ok((hashes, worked))
         })
     }
 
@@ -605,16 +831,16 @@ impl Pipeline<'_> {
         let mut hashes = Vec::new();
         loop {
             let index = self.next_file.fetch_add(1, Ordering::Relaxed);
-            let Some((file_id, path)) = self.files.get(index) else {
+            let Some(file) = self.files.get(index) else {
                 return Ok(hashes);
             };
             hashes.push((
-                *file_id,
+                file.id,
                 read_blocks(
                     index,
-                    *file_id,
-                    self.typer.map_or(0, |t| t.file_kind(path)),
-                    path,
+                    file.id,
+                    self.typer.map_or(0, |t| t.file_kind(file.path)),
+                    file.path,
                     self.progress,
                     send,
                 )?,
@@ -624,12 +850,12 @@ impl Pipeline<'_> {
 
     /// A worker: splits and types blocks until the readers are done. When it fails it closes the
     /// blocks' channel, which stops the readers.
-    /// Returns the keys of the lines it typed (`TypedColumns::key`), sorted.
+    /// Returns what it gathered.
     fn split_blocks(
         &self,
         blocks: &Mutex<Option<Receiver<Block>>>,
         emit: &dyn Fn(RecordBatch) -> Result<()>,
-    ) -> Result<Vec<u64>> {
+    ) -> Result<Worked> {
         let worked = self.split_until_done(blocks, emit);
         if worked.is_err() {
             close(blocks);
@@ -641,23 +867,37 @@ impl Pipeline<'_> {
         &self,
         blocks: &Mutex<Option<Receiver<Block>>>,
         emit: &dyn Fn(RecordBatch) -> Result<()>,
-    ) -> Result<Vec<u64>> {
-        let mut batch = LineBatch::new(self.count_keys, self.typer, self.schema.clone());
+    ) -> Result<Worked> {
+        let mut batch = LineBatch::new(
+            self.count_keys,
+            self.typer,
+            self.schema.clone(),
+            self.straight,
+        );
         loop {
             let block = match blocks.lock() {
                 Ok(rx) => rx.as_ref().map(Receiver::recv),
                 Err(_) => bail!("a worker thread panicked"),
             };
             let Some(Ok(block)) = block else { break };
-            let staged = split_block(&block, &mut batch, emit)?;
+            let only = self.files[block.file_index].only;
+            let (staged, judged) = split_block(&block, only, &mut batch, emit)?;
             self.staged[block.file_index].fetch_add(staged, Ordering::Relaxed);
+            self.judged[block.file_index].fetch_add(judged, Ordering::Relaxed);
         }
         if batch.len > 0 {
             emit(batch.finish()?)?;
         }
-        let mut keys = std::mem::take(&mut batch.keys);
+        let straight = batch.straight.take().map(|mut s| {
+            s.judged = BooleanBuilder::new(); // (finished with the last batch)
+            s
+        });
+        let mut keys = match &straight {
+            Some(s) => s.positions.iter().map(|p| p.0).collect(),
+            None => std::mem::take(&mut batch.keys),
+        };
         keys.sort_unstable();
-        Ok(keys)
+        Ok(Worked { keys, straight })
     }
 }
 
@@ -717,7 +957,7 @@ pub fn stage_parquet_as_json(
 
 #[cfg(test)]
 mod tests {
-    use super::{read_blocks, read_numbered_lines, repeated_keys, top_level_keys};
+    use super::*;
     use indicatif::ProgressBar;
 
     #[test]
@@ -739,6 +979,116 @@ mod tests {
             let found: Vec<Option<&str>> = found.iter().map(Option::as_deref).collect();
             assert_eq!(found, [Some("first"), Some("fourth"), Some("fifth"), None]);
         }
+    }
+
+    /// Types a line of digits as its number (the key), judged whole; anything else is SQL's.
+    struct Digits;
+    struct DigitColumns(Int64Builder, Option<u64>);
+
+    impl LineTyper for Digits {
+        fn fields(&self) -> Vec<Field> {
+            vec![Field::new("n", DataType::Int64, true)]
+        }
+        fn columns(&self) -> Box<dyn TypedColumns> {
+            Box::new(DigitColumns(Int64Builder::new(), None))
+        }
+    }
+
+    impl TypedColumns for DigitColumns {
+        fn push(&mut self, line: &str, _: LineFile) -> Typed {
+            self.1 = line.parse().ok();
+            self.0.append_option(self.1.map(|n| n as i64));
+            if self.1.is_some() {
+                Typed::Judged
+            } else {
+                Typed::No
+            }
+        }
+        fn key(&self) -> Option<u64> {
+            self.1
+        }
+        fn skip(&mut self) {
+            self.0.append_null();
+        }
+        fn finish(&mut self) -> Vec<ArrayRef> {
+            vec![Arc::new(self.0.finish())]
+        }
+    }
+
+    /// Rows of a query, each as its values' text joined by commas, in order (the numbers have one digit).
+    fn try_rows(conn: &Connection, sql: &str) -> duckdb::Result<Vec<String>> {
+        let sql = format!("SELECT COLUMNS(*)::VARCHAR FROM ({sql}) ORDER BY ALL");
+        let mut stmt = conn.prepare(&sql)?;
+        let n = stmt.column_count();
+        let rows = stmt.query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    r.get::<_, Option<String>>(i)
+                        .map(|v| v.unwrap_or("NULL".into()))
+                })
+                .collect::<duckdb::Result<Vec<_>>>()
+                .map(|values| values.join(","))
+        })?;
+        rows.collect()
+    }
+
+    fn rows(conn: &Connection, sql: &str) -> Vec<String> {
+        try_rows(conn, sql).unwrap()
+    }
+
+    #[test]
+    fn a_straight_read_marks_the_judged_lines_and_the_lines_left_are_read_again_alone() {
+        let conn = Connection::open_in_memory().unwrap();
+        stream::register(&conn).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "1\r\n2\nx\n\n1\ny\n3\n").unwrap();
+        let files = [TextFile::whole(7, &path)];
+        let bar = ProgressBar::hidden();
+        let (mut judged, mut repeats) = (Vec::new(), Vec::new());
+        let read = stream_judged_lines(&files, 100, &Digits, &bar, |lines, repeated| {
+            judged = rows(
+                &conn,
+                &format!("SELECT line_no, n, judged, raw FROM {lines}"),
+            );
+            repeats = rows(&conn, &format!("SELECT * FROM {repeated}"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            judged,
+            [
+                "1,1,true,NULL",
+                "2,2,true,NULL",
+                "3,NULL,false,NULL",
+                "5,1,true,NULL",
+                "6,NULL,false,NULL",
+                "7,3,true,NULL"
+            ]
+        );
+        assert_eq!(repeats, ["7,1", "7,5"]);
+        assert_eq!(read.counts, [(7, 6, 4)]);
+        assert_eq!(read.left, [(7, vec![3, 6])]);
+        let hash = read.hashes[0].1.clone();
+        let again = |only: &[i64]| {
+            let files = [TextFile {
+                id: 7,
+                path: &path,
+                only: Some(only),
+            }];
+            let mut found = Vec::new();
+            let hashes = stream_text_files(&files, 100, false, Some(&Digits), &bar, |lines, _| {
+                found = try_rows(&conn, &format!("SELECT line_no, raw FROM {lines}"))?;
+                Ok(())
+            });
+            hashes.map(|h| (h, found))
+        };
+        let (hashes, found) = again(&read.left[0].1).unwrap();
+        assert_eq!(found, ["3,x", "6,y"]);
+        assert_eq!(hashes, [(7, hash)]);
+        // a line asked for that is not there: the file changed in between
+        let err = again(&[3, 4]).unwrap_err().to_string();
+        assert!(err.contains("changed while it was being loaded"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A load in one transaction: stage, type and merge every file's rows, run the after-load step, account
 //! for every row and record the ledger.
 use super::indexes::Indexes;
+use super::lines::TextFile;
 use super::stage::{record_hashes, stage_all_but_text};
 use super::{lines, BeforeCommit, Load, Planned, Registered, Report};
 use crate::duck::stream;
@@ -10,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use duckdb::arrow::array::{Int64Array, StringBuilder};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
+use indicatif::ProgressBar;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -32,9 +34,13 @@ pub fn load_lines(
     let (text_files, text_bytes) = timed("staging", || stage_all_but_text(load, &todo, &bar))?;
     let hashes = if load.spec.streams_lines() {
         bar.set_message("loading");
-        lines::stream_text_files(
-            &text_files,
-            text_bytes,
+        let straight = read_straight(load, &text_files, &bar)?;
+        let rest = straight.rest(&text_files);
+        let rest_bytes = rest.iter().map(|(_, bytes)| bytes).sum();
+        let rest: Vec<TextFile> = rest.into_iter().map(|(f, _)| f).collect();
+        let hashes = lines::stream_text_files(
+            &rest,
+            rest_bytes,
             load.spec.counts_json_keys(),
             load.spec.line_typer(),
             &bar,
@@ -47,11 +53,16 @@ pub fn load_lines(
                 ))?;
                 load.sql("load.sql")
             },
-        )?
+        )?;
+        straight.hashes_with(hashes, &text_files)?
     } else {
+        let whole: Vec<TextFile> = text_files
+            .iter()
+            .map(|&(id, path)| TextFile::whole(id, path))
+            .collect();
         let hashes = timed("staging text", || {
             lines::stream_text_files(
-                &text_files,
+                &whole,
                 text_bytes,
                 load.spec.counts_json_keys(),
                 None,
@@ -88,6 +99,104 @@ pub fn load_lines(
         }
     }
     timed("commit", || tx.commit())
+}
+
+/// What the straight reads of a load (`Spec::straight`) did: the files they read, with their hashes,
+/// and the lines they left to SQL.
+#[derive(Default)]
+struct StraightReads {
+    hashes: Vec<(i64, String)>,
+    left: Vec<(i64, Vec<i64>)>,
+    read: Vec<i64>,
+}
+
+/// The straight reads, one kind of file after the other: each streams its files' lines to its SQL,
+/// then lists the files in `judged_files`.
+fn read_straight(
+    load: &Load,
+    text_files: &[(i64, &Path)],
+    bar: &ProgressBar,
+) -> Result<StraightReads> {
+    let mut done = StraightReads::default();
+    let Some(typer) = load.spec.line_typer() else {
+        return Ok(done);
+    };
+    for straight in load.spec.straight() {
+        let files: Vec<TextFile> = text_files
+            .iter()
+            .filter(|(_, path)| typer.file_kind(path) == straight.kind)
+            .map(|&(id, path)| TextFile::whole(id, path))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let bytes = files.iter().map(|f| file_size(f.path)).sum();
+        let read = timed(straight.sql, || {
+            lines::stream_judged_lines(&files, bytes, typer, bar, |stream, repeats| {
+                load.wh.execute(&format!(
+                    "CREATE OR REPLACE TEMP VIEW judged_lines AS SELECT * FROM {stream};
+                     CREATE OR REPLACE TEMP VIEW judged_repeats AS SELECT * FROM {repeats}"
+                ))?;
+                load.sql(straight.sql)
+            })
+        })?;
+        let mut listed = load
+            .wh
+            .conn
+            .prepare("INSERT INTO judged_files VALUES (?, ?, ?, ?)")?;
+        for (file_id, lines, judged) in read.counts {
+            listed.execute(duckdb::params![file_id, straight.kind, lines, judged])?;
+            done.read.push(file_id);
+        }
+        done.hashes.extend(read.hashes);
+        done.left.extend(read.left);
+    }
+    Ok(done)
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+impl StraightReads {
+    /// The files for `load.sql`'s read, with their sizes (for the planner's estimate): those not read
+    /// straight, whole, and of those read straight, the lines they left (about 100 bytes a line).
+    fn rest<'a>(&'a self, text_files: &[(i64, &'a Path)]) -> Vec<(TextFile<'a>, u64)> {
+        text_files
+            .iter()
+            .filter_map(|&(id, path)| {
+                if !self.read.contains(&id) {
+                    return Some((TextFile::whole(id, path), file_size(path)));
+                }
+                let (_, lines) = self.left.iter().find(|(file, _)| *file == id)?;
+                let only = Some(lines.as_slice());
+                Some((TextFile { id, path, only }, lines.len() as u64 * 100))
+            })
+            .collect()
+    }
+
+    /// Every file's hash: a file read straight and again for the lines it left must hash the same
+    /// both times.
+    fn hashes_with(
+        mut self,
+        rest: Vec<(i64, String)>,
+        text_files: &[(i64, &Path)],
+    ) -> Result<Vec<(i64, String)>> {
+        for (id, hash) in rest {
+            match self.hashes.iter().find(|(first, _)| *first == id) {
+                None => self.hashes.push((id, hash)),
+                Some((_, first)) if *first == hash => {}
+                Some(_) => {
+                    let path = text_files.iter().find(|(f, _)| *f == id).map(|(_, p)| p);
+                    bail!(
+                        "{}: changed while it was being loaded (read again for the lines SQL judges)",
+                        path.map_or(String::new(), |p| p.display().to_string())
+                    );
+                }
+            }
+        }
+        Ok(self.hashes)
+    }
 }
 
 /// After a rollback by the data tests: every file of the load is recorded as failed, with the reason,

@@ -37,6 +37,8 @@ pub enum Staging {
     StreamedLines {
         count_json_keys: bool,
         typer: Option<&'static dyn lines::LineTyper>,
+        /// The files whose judged lines go straight into their table (needs a `typer`).
+        straight: &'static [Straight],
     },
     /// Text lines copied into `staged_lines` first, for SQL that reads them several times; Parquet files
     /// read by DuckDB in one statement (`stage_parquet.sql`, after every file's columns are checked by
@@ -45,6 +47,19 @@ pub enum Staging {
     /// Parquet files read by DuckDB directly (`read_parquet` over a batch), this many files per
     /// transaction: a bad file is retried alone and recorded as failed, the rest go on.
     ParquetBatches { files_per_batch: usize },
+}
+
+/// The lines a dataset's typer judges whole (`lines::Typed::Judged`) in the files of one kind
+/// (`LineTyper::file_kind`), which go straight from the reader into their table rather than through
+/// `load.sql`'s typing pass: `sql` (in the dataset's folder) inserts them from the view `judged_lines`
+/// (the stream, where the column `judged` marks them; no text is sent) and removes repeats with the view
+/// `judged_repeats` (`file_id`, `line_no`: the judged lines whose key occurs on more than one). The
+/// lines the typer left are then read again, by number, and go to `load.sql` with the other files;
+/// the temp table `judged_files` says how many lines each file read straight has and how many went
+/// straight in (its accounting and file checks need it).
+pub struct Straight {
+    pub kind: u8,
+    pub sql: &'static str,
 }
 
 /// What a repeated row is, for a dataset (its SQL does the work; this says which rule it follows).
@@ -122,6 +137,18 @@ impl Spec {
         match self.staging {
             Staging::StreamedLines { typer, .. } => typer,
             _ => None,
+        }
+    }
+
+    /// The straight reads, when the reader types lines (not with `EXERCISE_TYPED_LINES=off`).
+    fn straight(&self) -> &'static [Straight] {
+        match self.staging {
+            Staging::StreamedLines {
+                typer: Some(_),
+                straight,
+                ..
+            } if lines::typed_lines_on() => straight,
+            _ => &[],
         }
     }
 }

@@ -1,7 +1,9 @@
 -- STEDI landing: incoming JSON lines -> typed landing tables (+ rejects); exact duplicate records are
 -- dropped (within the run and against what landed before). The source is the folder a file is in.
--- incoming_lines is read once, as the files are read: a line's raw text is kept only when it is rejected
--- (and a line the reader typed comes without it: raw is NULL).
+-- Most readings are not here: those the reader judged whole went straight into their landing tables
+-- first (accelerometer_judged.sql, step_trainer_judged.sql). incoming_lines holds the customers, the
+-- files of no known source, and the lines of the readings' files that the reader left, read again by
+-- number. It is read once, as the files are read: a line's raw text is kept only when it is rejected.
 
 CREATE OR REPLACE TEMP TABLE stedi_files AS
 -- The source is the nearest folder named after one (the greedy .* finds the last in the path), so a
@@ -102,10 +104,6 @@ SELECT file_id, line_no, source, reject_reason, v,
        typed, t_text, t_ms, t_x, t_y, t_z, t_int, t_key
 FROM judged;
 
--- The keys (t_key, a hash of the record) the reader saw on more than one reading it typed: read once,
--- now that the lines were read whole.
-CREATE OR REPLACE TEMP TABLE stedi_repeated_keys AS SELECT key FROM incoming_repeats;
-
 INSERT INTO stedi_landing.rejected SELECT * FROM rejected_rows('stedi_typed');
 
 -- Each source: typed rows, first occurrence of each distinct record kept, and only if not landed before.
@@ -131,84 +129,78 @@ QUALIFY row_number() OVER (PARTITION BY customerName, email, phone, birthDay, se
     ORDER BY file_id, line_no) = 1;
 INSERT INTO stedi_landing.customer SELECT * FROM stedi_customer_new;
 
--- The readings go straight into their landing tables (accounting.sql counts what landed): a record
--- that landed before is left out, and of the rest each record's first occurrence (file, then line) is
--- kept. Repeats are rare, so only the readings that can repeat go through the window that keeps the
--- first occurrence: those whose key the reader saw more than once (stedi_repeated_keys), and those whose
--- record (by DuckDB's 64-bit hash) is one SQL typed itself and occurs more than once, typed by either.
--- Grouping all 10M readings by their hash took 1.3 s of CPU. `typed` is read where it is used rather than materialised.
-INSERT INTO stedi_landing.accelerometer
-WITH typed AS NOT MATERIALIZED (
-    SELECT t_text AS "user", epoch_ms(t_ms) AS "timestamp", t_x AS x, t_y AS y, t_z AS z, file_id, line_no,
-           t_key AS by_reader
+-- The readings: most went straight into their landing tables before this file ran
+-- (accelerometer_judged.sql, step_trainer_judged.sql: the readings the reader judged whole, their first
+-- occurrences). Here are the others, typed above: a record that landed in an earlier load is left out;
+-- of the rest, each record's first occurrence (file, then line) in this run is kept, whether it is one
+-- of these or one that went straight in (which is then removed). stedi_<source>_weighed holds these
+-- readings and this run's landed rows of the same records, each marked first or not.
+CREATE OR REPLACE TEMP TABLE stedi_accelerometer_weighed AS
+WITH typed_here AS (
+    SELECT t_text AS "user", epoch_ms(t_ms) AS "timestamp", t_x AS x, t_y AS y, t_z AS z, file_id, line_no
     FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL AND typed
     UNION ALL
     SELECT v[1] AS "user", stedi_ms(v[2]) AS "timestamp", meta.exact_double(v[3]) AS x, meta.exact_double(v[4]) AS y,
-           meta.exact_double(v[5]) AS z, file_id, line_no, NULL
+           meta.exact_double(v[5]) AS z, file_id, line_no
     FROM stedi_typed WHERE source = 'accelerometer' AND reject_reason IS NULL AND NOT typed
 ),
-by_sql AS (
-    SELECT hash("user", "timestamp", x, y, z) AS h FROM typed WHERE by_reader IS NULL
+-- the landed rows with the record of one of these: the table is scanned against these few
+landed AS (
+    SELECT a."user", a."timestamp", a.x, a.y, a.z, a.source_file_id AS file_id, a.line_number AS line_no,
+           a.source_file_id IN (SELECT file_id FROM staged_files) AS this_run
+    FROM stedi_landing.accelerometer a
+    SEMI JOIN typed_here t ON a."user" = t."user" AND a."timestamp" = t."timestamp" AND a.x = t.x AND a.y = t.y AND a.z = t.z
 ),
--- the records SQL typed that occur more than once among all the readings, typed by either
-shared AS (
-    SELECT hash("user", "timestamp", x, y, z) AS h FROM typed
-    WHERE hash("user", "timestamp", x, y, z) IN (SELECT h FROM by_sql)
-    GROUP BY h HAVING count(*) > 1
-),
-may_repeat AS NOT MATERIALIZED (
-    SELECT *, coalesce(by_reader IN (SELECT key FROM stedi_repeated_keys), false)
-              OR hash("user", "timestamp", x, y, z) IN (SELECT h FROM shared) AS candidate
-    FROM typed
-),
-firsts AS (
-    SELECT * EXCLUDE (candidate) FROM may_repeat WHERE NOT candidate
-    UNION ALL
-    SELECT * EXCLUDE (candidate) FROM (
-        SELECT * FROM may_repeat WHERE candidate
-        QUALIFY row_number() OVER (PARTITION BY "user", "timestamp", x, y, z ORDER BY file_id, line_no) = 1
-    )
+fresh AS (
+    SELECT * FROM typed_here t
+    ANTI JOIN (SELECT * FROM landed WHERE NOT this_run) e
+        ON e."user" = t."user" AND e."timestamp" = t."timestamp" AND e.x = t.x AND e.y = t.y AND e.z = t.z
 )
-SELECT * EXCLUDE (by_reader) FROM firsts t
-WHERE NOT EXISTS (
-    SELECT 1 FROM stedi_landing.accelerometer a
-    WHERE a."user" = t."user" AND a."timestamp" = t."timestamp" AND a.x = t.x AND a.y = t.y AND a.z = t.z);
+SELECT *, row_number() OVER (PARTITION BY "user", "timestamp", x, y, z ORDER BY file_id, line_no) = 1 AS first
+FROM (SELECT *, true AS from_sql FROM fresh
+      UNION ALL
+      SELECT * EXCLUDE (this_run), false FROM landed WHERE this_run);
+
+INSERT INTO stedi_landing.accelerometer
+SELECT "user", "timestamp", x, y, z, file_id, line_no FROM stedi_accelerometer_weighed WHERE from_sql AND first;
+
+DELETE FROM stedi_landing.accelerometer AS a
+USING (SELECT file_id, line_no FROM stedi_accelerometer_weighed WHERE NOT from_sql AND NOT first) AS later
+WHERE a.source_file_id = later.file_id AND a.line_number = later.line_no;
 
 -- (as the accelerometer's)
-INSERT INTO stedi_landing.step_trainer
-WITH typed AS NOT MATERIALIZED (
+CREATE OR REPLACE TEMP TABLE stedi_step_trainer_weighed AS
+WITH typed_here AS (
     SELECT epoch_ms(t_ms) AS sensorReadingTime, t_text AS serialNumber, CAST(t_int AS INTEGER) AS distanceFromObject,
-           file_id, line_no, t_key AS by_reader
+           file_id, line_no
     FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL AND typed
     UNION ALL
     SELECT stedi_ms(v[1]) AS sensorReadingTime, v[2] AS serialNumber, CAST(meta.exact_bigint(v[3]) AS INTEGER) AS distanceFromObject,
-           file_id, line_no, NULL
+           file_id, line_no
     FROM stedi_typed WHERE source = 'step_trainer' AND reject_reason IS NULL AND NOT typed
 ),
-by_sql AS (
-    SELECT hash(sensorReadingTime, serialNumber, distanceFromObject) AS h FROM typed WHERE by_reader IS NULL
+landed AS (
+    SELECT s.sensorReadingTime, s.serialNumber, s.distanceFromObject, s.source_file_id AS file_id,
+           s.line_number AS line_no, s.source_file_id IN (SELECT file_id FROM staged_files) AS this_run
+    FROM stedi_landing.step_trainer s
+    SEMI JOIN typed_here t ON s.sensorReadingTime = t.sensorReadingTime AND s.serialNumber = t.serialNumber
+                      AND s.distanceFromObject = t.distanceFromObject
 ),
--- the records SQL typed that occur more than once among all the readings, typed by either
-shared AS (
-    SELECT hash(sensorReadingTime, serialNumber, distanceFromObject) AS h FROM typed
-    WHERE hash(sensorReadingTime, serialNumber, distanceFromObject) IN (SELECT h FROM by_sql)
-    GROUP BY h HAVING count(*) > 1
-),
-may_repeat AS NOT MATERIALIZED (
-    SELECT *, coalesce(by_reader IN (SELECT key FROM stedi_repeated_keys), false)
-              OR hash(sensorReadingTime, serialNumber, distanceFromObject) IN (SELECT h FROM shared) AS candidate
-    FROM typed
-),
-firsts AS (
-    SELECT * EXCLUDE (candidate) FROM may_repeat WHERE NOT candidate
-    UNION ALL
-    SELECT * EXCLUDE (candidate) FROM (
-        SELECT * FROM may_repeat WHERE candidate
-        QUALIFY row_number() OVER (PARTITION BY sensorReadingTime, serialNumber, distanceFromObject ORDER BY file_id, line_no) = 1
-    )
+fresh AS (
+    SELECT * FROM typed_here t
+    ANTI JOIN (SELECT * FROM landed WHERE NOT this_run) e
+        ON e.sensorReadingTime = t.sensorReadingTime AND e.serialNumber = t.serialNumber
+       AND e.distanceFromObject = t.distanceFromObject
 )
-SELECT * EXCLUDE (by_reader) FROM firsts t
-WHERE NOT EXISTS (
-    SELECT 1 FROM stedi_landing.step_trainer s
-    WHERE s.sensorReadingTime = t.sensorReadingTime AND s.serialNumber = t.serialNumber
-      AND s.distanceFromObject = t.distanceFromObject);
+SELECT *, row_number() OVER (PARTITION BY sensorReadingTime, serialNumber, distanceFromObject ORDER BY file_id, line_no) = 1 AS first
+FROM (SELECT *, true AS from_sql FROM fresh
+      UNION ALL
+      SELECT * EXCLUDE (this_run), false FROM landed WHERE this_run);
+
+INSERT INTO stedi_landing.step_trainer
+SELECT sensorReadingTime, serialNumber, distanceFromObject, file_id, line_no
+FROM stedi_step_trainer_weighed WHERE from_sql AND first;
+
+DELETE FROM stedi_landing.step_trainer AS s
+USING (SELECT file_id, line_no FROM stedi_step_trainer_weighed WHERE NOT from_sql AND NOT first) AS later
+WHERE s.source_file_id = later.file_id AND s.line_number = later.line_no;
