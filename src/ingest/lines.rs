@@ -101,7 +101,9 @@ pub trait TypedColumns {
     /// equal values for equal records is all that matters), when the typer gives keys. The reader
     /// gathers the keys of every typed line and hands SQL those seen more than once
     /// (`stream_text_files`' second relation): SQL then looks for repeats among the lines of those keys
-    /// and the lines it typed itself, instead of grouping every line by its key.
+    /// and the lines it typed itself, instead of grouping every line by its key. In a straight read
+    /// (`stream_judged_lines`) the second relation holds the file and line of each judged line whose
+    /// key was seen more than once, and a judged line without a key is left to SQL.
     fn key(&self) -> Option<u64> {
         None
     }
@@ -166,8 +168,9 @@ impl LineBatch {
         }
     }
 
-    /// Stages a line; with `keep_text`, its text is sent even if the typer judged it whole. Returns
-    /// whether the typer judged it whole (`Typed::Judged`).
+    /// Stages a line; with `keep_text`, its text is sent even if the typer judged it whole (in a
+    /// straight read no text is sent). Returns whether the typer judged it whole (`Typed::Judged`; in a
+    /// straight read, also with a key).
     fn push(&mut self, file: LineFile, line_no: i64, bytes: &[u8], keep_text: bool) -> bool {
         let file_id = file.id;
         self.file_id.append_value(file_id);
@@ -177,11 +180,13 @@ impl LineBatch {
                 self.defect.append_null();
                 let typed = match self.typed.as_mut() {
                     Some(t) if self.try_typing => {
-                        let typed = t.push(text, file);
+                        let mut typed = t.push(text, file);
                         match (&mut self.straight, typed, t.key()) {
                             (Some(s), Typed::Judged, Some(key)) => {
                                 s.positions.push((key, file_id, line_no))
                             }
+                            // without a key its repeats could not be found: SQL's to judge
+                            (Some(_), Typed::Judged, None) => typed = Typed::WithText,
                             (None, Typed::WithText | Typed::Judged, Some(key)) => {
                                 self.keys.push(key)
                             }
@@ -451,7 +456,8 @@ fn split_block(
     let (mut staged, mut judged) = (0, 0);
     let mut wanted = only.map(|o| &o[o.partition_point(|&n| n < block.first_line)..]);
     // A file's first non-blank line keeps its text whatever the typer says (a dataset may quote it,
-    // e.g. a CSV file that does not start with its header), when it is in the file's first block.
+    // e.g. a CSV file that does not start with its header), when it is in the file's first block
+    // (not in a straight read, which sends no text).
     let mut first_of_file = block.first_line == 1;
     for (line_no, mut line) in
         (block.first_line..).zip(block.bytes.split_inclusive(|&b| b == b'\n'))
@@ -505,7 +511,8 @@ impl<'a> TextFile<'a> {
     }
 }
 
-/// Reads every non-blank line of the text files (JSON lines, CSV) while `consume` runs SQL reading them
+/// Reads every non-blank line of the text files (JSON lines, CSV; of a file with `TextFile::only`, just
+/// those lines) while `consume` runs SQL reading them
 /// from the relation it is given (`batch_stream(token)`: file_id, line_no, raw, defect, top_level_keys,
 /// then the `typer`'s columns) on DuckDB's threads. Reader threads (one file each at a time) read, hash
 /// and cut the files into numbered blocks of whole lines; worker threads split, decode and type them, so

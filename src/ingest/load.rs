@@ -8,10 +8,12 @@ use crate::duck::stream;
 use crate::duck::{sqlfiles, timed};
 use crate::par::progress_bar;
 use anyhow::{bail, Context, Result};
+use duckdb::arrow::array::{ArrayRef, Int8Array};
 use duckdb::arrow::array::{Int64Array, StringBuilder};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use indicatif::ProgressBar;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,6 +38,9 @@ pub fn load_lines(
         bar.set_message("loading");
         let straight = read_straight(load, &text_files, &bar)?;
         let rest = straight.rest(&text_files);
+        // the files read straight and again for the lines they left are read twice
+        let again = rest.iter().filter(|(f, _)| f.only.is_some());
+        bar.inc_length(again.map(|(f, _)| file_size(f.path)).sum());
         let rest_bytes = rest.iter().map(|(_, bytes)| bytes).sum();
         let rest: Vec<TextFile> = rest.into_iter().map(|(f, _)| f).collect();
         let hashes = lines::stream_text_files(
@@ -105,9 +110,9 @@ pub fn load_lines(
 /// and the lines they left to SQL.
 #[derive(Default)]
 struct StraightReads {
-    hashes: Vec<(i64, String)>,
-    left: Vec<(i64, Vec<i64>)>,
-    read: Vec<i64>,
+    hashes: HashMap<i64, String>,
+    left: HashMap<i64, Vec<i64>>,
+    read: HashSet<i64>,
 }
 
 /// The straight reads, one kind of file after the other: each streams its files' lines to its SQL,
@@ -140,18 +145,32 @@ fn read_straight(
                 load.sql(straight.sql)
             })
         })?;
-        let mut listed = load
-            .wh
-            .conn
-            .prepare("INSERT INTO judged_files VALUES (?, ?, ?, ?)")?;
-        for (file_id, lines, judged) in read.counts {
-            listed.execute(duckdb::params![file_id, straight.kind, lines, judged])?;
-            done.read.push(file_id);
-        }
+        list_judged_files(load, straight.kind, &read.counts)?;
+        done.read.extend(read.counts.iter().map(|c| c.0));
         done.hashes.extend(read.hashes);
         done.left.extend(read.left);
     }
     Ok(done)
+}
+
+/// Adds a straight read's files to `judged_files`, in one append (a statement per file cost 0.3 ms
+/// each: 2.5 s more for 8,000 small files).
+fn list_judged_files(load: &Load, kind: u8, counts: &[(i64, u64, u64)]) -> Result<()> {
+    let column = |f: fn(&(i64, u64, u64)) -> i64| -> ArrayRef {
+        Arc::new(Int64Array::from_iter_values(counts.iter().map(f)))
+    };
+    let batch = RecordBatch::try_from_iter([
+        ("file_id", column(|c| c.0)),
+        (
+            "kind",
+            Arc::new(Int8Array::from(vec![kind as i8; counts.len()])) as ArrayRef,
+        ),
+        ("rows_read", column(|c| c.1 as i64)),
+        ("rows_judged", column(|c| c.2 as i64)),
+    ])?;
+    let mut appender = load.wh.conn.appender("judged_files")?;
+    appender.append_record_batch(batch)?;
+    appender.flush().context("listing the files read straight")
 }
 
 fn file_size(path: &Path) -> u64 {
@@ -168,7 +187,7 @@ impl StraightReads {
                 if !self.read.contains(&id) {
                     return Some((TextFile::whole(id, path), file_size(path)));
                 }
-                let (_, lines) = self.left.iter().find(|(file, _)| *file == id)?;
+                let lines = self.left.get(&id)?;
                 let only = Some(lines.as_slice());
                 Some((TextFile { id, path, only }, lines.len() as u64 * 100))
             })
@@ -183,9 +202,11 @@ impl StraightReads {
         text_files: &[(i64, &Path)],
     ) -> Result<Vec<(i64, String)>> {
         for (id, hash) in rest {
-            match self.hashes.iter().find(|(first, _)| *first == id) {
-                None => self.hashes.push((id, hash)),
-                Some((_, first)) if *first == hash => {}
+            match self.hashes.get(&id) {
+                None => {
+                    self.hashes.insert(id, hash);
+                }
+                Some(first) if *first == hash => {}
                 Some(_) => {
                     let path = text_files.iter().find(|(f, _)| *f == id).map(|(_, p)| p);
                     bail!(
@@ -195,7 +216,7 @@ impl StraightReads {
                 }
             }
         }
-        Ok(self.hashes)
+        Ok(self.hashes.into_iter().collect())
     }
 }
 

@@ -1,6 +1,7 @@
 -- Per-file accounting: read = inserted + duplicates + rejected (meta.file_accounting_of). A row that is
 -- neither rejected nor inserted repeats a record landed before or earlier in the run (every row kept as
--- new is inserted: load.sql inserts the readings straight from the dedup).
+-- new is inserted: the *_judged.sql files and load.sql insert the first occurrences and delete the later
+-- ones, so what is left in the landing tables is what the run kept).
 CREATE OR REPLACE TEMP VIEW file_counts AS
 WITH staged AS (
     SELECT file_id, count(*) AS rows_read, count(reject_reason) AS rows_rejected

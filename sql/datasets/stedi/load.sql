@@ -27,8 +27,9 @@ CREATE OR REPLACE TEMP MACRO stedi_ms(t) AS meta.epoch_ms_timestamp(t);
 
 CREATE OR REPLACE TEMP TABLE stedi_typed AS
 WITH stedi_parsed AS (
-    -- A reading the reader typed (lines::LineTyper, src/datasets/stedi.rs) is taken from its t_ columns
-    -- when it is of its folder's source; every other line is parsed here.
+    -- A reading the reader typed (lines::LineTyper, src/datasets/stedi.rs) would be taken from its t_
+    -- columns when it is of its folder's source; such readings go straight in (Straight), so none comes
+    -- here today, and every line here is parsed.
     SELECT l.file_id, l.line_no, f.source, l.defect, l.raw, coalesce(l.typed_as = f.typed_code, false) AS typed,
            l.t_text, l.t_ms, l.t_x, l.t_y, l.t_z, l.t_int, l.t_key,
            -- (a CASE, not AND: DuckDB evaluates every operand of an AND in a select list, so json_valid
