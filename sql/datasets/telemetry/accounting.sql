@@ -2,15 +2,16 @@
 -- each counted where it landed (inserted: the file's rows in the telemetry.readings view, which
 -- tests/telemetry.rs checks against it).
 CREATE OR REPLACE TEMP VIEW file_counts AS
-SELECT source_file_id AS file_id, count(*) AS rows_read, NULL::BIGINT AS rows_replaced, NULL::VARCHAR AS message
-FROM telemetry.readings_raw WHERE source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL
-UNION ALL BY NAME
--- The telemetry.readings view's rows, counted without its spike flag (a LEFT JOIN that adds no row).
-SELECT r.source_file_id AS file_id, count(*) AS rows_inserted
-FROM telemetry.readings_raw r
-ANTI JOIN telemetry.readings_rejected j ON j.source_file_id = r.source_file_id AND j.line_number = r.row_number
-ANTI JOIN telemetry.readings_duplicate d ON d.source_file_id = r.source_file_id AND d.row_number = r.row_number
-WHERE r.source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL
+-- In one scan of the raw rows: all of them, and the telemetry.readings view's (counted without its spike
+-- flag, a LEFT JOIN that adds no row): those neither rejected nor duplicates (two scans took 0.1 s more
+-- of 20M rows).
+SELECT r.source_file_id AS file_id, count(*) AS rows_read,
+       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM telemetry.readings_rejected j
+                                          WHERE j.source_file_id = r.source_file_id AND j.line_number = r.row_number)
+                          AND NOT EXISTS (SELECT 1 FROM telemetry.readings_duplicate d
+                                          WHERE d.source_file_id = r.source_file_id AND d.row_number = r.row_number)) AS rows_inserted,
+       NULL::BIGINT AS rows_replaced, NULL::VARCHAR AS message
+FROM telemetry.readings_raw r WHERE r.source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL
 UNION ALL BY NAME
 SELECT source_file_id AS file_id, count(*) AS rows_rejected
 FROM telemetry.readings_rejected WHERE source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL
