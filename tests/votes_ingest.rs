@@ -209,12 +209,15 @@ fn empty_file_fails_the_run_and_loads_nothing() {
 fn a_file_that_is_not_json_fails_the_run() {
     let ws = Workspace::new();
     ws.write("in/a.jsonl", &format!("{GOOD}\n"));
-    ws.write("in/b.jsonl", "Id,PostId,VoteTypeId\n1,2,3\n");
+    // (the first lines are blank: the message quotes the first line that is not)
+    ws.write("in/b.jsonl", "\n \nId,PostId,VoteTypeId\n1,2,3\n");
     let load = ws.ingest_data(&["in"]);
     assert_eq!(load.code, Some(1), "{load}");
     let err = &load.stderr;
     assert!(
-        err.contains("b.jsonl: is not newline-delimited JSON"),
+        err.contains(
+            "b.jsonl: is not newline-delimited JSON: none of its 2 lines parses (line 3: malformed JSON)"
+        ),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");

@@ -302,8 +302,9 @@ impl VTab for BatchStream {
         func: &TableFunctionInfo<Self>,
         output: &mut DataChunkHandle,
     ) -> Result<(), Box<dyn Error>> {
-        match func.get_bind_data().source.next_slice()? {
-            Some(slice) => write_chunk(&slice, output)?,
+        let source = &func.get_bind_data().source;
+        match source.next_slice()? {
+            Some(slice) => write_chunk(&slice, &source.schema, output)?,
             None => output.set_len(0),
         }
         Ok(())
@@ -318,8 +319,22 @@ impl VTab for BatchStream {
 /// are copied whole and validity masks word by word, and strings are handed over only where not NULL.
 /// (The duckdb crate's `record_batch_to_duckdb_data_chunk` goes row by row, with a call into DuckDB for
 /// every string, NULL or not, and another for every NULL: most of a typed line's columns are NULL.) A
-/// batch with a column of another type goes through the crate's.
-fn write_chunk(batch: &RecordBatch, output: &mut DataChunkHandle) -> Result<(), Box<dyn Error>> {
+/// batch with a column of another type goes through the crate's. The batch must be of the schema the
+/// columns were bound with (`bound`): DuckDB sized each vector for its bound type.
+fn write_chunk(
+    batch: &RecordBatch,
+    bound: &SchemaRef,
+    output: &mut DataChunkHandle,
+) -> Result<(), Box<dyn Error>> {
+    let types = |s: &SchemaRef| {
+        s.fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect::<Vec<_>>()
+    };
+    if !Arc::ptr_eq(&batch.schema(), bound) && types(&batch.schema()) != types(bound) {
+        return Err(format!("{FUNCTION}: a batch of another schema than the stream's").into());
+    }
     let copied = |t: &DataType| {
         matches!(
             t,
@@ -347,8 +362,8 @@ fn write_chunk(batch: &RecordBatch, output: &mut DataChunkHandle) -> Result<(), 
     }
     let chunk = output.get_ptr();
     for (i, column) in batch.columns().iter().enumerate() {
-        // SAFETY: the chunk has this column (checked above), of the type bind gave it for this field,
-        // with room for CHUNK_ROWS (DuckDB's vector size) rows.
+        // SAFETY: the chunk has this column (checked above), of the type bind gave the bound field,
+        // which is this column's (checked above), with room for CHUNK_ROWS (DuckDB's vector size) rows.
         unsafe {
             write_column(
                 column.as_ref(),
@@ -376,7 +391,9 @@ unsafe fn write_column(array: &dyn Array, vector: ffi::duckdb_vector) {
             for i in 0..len {
                 if strings.is_valid(i) {
                     let s = strings.value(i);
-                    ffi::duckdb_vector_assign_string_element_len(
+                    // (Arrow's strings are UTF-8: DuckDB need not check them again, and a failed
+                    // check would leave the row NULL under the validity written below)
+                    ffi::duckdb_unsafe_vector_assign_string_element_len(
                         vector,
                         i as u64,
                         s.as_ptr() as *const std::os::raw::c_char,
@@ -422,7 +439,8 @@ unsafe fn write_column(array: &dyn Array, vector: ffi::duckdb_vector) {
             }
         }
         None => {
-            // a mask left by an earlier chunk (there is none while every row was valid) is all valid again
+            // DuckDB resets the chunk before each call, so there should be no mask here; should one be
+            // left, it is made all valid
             let mask = ffi::duckdb_vector_get_validity(vector);
             if !mask.is_null() {
                 std::ptr::write_bytes(mask, 0xff, words);
@@ -722,6 +740,22 @@ mod tests {
         for (got, want) in rows.iter().zip(&expected) {
             assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn a_batch_of_another_schema_than_the_streams_is_an_error() {
+        let conn = connection();
+        let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+        let registration = Registration::new(receiver, batch(1, &[]).schema(), 10).unwrap();
+        let other = RecordBatch::try_from_iter([(
+            "file_id",
+            Arc::new(Int32Array::from(vec![1, 2])) as ArrayRef,
+        )])
+        .unwrap();
+        sender.send(Ok(other)).unwrap();
+        drop(sender);
+        let err = count_rows(&conn, registration.token).unwrap_err();
+        assert!(err.to_string().contains("another schema"), "{err}");
     }
 
     #[test]

@@ -129,13 +129,14 @@ FROM typed_votes t ANTI JOIN duplicate_votes d ON t.file_id = d.file_id AND t.li
 WHERE t.reject_reason IS NULL;
 
 -- What the file check (file_errors.sql) and the accounting (accounting.sql) need of the typed lines, per
--- file, in one scan: lines read and rejected, whether none of them parses, the first line's reason, and
--- the unknown fields met.
+-- file, in one scan: lines read and rejected, whether none of them parses, the first (non-blank) line and
+-- the first rejected line's reason (the same line when none parses), and the unknown fields met.
 CREATE OR REPLACE TEMP TABLE typed_vote_files AS
 SELECT file_id,
        count(*) AS rows_read,
        count(reject_reason) AS rows_rejected,
        bool_and(coalesce(reject_reason IN ('malformed JSON', 'line is not valid UTF-8'), false)) AS none_parses,
+       min(line_no) AS first_line,
        arg_min(reject_reason, line_no) AS first_reason,
        list_sort(list_distinct(flatten(list(unknown_keys) FILTER (unknown_keys IS NOT NULL)))) AS unknown_fields
 FROM typed_votes GROUP BY file_id;
