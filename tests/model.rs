@@ -373,6 +373,19 @@ fn train_refuses_a_test_period_without_rows() {
 }
 
 #[test]
+fn train_refuses_a_model_path_it_cannot_write_before_training() {
+    let ws = Workspace::new();
+    ws.with_features(&stump_days());
+    ws.write("taken", "a file, not a folder");
+    let out = ws.run(&["train", "--out", "taken/m.model"]);
+    assert_refused(&out, &["cannot create", "taken"]);
+    // refused before any tree grew, and nothing recorded
+    assert!(!stderr(&out).contains("grew"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("grew"), "{}", stdout(&out));
+    assert_eq!(ws.count("SELECT count(*) FROM market.model_runs"), 0);
+}
+
+#[test]
 fn train_refuses_parameters_the_run_record_cannot_hold_before_training() {
     // min_samples_leaf is an INTEGER column, max_samples a BIGINT: beyond them the run could not be
     // recorded, and that was found out only after training and writing the model file

@@ -96,6 +96,8 @@ pub fn train(wh: &Warehouse, options: &Options) -> Result<Trained> {
         started,
     };
     let trained_at = Utc::now();
+    // before any tree grows: a model that cannot be written is found out now, not after the training
+    check_model_dir(wh, options)?;
     let snapshot = ledger_snapshot(wh)?;
     let rows = read_rows(wh, options.lag_days)?;
     log.say(format!(
@@ -406,14 +408,7 @@ fn date_of(days: i32) -> String {
 fn model_path(wh: &Warehouse, options: &Options, version: &str) -> Result<PathBuf> {
     let path = match &options.out {
         Some(path) => path.clone(),
-        None => {
-            let dir = wh
-                .path
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            dir.join("models").join(format!("volume-{version}.model"))
-        }
+        None => default_model_dir(wh).join(format!("volume-{version}.model")),
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -426,6 +421,37 @@ fn model_path(wh: &Warehouse, options: &Options, version: &str) -> Result<PathBu
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", dir.display()))?;
     Ok(dir.join(path.file_name().context("the model path names no file")?))
+}
+
+/// `models/` beside the warehouse.
+fn default_model_dir(wh: &Warehouse) -> PathBuf {
+    let dir = wh
+        .path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    dir.join("models")
+}
+
+/// The folder the model will be written to exists (it is created) and takes a new file: a file is made
+/// there and removed again.
+fn check_model_dir(wh: &Warehouse, options: &Options) -> Result<()> {
+    let dir = match &options.out {
+        Some(path) => path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+        None => default_model_dir(wh),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let probe = dir.join(format!(".exercise-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .with_context(|| format!("cannot write the model into {}", dir.display()))?;
+    std::fs::remove_file(&probe).with_context(|| format!("cannot remove {}", probe.display()))
 }
 
 #[allow(clippy::too_many_arguments)]
