@@ -55,8 +55,9 @@ pub fn record_hashes(load: &Load, todo: &[Registered], hashes: &[(i64, String)])
         .wh
         .conn
         .prepare("UPDATE staged_files SET content_hash = ? WHERE file_id = ?")?;
+    let hashes: HashMap<i64, &String> = hashes.iter().map(|(id, h)| (*id, h)).collect();
     for f in todo.iter().filter(|f| f.hash.is_none()) {
-        if let Some((_, hash)) = hashes.iter().find(|(id, _)| *id == f.file_id) {
+        if let Some(hash) = hashes.get(&f.file_id) {
             update.execute(duckdb::params![hash, f.file_id])?;
         }
     }
