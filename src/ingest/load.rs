@@ -36,48 +36,9 @@ pub fn load_lines(
     let (text_files, text_bytes) = timed("staging", || stage_all_but_text(load, &todo, &bar))?;
     let hashes = if load.spec.streams_lines() {
         bar.set_message("loading");
-        let straight = read_straight(load, &text_files, &bar)?;
-        let rest = straight.rest(&text_files);
-        // the files read straight and again for the lines they left are read twice
-        let again = rest.iter().filter(|(f, _)| f.only.is_some());
-        bar.inc_length(again.map(|(f, _)| file_size(f.path)).sum());
-        let rest_bytes = rest.iter().map(|(_, bytes)| bytes).sum();
-        let rest: Vec<TextFile> = rest.into_iter().map(|(f, _)| f).collect();
-        let hashes = lines::stream_text_files(
-            &rest,
-            rest_bytes,
-            load.spec.counts_json_keys(),
-            load.spec.line_typer(),
-            &bar,
-            |stream, repeats| {
-                // Parquet rows staged as JSON have no typed columns (NULL): SQL judges their text.
-                wh.execute(&format!(
-                    "CREATE OR REPLACE TEMP VIEW incoming_lines AS
-                 SELECT * FROM staged_lines UNION ALL BY NAME SELECT * FROM {stream};
-                 CREATE OR REPLACE TEMP VIEW incoming_repeats AS SELECT key FROM {repeats}"
-                ))?;
-                load.sql("load.sql")
-            },
-        )?;
-        straight.hashes_with(hashes, &text_files)?
+        stream_and_load(load, &text_files, &bar)?
     } else {
-        let whole: Vec<TextFile> = text_files
-            .iter()
-            .map(|&(id, path)| TextFile::whole(id, path))
-            .collect();
-        let hashes = timed("staging text", || {
-            lines::stream_text_files(
-                &whole,
-                text_bytes,
-                load.spec.counts_json_keys(),
-                None,
-                &bar,
-                |stream, _| wh.execute(&format!("INSERT INTO staged_lines SELECT * FROM {stream}")),
-            )
-        })?;
-        bar.set_message("typing+merge");
-        load.sql("load.sql")?;
-        hashes
+        stage_then_load(load, &text_files, text_bytes, &bar)?
     };
     timed("rejected texts", || {
         recover_texts(load, &text_files, &hashes)
@@ -104,6 +65,68 @@ pub fn load_lines(
         }
     }
     timed("commit", || tx.commit())
+}
+
+/// Streamed lines: the straight reads first (`Spec::straight`), then the other files and the lines
+/// those left, read as `load.sql` types them; returns every file's hash.
+fn stream_and_load(
+    load: &Load,
+    text_files: &[(i64, &Path)],
+    bar: &ProgressBar,
+) -> Result<Vec<(i64, String)>> {
+    let straight = read_straight(load, text_files, bar)?;
+    let rest = straight.rest(text_files);
+    // the files read straight and again for the lines they left are read twice
+    let again = rest.iter().filter(|(f, _)| f.only.is_some());
+    bar.inc_length(again.map(|(f, _)| file_size(f.path)).sum());
+    let rest_bytes = rest.iter().map(|(_, bytes)| bytes).sum();
+    let rest: Vec<TextFile> = rest.into_iter().map(|(f, _)| f).collect();
+    let hashes = lines::stream_text_files(
+        &rest,
+        rest_bytes,
+        load.spec.counts_json_keys(),
+        load.spec.line_typer(),
+        bar,
+        |stream, repeats| {
+            // Parquet rows staged as JSON have no typed columns (NULL): SQL judges their text.
+            load.wh.execute(&format!(
+                "CREATE OR REPLACE TEMP VIEW incoming_lines AS
+                 SELECT * FROM staged_lines UNION ALL BY NAME SELECT * FROM {stream};
+                 CREATE OR REPLACE TEMP VIEW incoming_repeats AS SELECT key FROM {repeats}"
+            ))?;
+            load.sql("load.sql")
+        },
+    )?;
+    straight.hashes_with(hashes, text_files)
+}
+
+/// Staged lines: every line copied into `staged_lines` first, then `load.sql`; returns the hashes.
+fn stage_then_load(
+    load: &Load,
+    text_files: &[(i64, &Path)],
+    text_bytes: u64,
+    bar: &ProgressBar,
+) -> Result<Vec<(i64, String)>> {
+    let whole: Vec<TextFile> = text_files
+        .iter()
+        .map(|&(id, path)| TextFile::whole(id, path))
+        .collect();
+    let hashes = timed("staging text", || {
+        lines::stream_text_files(
+            &whole,
+            text_bytes,
+            load.spec.counts_json_keys(),
+            None,
+            bar,
+            |stream, _| {
+                load.wh
+                    .execute(&format!("INSERT INTO staged_lines SELECT * FROM {stream}"))
+            },
+        )
+    })?;
+    bar.set_message("typing+merge");
+    load.sql("load.sql")?;
+    Ok(hashes)
 }
 
 /// What the straight reads of a load (`Spec::straight`) did: the files they read, with their hashes,
