@@ -12,7 +12,7 @@ CREATE SEQUENCE load_run_id_seq INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854
 
 -- tables
 -- blog_analysis.votes
-CREATE TABLE blog_analysis.votes(Id BIGINT NOT NULL, PostId BIGINT NOT NULL, VoteTypeId SMALLINT NOT NULL, CreationDate TIMESTAMP NOT NULL, UserId BIGINT, BountyAmount INTEGER, source_file_id BIGINT NOT NULL);
+CREATE TABLE blog_analysis.votes(Id BIGINT NOT NULL, PostId BIGINT NOT NULL, VoteTypeId SMALLINT NOT NULL, CreationDate TIMESTAMP NOT NULL, UserId BIGINT, BountyAmount INTEGER, source_file_id BIGINT NOT NULL, line_number BIGINT);
 -- blog_analysis.votes_rejected
 CREATE TABLE blog_analysis.votes_rejected(source_file_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, raw VARCHAR, reason VARCHAR NOT NULL, rejected_at TIMESTAMP NOT NULL);
 -- dwh.data_sample

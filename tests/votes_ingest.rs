@@ -35,16 +35,16 @@ fn votes_are_typed_with_optional_fields_null_when_absent() {
     assert!(load.stdout.contains("unknown fields: Comment"), "{load}");
     assert_eq!(
         ws.csv("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'blog_analysis' AND table_name = 'votes' ORDER BY ordinal_position"),
-        "column_name,data_type\nId,BIGINT\nPostId,BIGINT\nVoteTypeId,SMALLINT\nCreationDate,TIMESTAMP\nUserId,BIGINT\nBountyAmount,INTEGER\nsource_file_id,BIGINT\n"
+        "column_name,data_type\nId,BIGINT\nPostId,BIGINT\nVoteTypeId,SMALLINT\nCreationDate,TIMESTAMP\nUserId,BIGINT\nBountyAmount,INTEGER\nsource_file_id,BIGINT\nline_number,BIGINT\n"
     );
     assert_eq!(
-        ws.csv("SELECT Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount FROM blog_analysis.votes ORDER BY Id"),
-        "Id,PostId,VoteTypeId,CreationDate,UserId,BountyAmount\n\
-         101,7,2,2023-03-06T00:00:00,,\n\
-         102,7,5,2023-03-06T00:00:00,42,\n\
-         103,9,8,2023-03-07T00:00:00,17,50\n\
-         104,9,2,2023-03-13T00:00:00,,\n\
-         105,9,9,2023-03-14T00:00:00,,50\n"
+        ws.csv("SELECT Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, line_number FROM blog_analysis.votes ORDER BY Id"),
+        "Id,PostId,VoteTypeId,CreationDate,UserId,BountyAmount,line_number\n\
+         101,7,2,2023-03-06T00:00:00,,,1\n\
+         102,7,5,2023-03-06T00:00:00,42,,2\n\
+         103,9,8,2023-03-07T00:00:00,17,50,3\n\
+         104,9,2,2023-03-13T00:00:00,,,4\n\
+         105,9,9,2023-03-14T00:00:00,,50,6\n"
     );
 }
 
@@ -500,7 +500,7 @@ fn write_vote_by_hand(ws: &Workspace, id: i64) -> std::process::Output {
         .args([
             "query",
             "--write",
-            &format!("INSERT INTO blog_analysis.votes VALUES ({id}, 9, 2, TIMESTAMP '2022-01-05', NULL, NULL, 1)"),
+            &format!("INSERT INTO blog_analysis.votes VALUES ({id}, 9, 2, TIMESTAMP '2022-01-05', NULL, NULL, 1, NULL)"),
         ])
         .output()
         .unwrap()
@@ -601,9 +601,9 @@ fn a_warehouse_with_the_old_primary_key_keeps_its_votes_under_the_same_unique_id
     assert_eq!(votes_and_id_index(&ws), (2, 1), "the key of the rows kept");
     assert_eq!(
         ws.csv("SELECT * FROM blog_analysis.votes ORDER BY Id"),
-        "Id,PostId,VoteTypeId,CreationDate,UserId,BountyAmount,source_file_id\n\
-         7,1,2,2022-01-01T00:00:00,5,,0\n\
-         8,1,9,2022-01-02T00:00:00,,50,0\n"
+        "Id,PostId,VoteTypeId,CreationDate,UserId,BountyAmount,source_file_id,line_number\n\
+         7,1,2,2022-01-01T00:00:00,5,,0,\n\
+         8,1,9,2022-01-02T00:00:00,,50,0,\n"
     );
     assert_eq!(
         ws.count(
@@ -619,4 +619,92 @@ fn a_warehouse_with_the_old_primary_key_keeps_its_votes_under_the_same_unique_id
     let load = ws.ingest_data(&["in/a.jsonl"]).success();
     assert_eq!(load.rows(), (2, 1, 1, 0), "{load}");
     assert_eq!(votes_and_id_index(&ws), (3, 1));
+}
+
+/// A first load puts the lines the reader judges whole straight into the table, each Id claimed in its
+/// file's order; the other lines, and the later lines of an Id, are typed by SQL and weighed against
+/// those rows. Whatever typed it, the first line of an Id (file, then line) is kept, and both paths land,
+/// reject and count the same: over files of several blocks read side by side, with repeats within a
+/// block, across blocks and across files, and lines only SQL types coming first. Then a second load into
+/// the filled table (which reads nothing straight).
+#[test]
+fn a_first_load_keeps_the_first_line_of_each_id_whichever_path_typed_it() {
+    let vote = |id: u64, post: u64, extra: &str| {
+        format!(
+            r#"{{"Id":"{id}","PostId":"{post}","VoteTypeId":"2","CreationDate":"2022-01-02T00:00:00"{extra}}}"#
+        )
+    };
+    let mut a = Vec::new();
+    for i in 1..=40_000u64 {
+        a.push(match i {
+            // only SQL types these (an unknown field; spaces), and they come before a plain line of their Id
+            10 => vote(60_000, 3, r#","Note":"x""#),
+            11 => format!(" {}", vote(60_001, 3, "")),
+            30_000 => vote(60_000, 4, ""),
+            30_001 => vote(60_001, 4, ""),
+            // repeats: of the line before (same block) and of one 3 blocks back
+            i if i % 97 == 0 => vote(i - 1, 2, ""),
+            i if i % 89 == 0 => vote(i - 36_000.min(i - 1), 2, ""),
+            i => vote(i, 1, ""),
+        });
+    }
+    a.push("{not json".into());
+    // b repeats a's last 5,000 Ids and a's SQL-typed 60,000, and has 10,000 of its own
+    let b: Vec<String> = (35_001..=50_000u64)
+        .map(|i| vote(i, 5, ""))
+        .chain([vote(60_000, 5, ""), vote(50_000, 6, "")])
+        .collect();
+    let queries = [
+        "SELECT * FROM blog_analysis.votes ORDER BY ALL",
+        "SELECT * EXCLUDE (rejected_at, source_file) FROM blog_analysis.votes_rejected ORDER BY ALL",
+        "SELECT file_load_id, rows_read, rows_inserted, rows_duplicate, rows_rejected FROM meta.file_loads ORDER BY ALL",
+    ];
+    let load = |typed: &str| {
+        let ws = Workspace::new();
+        ws.write("a.jsonl", &a.join("\n"));
+        ws.write("b.jsonl", &b.join("\n"));
+        let first = ws.ingest_typed(
+            typed,
+            &["a.jsonl", "b.jsonl", "--max-rejects", "1"],
+            &queries,
+        );
+        ws.write(
+            "c.jsonl",
+            &[
+                vote(7, 9, ""),
+                vote(70_000, 9, ""),
+                vote(70_000, 8, ""),
+                vote(3, 9, r#","Note":"y""#),
+            ]
+            .join("\n"),
+        );
+        let second = ws.ingest_typed(typed, &["c.jsonl"], &queries);
+        let checks = [
+            "SELECT count(*) - count(DISTINCT Id) FROM blog_analysis.votes",
+            "SELECT PostId, source_file_id, line_number FROM blog_analysis.votes WHERE Id IN (60000, 60001, 35001, 50000, 70000, 7) ORDER BY Id",
+        ]
+        .map(|sql| ws.csv(sql));
+        (first.1, second.1, checks)
+    };
+    let on = load("on");
+    assert_eq!(on, load("off"));
+    let (first, _, checks) = &on;
+    assert_eq!(checks[0], "(count_star() - count(DISTINCT Id))\n0\n");
+    // 7: a's line 7 (c's repeat is a duplicate); 35001: a's; 50000: b's first; 60000, 60001: a's SQL-typed
+    // lines; 70000: c's first
+    assert_eq!(
+        checks[1],
+        "PostId,source_file_id,line_number\n1,1,7\n1,1,35001\n5,2,15000\n3,1,10\n3,1,11\n9,3,2\n"
+    );
+    assert!(first[2].contains("1,40001,"), "{}", first[2]);
+    let inserted_a: i64 = first[2]
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(inserted_a > 38_000 && inserted_a < 40_000, "{}", first[2]);
 }

@@ -1,5 +1,5 @@
 //! STEDI customer/, accelerometer/ and step_trainer/ JSON lines into the landing zone (trusted and curated are views).
-use crate::ingest::lines::{LineFile, LineTyper, Typed, TypedColumns};
+use crate::ingest::lines::{FirstOfKey, LineFile, LineTyper, Typed, TypedColumns};
 use crate::ingest::plain_json::{double, integer, plain_object, Value, PLAUSIBLE_EPOCH_MS};
 use crate::ingest::{Dedup, Spec, Staging, Straight};
 use duckdb::arrow::array::{
@@ -24,10 +24,14 @@ pub static STEDI: Spec = Spec {
             Straight {
                 kind: ACCELEROMETER_CODE as u8,
                 sql: "accelerometer_judged.sql",
+                first_of_key: FirstOfKey::Deleted,
+                while_empty: None,
             },
             Straight {
                 kind: STEP_TRAINER_CODE as u8,
                 sql: "step_trainer_judged.sql",
+                first_of_key: FirstOfKey::Deleted,
+                while_empty: None,
             },
         ],
     },

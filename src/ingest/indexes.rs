@@ -125,7 +125,7 @@ mod tests {
             "dropped before the load's transaction"
         );
         wh.execute(
-            "INSERT INTO blog_analysis.votes VALUES (1, 2, 2, TIMESTAMP '2022-01-01', NULL, NULL, 1)",
+            "INSERT INTO blog_analysis.votes VALUES (1, 2, 2, TIMESTAMP '2022-01-01', NULL, NULL, 1, 1)",
         )
         .unwrap();
         ix.build_missing(&wh).unwrap();
@@ -144,7 +144,7 @@ mod tests {
             "a table with rows keeps them"
         );
         let duplicate = wh.execute(
-            "INSERT INTO blog_analysis.votes VALUES (1, 3, 2, TIMESTAMP '2022-01-02', NULL, NULL, 1)",
+            "INSERT INTO blog_analysis.votes VALUES (1, 3, 2, TIMESTAMP '2022-01-02', NULL, NULL, 1, 2)",
         );
         assert!(duplicate.is_err(), "the key refuses a second row of Id 1");
     }

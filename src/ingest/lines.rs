@@ -1,11 +1,12 @@
 //! Reading newline-delimited JSON and CSV (plain or gzip) for SQL, one row per non-blank line, exactly as
 //! landed, with its line number (`stream_text_files`). Parquet rows are staged as JSON text into
 //! `staged_lines`, so one SQL path types both.
+use super::claims::Claims;
 use crate::duck::sql_string;
 use crate::duck::stream;
 use anyhow::{anyhow, bail, Context, Result};
 use duckdb::arrow::array::{
-    ArrayRef, BooleanBuilder, Int32Builder, Int64Array, Int64Builder, StringBuilder, UInt64Array,
+    ArrayRef, BooleanArray, Int32Builder, Int64Array, Int64Builder, StringBuilder, UInt64Array,
 };
 use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -102,8 +103,8 @@ pub trait TypedColumns {
     /// gathers the keys of every typed line and hands SQL those seen more than once
     /// (`stream_text_files`' second relation): SQL then looks for repeats among the lines of those keys
     /// and the lines it typed itself, instead of grouping every line by its key. In a straight read
-    /// (`stream_judged_lines`) the second relation holds the file and line of each judged line whose
-    /// key was seen more than once, and a judged line without a key is left to SQL.
+    /// (`stream_judged_lines`) the judged lines' keys keep only the first line of a key
+    /// (`FirstOfKey`), and a judged line without a key is left to SQL.
     fn key(&self) -> Option<u64> {
         None
     }
@@ -133,16 +134,40 @@ struct LineBatch {
     len: usize,
     /// `TypedColumns::key` of each typed line so far
     keys: Vec<u64>,
-    /// For a straight read (`stream_judged_lines`): whether each line was judged whole, and of those the
-    /// key, file id and line number; the lines left to SQL (file id, line number). No text is sent.
+    /// For a straight read (`stream_judged_lines`): whether each line was judged whole, the judged lines'
+    /// keys, and the lines left to SQL. No text is sent.
     straight: Option<Straight>,
 }
 
-#[derive(Default)]
 struct Straight {
-    judged: BooleanBuilder,
+    first_of_key: FirstOfKey,
+    /// Of each line of the batch.
+    judged: Vec<bool>,
+    /// `FirstOfKey::Deleted`: key, file id and line number of each judged line.
     positions: Vec<(u64, i64, i64)>,
+    /// `FirstOfKey::Claimed`: key, place in the batch and line number of each judged line of the block
+    /// being split, until the block claims them (`Pipeline::claim_keys`).
+    pending: Vec<(u64, usize, i64)>,
+    /// File id and line number of each line left to SQL.
     left: Vec<(i64, i64)>,
+}
+
+/// How a straight read (`stream_judged_lines`) keeps only the first line (file, then line) of a key
+/// among its judged lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstOfKey {
+    /// Every judged line is sent as judged; the second relation (`file_id`, `line_no`) lists the judged
+    /// lines whose key occurs on more than one, and SQL deletes the later ones. For repeats that are
+    /// rare (STEDI's readings): DuckDB writes a table again at commit once its transaction deleted a
+    /// row it inserted (10M rows: about 1.2 s more), and the keys are only sorted, once.
+    Deleted,
+    /// The reader claims each file's keys block by block in the file's order (`claims::Claims`), and a
+    /// judged line whose key was claimed before is left to SQL: no two judged lines share a key, and
+    /// nothing is deleted (the second relation is empty). For repeats that are common, or a table whose
+    /// unique index would refuse them (votes). Of two files read side by side with a key in common,
+    /// either may claim it first: a line of the earlier file left for that reason is weighed by SQL
+    /// against the judged line of the later one.
+    Claimed,
 }
 
 impl LineBatch {
@@ -150,7 +175,7 @@ impl LineBatch {
         count_keys: bool,
         typer: Option<&dyn LineTyper>,
         schema: Arc<Schema>,
-        straight: bool,
+        straight: Option<FirstOfKey>,
     ) -> Self {
         LineBatch {
             file_id: Int64Builder::with_capacity(BATCH_ROWS),
@@ -164,7 +189,13 @@ impl LineBatch {
             schema,
             len: 0,
             keys: Vec::new(),
-            straight: straight.then(Straight::default),
+            straight: straight.map(|first_of_key| Straight {
+                first_of_key,
+                judged: Vec::new(),
+                positions: Vec::new(),
+                pending: Vec::new(),
+                left: Vec::new(),
+            }),
         }
     }
 
@@ -182,9 +213,10 @@ impl LineBatch {
                     Some(t) if self.try_typing => {
                         let mut typed = t.push(text, file);
                         match (&mut self.straight, typed, t.key()) {
-                            (Some(s), Typed::Judged, Some(key)) => {
-                                s.positions.push((key, file_id, line_no))
-                            }
+                            (Some(s), Typed::Judged, Some(key)) => match s.first_of_key {
+                                FirstOfKey::Deleted => s.positions.push((key, file_id, line_no)),
+                                FirstOfKey::Claimed => s.pending.push((key, self.len, line_no)),
+                            },
                             // without a key its repeats could not be found: SQL's to judge
                             (Some(_), Typed::Judged, None) => typed = Typed::WithText,
                             (None, Typed::WithText | Typed::Judged, Some(key)) => {
@@ -228,11 +260,18 @@ impl LineBatch {
         }
     }
 
+    /// Does the batch hold the judged lines of a block until the block claims their keys?
+    fn claims_keys(&self) -> bool {
+        self.straight
+            .as_ref()
+            .is_some_and(|s| s.first_of_key == FirstOfKey::Claimed)
+    }
+
     /// Counts the line staged and, in a straight read, marks it judged or left to SQL.
     fn judged(&mut self, file_id: i64, line_no: i64, judged: bool) -> bool {
         self.len += 1;
         if let Some(s) = self.straight.as_mut() {
-            s.judged.append_value(judged);
+            s.judged.push(judged);
             if !judged {
                 s.left.push((file_id, line_no));
             }
@@ -253,7 +292,7 @@ impl LineBatch {
             columns.extend(t.finish());
         }
         if let Some(s) = self.straight.as_mut() {
-            columns.push(Arc::new(s.judged.finish()));
+            columns.push(Arc::new(BooleanArray::from(std::mem::take(&mut s.judged))));
         }
         self.len = 0;
         RecordBatch::try_new(self.schema.clone(), columns).context("building a staging batch")
@@ -327,6 +366,8 @@ struct Block {
     file_kind: u8,
     /// The line number of the block's first line.
     first_line: i64,
+    /// Its place among the file's blocks (0, 1, ...).
+    seq: u64,
     bytes: Vec<u8>,
 }
 
@@ -342,6 +383,7 @@ fn read_blocks(
 ) -> Result<String> {
     let (mut reader, hasher) = open_text(path, progress)?;
     let mut line_no = 0i64;
+    let mut seq = 0u64;
     let mut carry = Vec::new();
     loop {
         // the rest of the last block's last line, then a block's worth of new bytes
@@ -382,8 +424,10 @@ fn read_blocks(
                 file_id,
                 file_kind,
                 first_line: line_no + 1,
+                seq,
                 bytes,
             })?;
+            seq += 1;
         }
         line_no += lines;
         if eof {
@@ -483,7 +527,8 @@ fn split_block(
             let keep_text = std::mem::take(&mut first_of_file);
             judged += u64::from(batch.push(file, line_no, line, keep_text));
             staged += 1;
-            if batch.len >= BATCH_ROWS {
+            // (a batch with keys to claim goes once its block has claimed them)
+            if batch.len >= BATCH_ROWS && !batch.claims_keys() {
                 emit(batch.finish()?)?;
             }
         }
@@ -531,7 +576,7 @@ pub fn stream_text_files(
 ) -> Result<FileHashes> {
     let key = Field::new("key", DataType::UInt64, false);
     let read = run_pipeline(
-        files, bytes, count_keys, typer, false, key, progress, consume,
+        files, bytes, count_keys, typer, None, key, progress, consume,
     )?;
     Ok(read.hashes)
 }
@@ -554,11 +599,13 @@ pub type LeftLines = Vec<(i64, Vec<i64>)>;
 /// `Typed::Judged`). SQL takes the judged lines' values as they are; the others are left (`JudgedRead`)
 /// for SQL to judge from their text, read again. `consume`'s second relation (`file_id BIGINT`,
 /// `line_no BIGINT`) holds the judged lines whose key (`TypedColumns::key`) occurs on more than one
-/// judged line: only they can repeat a record.
+/// judged line: only they can repeat a record (`FirstOfKey::Deleted`; with `FirstOfKey::Claimed` no
+/// two judged lines share a key, and it is empty).
 pub fn stream_judged_lines(
     files: &[TextFile],
     bytes: u64,
     typer: &dyn LineTyper,
+    first_of_key: FirstOfKey,
     progress: &ProgressBar,
     consume: impl FnOnce(&str, &str) -> Result<()>,
 ) -> Result<JudgedRead> {
@@ -568,7 +615,7 @@ pub fn stream_judged_lines(
         bytes,
         false,
         Some(typer),
-        true,
+        Some(first_of_key),
         position,
         progress,
         consume,
@@ -583,7 +630,7 @@ fn run_pipeline(
     bytes: u64,
     count_keys: bool,
     typer: Option<&dyn LineTyper>,
-    straight: bool,
+    straight: Option<FirstOfKey>,
     second: Field,
     progress: &ProgressBar,
     consume: impl FnOnce(&str, &str) -> Result<()>,
@@ -592,7 +639,7 @@ fn run_pipeline(
     if let Some(t) = typer {
         fields.extend(t.fields());
     }
-    if straight {
+    if straight.is_some() {
         fields.push(Field::new("judged", DataType::Boolean, false));
     }
     let schema = Arc::new(Schema::new(fields));
@@ -607,9 +654,12 @@ fn run_pipeline(
         next_file: AtomicUsize::new(0),
         staged: files.iter().map(|_| AtomicU64::new(0)).collect(),
         judged: files.iter().map(|_| AtomicU64::new(0)).collect(),
+        // about one key per 80 bytes
+        claims: (straight == Some(FirstOfKey::Claimed))
+            .then(|| Claims::new(files.len(), (bytes / 80).min(1 << 26) as usize)),
     };
     let mut after_fields = vec![second];
-    if straight {
+    if straight.is_some() {
         after_fields.insert(0, Field::new("file_id", DataType::Int64, false));
     }
     let after_schema = Arc::new(Schema::new(after_fields));
@@ -626,7 +676,7 @@ fn run_pipeline(
                 .zip(pipeline.staged.iter().zip(&pipeline.judged))
                 .map(|(f, (s, j))| (f.id, s.load(Ordering::Relaxed), j.load(Ordering::Relaxed)))
                 .collect();
-            let (learnt, left) = learnt(worked, straight, after_schema)?;
+            let (learnt, left) = learnt(worked, straight.is_some(), after_schema)?;
             Ok((
                 JudgedRead {
                     hashes,
@@ -728,7 +778,7 @@ struct Pipeline<'a> {
     count_keys: bool,
     typer: Option<&'a dyn LineTyper>,
     /// A straight read (`stream_judged_lines`).
-    straight: bool,
+    straight: Option<FirstOfKey>,
     schema: Arc<Schema>,
     progress: &'a ProgressBar,
     next_file: AtomicUsize,
@@ -736,6 +786,8 @@ struct Pipeline<'a> {
     staged: Vec<AtomicU64>,
     /// Of those, the lines the typer judged whole, per file.
     judged: Vec<AtomicU64>,
+    /// `FirstOfKey::Claimed`: the keys of the judged lines.
+    claims: Option<Claims>,
 }
 
 impl Pipeline<'_> {
@@ -866,6 +918,9 @@ impl Pipeline<'_> {
         let worked = self.split_until_done(blocks, emit);
         if worked.is_err() {
             close(blocks);
+            if let Some(claims) = &self.claims {
+                claims.stop(); // a block of its may never claim its keys: nobody waits for it
+            }
         }
         worked
     }
@@ -888,23 +943,47 @@ impl Pipeline<'_> {
             };
             let Some(Ok(block)) = block else { break };
             let only = self.files[block.file_index].only;
-            let (staged, judged) = split_block(&block, only, &mut batch, emit)?;
+            let (staged, mut judged) = split_block(&block, only, &mut batch, emit)?;
+            if let Some(claims) = &self.claims {
+                judged -= self.claim_keys(claims, &block, &mut batch)?;
+                if batch.len >= BATCH_ROWS {
+                    emit(batch.finish()?)?;
+                }
+            }
             self.staged[block.file_index].fetch_add(staged, Ordering::Relaxed);
             self.judged[block.file_index].fetch_add(judged, Ordering::Relaxed);
         }
         if batch.len > 0 {
             emit(batch.finish()?)?;
         }
-        let straight = batch.straight.take().map(|mut s| {
-            s.judged = BooleanBuilder::new(); // (finished with the last batch)
-            s
-        });
+        let straight = batch.straight.take();
         let mut keys = match &straight {
             Some(s) => s.positions.iter().map(|p| p.0).collect(),
             None => std::mem::take(&mut batch.keys),
         };
         keys.sort_unstable();
         Ok(Worked { keys, straight })
+    }
+
+    /// `FirstOfKey::Claimed`, once a block's lines are typed: waits for the block's turn (the file's
+    /// earlier blocks claimed their keys), then claims the keys of its judged lines; a line whose key
+    /// was claimed before is left to SQL after all (its text is read again). Returns how many were.
+    fn claim_keys(&self, claims: &Claims, block: &Block, batch: &mut LineBatch) -> Result<u64> {
+        let Some(s) = batch.straight.as_mut() else {
+            return Ok(0);
+        };
+        let keys: Vec<u64> = s.pending.iter().map(|p| p.0).collect();
+        let mut taken = Vec::new();
+        if !claims.claim_in_turn(block.file_index, block.seq, &keys, |i| taken.push(i)) {
+            return Err(anyhow::Error::new(Stopped));
+        }
+        for &i in &taken {
+            let (_, at, line_no) = s.pending[i];
+            s.judged[at] = false;
+            s.left.push((block.file_id, line_no));
+        }
+        s.pending.clear();
+        Ok(taken.len() as u64)
     }
 }
 
@@ -1053,14 +1132,21 @@ mod tests {
         let files = [TextFile::whole(7, &path)];
         let bar = ProgressBar::hidden();
         let (mut judged, mut repeats) = (Vec::new(), Vec::new());
-        let read = stream_judged_lines(&files, 100, &Digits, &bar, |lines, repeated| {
-            judged = rows(
-                &conn,
-                &format!("SELECT line_no, n, judged, raw FROM {lines}"),
-            );
-            repeats = rows(&conn, &format!("SELECT * FROM {repeated}"));
-            Ok(())
-        })
+        let read = stream_judged_lines(
+            &files,
+            100,
+            &Digits,
+            FirstOfKey::Deleted,
+            &bar,
+            |lines, repeated| {
+                judged = rows(
+                    &conn,
+                    &format!("SELECT line_no, n, judged, raw FROM {lines}"),
+                );
+                repeats = rows(&conn, &format!("SELECT * FROM {repeated}"));
+                Ok(())
+            },
+        )
         .unwrap();
         assert_eq!(
             judged,

@@ -150,6 +150,14 @@ fn read_straight(
         return Ok(done);
     };
     for straight in load.spec.straight() {
+        if let Some(table) = straight.while_empty {
+            let empty: bool = load
+                .wh
+                .scalar(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"))?;
+            if !empty {
+                continue;
+            }
+        }
         let files: Vec<TextFile> = text_files
             .iter()
             .filter(|(_, path)| typer.file_kind(path) == straight.kind)
@@ -160,7 +168,8 @@ fn read_straight(
         }
         let bytes = files.iter().map(|f| file_size(f.path)).sum();
         let read = timed(straight.sql, || {
-            lines::stream_judged_lines(&files, bytes, typer, bar, |stream, repeats| {
+            let first = straight.first_of_key;
+            lines::stream_judged_lines(&files, bytes, typer, first, bar, |stream, repeats| {
                 load.wh.execute(&format!(
                     "CREATE OR REPLACE TEMP VIEW judged_lines AS SELECT * FROM {stream};
                      CREATE OR REPLACE TEMP VIEW judged_repeats AS SELECT * FROM {repeats}"

@@ -2,6 +2,7 @@
 //! every row and record the ledger. Votes load in one transaction (all or nothing); bulk datasets load
 //! in batches of files, each its own transaction, so a bad file or an interruption costs only itself.
 pub mod bulk;
+mod claims;
 pub mod discover;
 mod indexes;
 pub mod ledger;
@@ -52,14 +53,22 @@ pub enum Staging {
 /// The lines a dataset's typer judges whole (`lines::Typed::Judged`) in the files of one kind
 /// (`LineTyper::file_kind`), which go straight from the reader into their table rather than through
 /// `load.sql`'s typing pass: `sql` (in the dataset's folder) inserts them from the view `judged_lines`
-/// (the stream, where the column `judged` marks them; no text is sent) and removes repeats with the view
-/// `judged_repeats` (`file_id`, `line_no`: the judged lines whose key occurs on more than one). The
-/// lines the typer left are then read again, by number, and go to `load.sql` with the other files;
+/// (the stream, where the column `judged` marks them; no text is sent) and keeps the first line of a key
+/// as `first_of_key` says (with `FirstOfKey::Deleted`, by deleting the later ones listed in the view
+/// `judged_repeats`: `file_id`, `line_no` of the judged lines whose key occurs on more than one). The
+/// lines the typer left are then read again, by number, and go to `load.sql` with the other files, which
+/// weighs them against the rows of this run;
 /// the temp table `judged_files` says how many lines each file read straight has and how many went
 /// straight in (its accounting and file checks need it).
 pub struct Straight {
     pub kind: u8,
     pub sql: &'static str,
+    pub first_of_key: lines::FirstOfKey,
+    /// The table `sql` inserts into, when the read may go straight only while that table is empty (at
+    /// the start of the load): its unique index is then set aside (`Spec::indexed`), so the later lines
+    /// of a repeated key can go in with the first until `sql` deletes them; the index would refuse them.
+    /// Into a table with rows, the files go to `load.sql` whole.
+    pub while_empty: Option<&'static str>,
 }
 
 /// What a repeated row is, for a dataset (its SQL does the work; this says which rule it follows).

@@ -1,11 +1,15 @@
 -- Per-file accounting of this run: read = inserted + duplicates + rejected (meta.file_accounting_of); the
 -- lines read and rejected and the unknown fields per file were counted by load.sql (typed_vote_files).
--- rows_inserted is counted from the target table, independently of the staging flags.
+-- A file read straight (judged_files: votes_judged.sql) was read whole then, and typed_vote_files holds
+-- only the lines it left. Duplicates are counted line by line (duplicate_votes: load.sql; the reader left
+-- the later lines of an Id to it); rows_inserted is counted from the target table, independently.
 CREATE OR REPLACE TEMP VIEW file_counts AS
-SELECT file_id, rows_read, rows_rejected,
-       CASE WHEN len(unknown_fields) > 0 THEN 'unknown fields: ' || array_to_string(unknown_fields, ', ') END AS message,
+SELECT t.file_id, CASE WHEN j.file_id IS NULL THEN t.rows_read ELSE 0 END AS rows_read, t.rows_rejected,
+       CASE WHEN len(t.unknown_fields) > 0 THEN 'unknown fields: ' || array_to_string(t.unknown_fields, ', ') END AS message,
        NULL::BIGINT AS rows_replaced
-FROM typed_vote_files
+FROM typed_vote_files t LEFT JOIN judged_files j USING (file_id)
+UNION ALL BY NAME
+SELECT file_id, rows_read FROM judged_files
 UNION ALL BY NAME
 SELECT file_id, count(*) AS rows_duplicate FROM duplicate_votes GROUP BY file_id
 UNION ALL BY NAME

@@ -1,6 +1,8 @@
 -- Votes: incoming_lines -> typed rows -> blog_analysis.votes_rejected / blog_analysis.votes.
 -- Every value arrives as a JSON string; all typing happens here. incoming_lines is read once, as the
--- files are read: a line's raw text is kept only when the line is rejected.
+-- files are read: a line's raw text is kept only when the line is rejected. In a first load most lines are
+-- not here: those the reader judged whole went straight into blog_analysis.votes first (votes_judged.sql);
+-- incoming_lines then holds the lines it left, read again by number, and the Parquet rows.
 
 -- The lines arrive in no particular order (several threads read them), so there is no order for DuckDB to
 -- preserve: without it the typed lines are written by every thread at once (the typing pass over 10M
@@ -101,9 +103,19 @@ FROM judged;
 -- saw on more than one line it typed (incoming_repeats, its keys being the Ids offset by 2^63; read once,
 -- once the lines were read), and among the lines SQL typed itself, the Ids occurring more than once or
 -- also on a line the reader typed. (Grouping every line by its Id took about 1.2 s of 10M lines.)
+-- A first load put the lines the reader judged whole straight into blog_analysis.votes (votes_judged.sql):
+-- those rows are this run's too, and a line typed here with the Id of one of them competes with it by
+-- position, so the first line wins whichever side typed it; a row of this run that loses (straight) is
+-- deleted below. Rows of earlier loads always win.
 CREATE OR REPLACE TEMP TABLE duplicate_votes AS
 WITH by_sql AS NOT MATERIALIZED (
     SELECT Id FROM typed_votes WHERE reject_reason IS NULL AND NOT by_reader
+),
+-- this run's rows (read straight) with the Id of a line typed here: few
+contested AS MATERIALIZED (
+    SELECT v.Id, v.source_file_id AS file_id, v.line_number AS line_no
+    FROM blog_analysis.votes v SEMI JOIN typed_votes t ON v.Id = t.Id AND t.reject_reason IS NULL
+    WHERE v.source_file_id IN (SELECT file_id FROM staged_files)
 ),
 repeated AS (
     SELECT (key::HUGEINT - 9223372036854775808)::BIGINT AS Id FROM incoming_repeats
@@ -111,21 +123,33 @@ repeated AS (
     SELECT Id FROM by_sql GROUP BY Id HAVING count(*) > 1
     UNION ALL
     SELECT t.Id FROM typed_votes t SEMI JOIN by_sql s ON t.Id = s.Id WHERE t.by_reader AND t.reject_reason IS NULL
-)
-SELECT file_id, line_no FROM (
-    SELECT t.file_id, t.line_no, row_number() OVER (PARTITION BY t.Id ORDER BY t.file_id, t.line_no) AS nth
+    UNION ALL
+    SELECT Id FROM contested
+),
+competing AS (
+    SELECT t.Id, t.file_id, t.line_no, false AS straight
     FROM typed_votes t SEMI JOIN repeated r ON t.Id = r.Id
-    WHERE t.reject_reason IS NULL)
+    WHERE t.reject_reason IS NULL
+    UNION ALL
+    SELECT Id, file_id, line_no, true AS straight FROM contested
+)
+SELECT file_id, line_no, straight FROM (
+    SELECT file_id, line_no, straight, row_number() OVER (PARTITION BY Id ORDER BY file_id, line_no) AS nth
+    FROM competing)
 WHERE nth > 1
 UNION
-SELECT file_id, line_no FROM typed_votes
-WHERE reject_reason IS NULL AND Id IN (SELECT Id FROM blog_analysis.votes);
+SELECT file_id, line_no, false AS straight FROM typed_votes
+WHERE reject_reason IS NULL
+  AND Id IN (SELECT Id FROM blog_analysis.votes WHERE source_file_id NOT IN (SELECT file_id FROM staged_files));
+
+DELETE FROM blog_analysis.votes AS v USING duplicate_votes AS d
+WHERE d.straight AND v.source_file_id = d.file_id AND v.line_number = d.line_no;
 
 INSERT INTO blog_analysis.votes_rejected SELECT * FROM rejected_rows('typed_votes');
 
-INSERT INTO blog_analysis.votes (Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, source_file_id)
-SELECT t.Id, t.PostId, t.VoteTypeId, t.CreationDate, t.UserId, t.BountyAmount, t.file_id
-FROM typed_votes t ANTI JOIN duplicate_votes d ON t.file_id = d.file_id AND t.line_no = d.line_no
+INSERT INTO blog_analysis.votes (Id, PostId, VoteTypeId, CreationDate, UserId, BountyAmount, source_file_id, line_number)
+SELECT t.Id, t.PostId, t.VoteTypeId, t.CreationDate, t.UserId, t.BountyAmount, t.file_id, t.line_no
+FROM typed_votes t ANTI JOIN duplicate_votes d ON NOT d.straight AND t.file_id = d.file_id AND t.line_no = d.line_no
 WHERE t.reject_reason IS NULL;
 
 -- What the file check (file_errors.sql) and the accounting (accounting.sql) need of the typed lines, per
