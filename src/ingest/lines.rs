@@ -145,11 +145,37 @@ struct Straight {
     judged: Vec<bool>,
     /// `FirstOfKey::Deleted`: key, file id and line number of each judged line.
     positions: Vec<(u64, i64, i64)>,
-    /// `FirstOfKey::Claimed`: key, place in the batch and line number of each judged line of the block
-    /// being split, until the block claims them (`Pipeline::claim_keys`).
-    pending: Vec<(u64, usize, i64)>,
-    /// File id and line number of each line left to SQL.
-    left: Vec<(i64, i64)>,
+    /// `FirstOfKey::Claimed`: key, place in the batch, line number and place of its text in the block
+    /// (start, length) of each judged line of the block being split, until the block claims them
+    /// (`Pipeline::claim_keys`).
+    pending: Vec<(u64, usize, i64, usize, usize)>,
+    /// File id, line number and place of its text in `left_text` (start, length) of each line left to
+    /// SQL.
+    left: Vec<(i64, i64, usize, usize)>,
+    /// The text of the lines left, while it fits `KEPT_TEXT_BYTES` (a worker's share of it): then SQL
+    /// gets them from here rather than from the file, read again.
+    left_text: Vec<u8>,
+    /// False once a left line's text did not fit.
+    kept_all: bool,
+    /// The worker's share of `KEPT_TEXT_BYTES`.
+    share: usize,
+}
+
+/// How many bytes of the text of the lines a straight read leaves to SQL its workers keep in all (the
+/// benchmark's 10M votes leave 110,000 lines, 10 MB). More, and the lines are read again from the file.
+const KEPT_TEXT_BYTES: usize = 128 << 20;
+
+impl Straight {
+    /// Leaves a line to SQL, keeping its text while the worker's share of `KEPT_TEXT_BYTES` lasts.
+    fn leave(&mut self, file_id: i64, line_no: i64, text: &[u8]) {
+        let start = self.left_text.len();
+        if self.kept_all && start + text.len() <= self.share {
+            self.left_text.extend_from_slice(text);
+        } else {
+            self.kept_all = false;
+        }
+        self.left.push((file_id, line_no, start, text.len()));
+    }
 }
 
 /// How a straight read (`stream_judged_lines`) keeps only the first line (file, then line) of a key
@@ -195,14 +221,24 @@ impl LineBatch {
                 positions: Vec::new(),
                 pending: Vec::new(),
                 left: Vec::new(),
+                left_text: Vec::new(),
+                kept_all: true,
+                share: KEPT_TEXT_BYTES
+                    / std::thread::available_parallelism().map_or(1, |n| n.get()),
             }),
         }
     }
 
-    /// Stages a line; with `keep_text`, its text is sent even if the typer judged it whole (in a
-    /// straight read no text is sent). Returns whether the typer judged it whole (`Typed::Judged`; in a
-    /// straight read, also with a key).
-    fn push(&mut self, file: LineFile, line_no: i64, bytes: &[u8], keep_text: bool) -> bool {
+    /// Stages a line, `at` bytes into its block; with `keep_text`, its text is sent even if the typer
+    /// judged it whole (in a straight read no text is sent). Returns whether the typer judged it whole
+    /// (`Typed::Judged`; in a straight read, also with a key).
+    fn push(
+        &mut self,
+        file: LineFile,
+        line_no: i64,
+        (bytes, at): (&[u8], usize),
+        keep_text: bool,
+    ) -> bool {
         let file_id = file.id;
         self.file_id.append_value(file_id);
         self.line_no.append_value(line_no);
@@ -215,7 +251,9 @@ impl LineBatch {
                         match (&mut self.straight, typed, t.key()) {
                             (Some(s), Typed::Judged, Some(key)) => match s.first_of_key {
                                 FirstOfKey::Deleted => s.positions.push((key, file_id, line_no)),
-                                FirstOfKey::Claimed => s.pending.push((key, self.len, line_no)),
+                                FirstOfKey::Claimed => {
+                                    s.pending.push((key, self.len, line_no, at, bytes.len()))
+                                }
                             },
                             // without a key its repeats could not be found: SQL's to judge
                             (Some(_), Typed::Judged, None) => typed = Typed::WithText,
@@ -241,7 +279,7 @@ impl LineBatch {
                 self.top_level_keys.append_option(
                     (self.count_keys && typed == Typed::No).then(|| top_level_keys(bytes)),
                 );
-                self.judged(file_id, line_no, typed == Typed::Judged)
+                self.judged(file_id, line_no, typed == Typed::Judged, bytes)
             }
             Err(_) => {
                 if self.straight.is_some() {
@@ -255,7 +293,7 @@ impl LineBatch {
                 if let Some(t) = self.typed.as_mut() {
                     t.skip();
                 }
-                self.judged(file_id, line_no, false)
+                self.judged(file_id, line_no, false, bytes)
             }
         }
     }
@@ -267,13 +305,13 @@ impl LineBatch {
             .is_some_and(|s| s.first_of_key == FirstOfKey::Claimed)
     }
 
-    /// Counts the line staged and, in a straight read, marks it judged or left to SQL.
-    fn judged(&mut self, file_id: i64, line_no: i64, judged: bool) -> bool {
+    /// Counts the line staged and, in a straight read, marks it judged or left to SQL (with its text).
+    fn judged(&mut self, file_id: i64, line_no: i64, judged: bool, text: &[u8]) -> bool {
         self.len += 1;
         if let Some(s) = self.straight.as_mut() {
             s.judged.push(judged);
             if !judged {
-                s.left.push((file_id, line_no));
+                s.leave(file_id, line_no, text);
             }
         }
         judged
@@ -368,6 +406,9 @@ struct Block {
     first_line: i64,
     /// Its place among the file's blocks (0, 1, ...).
     seq: u64,
+    /// The number of each line, when they do not follow each other from `first_line` (lines a straight
+    /// read kept: `Lines::Kept`).
+    numbers: Option<Vec<i64>>,
     bytes: Vec<u8>,
 }
 
@@ -425,6 +466,7 @@ fn read_blocks(
                 file_kind,
                 first_line: line_no + 1,
                 seq,
+                numbers: None,
                 bytes,
             })?;
             seq += 1;
@@ -436,6 +478,46 @@ fn read_blocks(
     }
     let digest = hasher.borrow().digest128();
     Ok(format!("{digest:032x}"))
+}
+
+/// Hands the lines a straight read kept (`Lines::Kept`) to `send` in blocks of about `BLOCK_BYTES`,
+/// numbered as they were.
+fn send_kept(
+    file_index: usize,
+    file_id: i64,
+    file_kind: u8,
+    left: &Left,
+    send: &dyn Fn(Block) -> Result<()>,
+) -> Result<()> {
+    let Some(text) = &left.text else {
+        return Ok(());
+    };
+    let mut lines = text
+        .split_inclusive(|&b| b == b'\n')
+        .zip(&left.numbers)
+        .peekable();
+    let mut seq = 0;
+    while lines.peek().is_some() {
+        let (mut bytes, mut numbers) = (Vec::new(), Vec::new());
+        while bytes.len() < BLOCK_BYTES {
+            let Some((line, &number)) = lines.next() else {
+                break;
+            };
+            bytes.extend_from_slice(line);
+            numbers.push(number);
+        }
+        send(Block {
+            file_index,
+            file_id,
+            file_kind,
+            first_line: numbers[0],
+            seq,
+            numbers: Some(numbers),
+            bytes,
+        })?;
+        seq += 1;
+    }
+    Ok(())
 }
 
 /// Reads into `bytes` until it holds `want` bytes or the input ends (true).
@@ -501,11 +583,13 @@ fn split_block(
     let mut wanted = only.map(|o| &o[o.partition_point(|&n| n < block.first_line)..]);
     // A file's first non-blank line keeps its text whatever the typer says (a dataset may quote it,
     // e.g. a CSV file that does not start with its header), when it is in the file's first block
-    // (not in a straight read, which sends no text).
-    let mut first_of_file = block.first_line == 1;
-    for (line_no, mut line) in
-        (block.first_line..).zip(block.bytes.split_inclusive(|&b| b == b'\n'))
-    {
+    // (not in a straight read, which sends no text; not among lines a straight read kept).
+    let mut first_of_file = block.first_line == 1 && block.numbers.is_none();
+    let numbers: Box<dyn Iterator<Item = i64>> = match &block.numbers {
+        Some(numbers) => Box::new(numbers.iter().copied()),
+        None => Box::new(block.first_line..),
+    };
+    for (line_no, mut line) in numbers.zip(block.bytes.split_inclusive(|&b| b == b'\n')) {
         if let Some(w) = wanted.as_mut() {
             match w.split_first() {
                 Some((&n, rest)) if n == line_no => *w = rest,
@@ -516,7 +600,7 @@ fn split_block(
         while let [rest @ .., b'\n' | b'\r'] = line {
             line = rest;
         }
-        if line_no == 1 {
+        if line_no == 1 && block.numbers.is_none() {
             line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
         }
         if !line.iter().all(u8::is_ascii_whitespace) {
@@ -525,7 +609,9 @@ fn split_block(
                 kind: block.file_kind,
             };
             let keep_text = std::mem::take(&mut first_of_file);
-            judged += u64::from(batch.push(file, line_no, line, keep_text));
+            // where the line's text starts in the block (a slice of it)
+            let at = line.as_ptr().addr() - block.bytes.as_ptr().addr();
+            judged += u64::from(batch.push(file, line_no, (line, at), keep_text));
             staged += 1;
             // (a batch with keys to claim goes once its block has claimed them)
             if batch.len >= BATCH_ROWS && !batch.claims_keys() {
@@ -536,14 +622,24 @@ fn split_block(
     Ok((staged, judged))
 }
 
-/// A text file to read: its id (`staged_files.file_id`) and path.
+/// A text file to read: its id (`staged_files.file_id`) and path, and which of its lines.
 #[derive(Clone, Copy)]
 pub struct TextFile<'a> {
     pub id: i64,
     pub path: &'a Path,
+    pub lines: Lines<'a>,
+}
+
+/// Which lines of a text file to read.
+#[derive(Clone, Copy)]
+pub enum Lines<'a> {
+    Whole,
     /// Only the lines of these numbers (ascending): the lines a straight read (`stream_judged_lines`)
-    /// left to SQL, read again.
-    pub only: Option<&'a [i64]>,
+    /// left to SQL, read again (the file must hash as it did).
+    Only(&'a [i64]),
+    /// The lines a straight read left to SQL, as it kept them (`Left::text`): the file is not read
+    /// again.
+    Kept(&'a Left),
 }
 
 impl<'a> TextFile<'a> {
@@ -551,7 +647,25 @@ impl<'a> TextFile<'a> {
         TextFile {
             id,
             path,
-            only: None,
+            lines: Lines::Whole,
+        }
+    }
+
+    /// The lines left by a straight read: as it kept them, or else read again.
+    pub fn left(id: i64, path: &'a Path, left: &'a Left) -> Self {
+        let lines = match left.text {
+            Some(_) => Lines::Kept(left),
+            None => Lines::Only(&left.numbers),
+        };
+        TextFile { id, path, lines }
+    }
+
+    /// The numbers of the only lines to read, if not the whole file.
+    fn only(&self) -> Option<&'a [i64]> {
+        match self.lines {
+            Lines::Whole => None,
+            Lines::Only(numbers) => Some(numbers),
+            Lines::Kept(left) => Some(&left.numbers),
         }
     }
 }
@@ -586,13 +700,19 @@ pub struct JudgedRead {
     pub hashes: FileHashes,
     /// Each file's id, its non-blank lines, and how many of them the typer judged whole.
     pub counts: Vec<(i64, u64, u64)>,
-    /// The files with lines the typer did not judge whole, with their numbers (ascending): SQL's to
-    /// judge, read again (`TextFile::only`).
-    pub left: LeftLines,
+    /// The files with lines the typer did not judge whole: SQL's to judge (`TextFile::left`).
+    pub left: Vec<Left>,
 }
 
-/// File ids, each with the numbers (ascending) of its lines left to SQL.
-pub type LeftLines = Vec<(i64, Vec<i64>)>;
+/// The lines a straight read left to SQL in one file.
+pub struct Left {
+    pub file_id: i64,
+    /// Their numbers, ascending.
+    pub numbers: Vec<i64>,
+    /// Their text, each line ended by a newline, unless the read's lines left were too many to keep
+    /// (`KEPT_TEXT_BYTES`): then they are read again from the file.
+    pub text: Option<Vec<u8>>,
+}
 
 /// For lines that go straight into their table: reads the files as `stream_text_files` does with a
 /// typer, but sends no text and adds the column `judged` (the typer judged the line whole,
@@ -706,7 +826,7 @@ fn learnt(
     workers: Vec<Worked>,
     straight: bool,
     schema: SchemaRef,
-) -> Result<(RecordBatch, LeftLines)> {
+) -> Result<(RecordBatch, Vec<Left>)> {
     let mut gathered = Vec::with_capacity(workers.len());
     let mut runs = Vec::with_capacity(workers.len());
     for w in workers {
@@ -739,15 +859,36 @@ fn learnt(
     Ok((batch, left_by_file(gathered)))
 }
 
-/// The lines the workers left, by file, in order of file id and line.
-fn left_by_file(workers: Vec<Straight>) -> LeftLines {
-    let mut left: Vec<(i64, i64)> = workers.into_iter().flat_map(|w| w.left).collect();
+/// The lines the workers left, by file, in order of file id and line, with their text if every worker
+/// kept it.
+fn left_by_file(workers: Vec<Straight>) -> Vec<Left> {
+    let kept = workers.iter().all(|w| w.kept_all);
+    let mut left: Vec<(i64, i64, usize, usize, usize)> = workers
+        .iter()
+        .enumerate()
+        .flat_map(|(w, s)| {
+            s.left
+                .iter()
+                .map(move |&(f, n, at, len)| (f, n, w, at, len))
+        })
+        .collect();
     left.sort_unstable();
-    let mut by_file: Vec<(i64, Vec<i64>)> = Vec::new();
-    for (file_id, line_no) in left {
-        match by_file.last_mut() {
-            Some((id, lines)) if *id == file_id => lines.push(line_no),
-            _ => by_file.push((file_id, vec![line_no])),
+    let mut by_file: Vec<Left> = Vec::new();
+    for (file_id, line_no, worker, at, len) in left {
+        if by_file.last().is_none_or(|l| l.file_id != file_id) {
+            by_file.push(Left {
+                file_id,
+                numbers: Vec::new(),
+                text: kept.then(Vec::new),
+            });
+        }
+        let Some(file) = by_file.last_mut() else {
+            continue;
+        };
+        file.numbers.push(line_no);
+        if let Some(text) = file.text.as_mut() {
+            text.extend_from_slice(&workers[worker].left_text[at..at + len]);
+            text.push(b'\n');
         }
     }
     by_file
@@ -867,7 +1008,7 @@ impl Pipeline<'_> {
             }
             for (file, staged) in self.files.iter().zip(&self.staged) {
                 let staged = staged.load(Ordering::Relaxed);
-                match file.only {
+                match file.only() {
                     // (blank lines are never left, so each number asked for is a line staged)
                     Some(only) if staged != only.len() as u64 => bail!(
                         "{}: changed while it was being loaded (read again for the {} lines SQL \
@@ -893,16 +1034,14 @@ impl Pipeline<'_> {
             let Some(file) = self.files.get(index) else {
                 return Ok(hashes);
             };
+            let kind = self.typer.map_or(0, |t| t.file_kind(file.path));
+            if let Lines::Kept(left) = file.lines {
+                send_kept(index, file.id, kind, left, send)?; // (not read: no hash)
+                continue;
+            }
             hashes.push((
                 file.id,
-                read_blocks(
-                    index,
-                    file.id,
-                    self.typer.map_or(0, |t| t.file_kind(file.path)),
-                    file.path,
-                    self.progress,
-                    send,
-                )?,
+                read_blocks(index, file.id, kind, file.path, self.progress, send)?,
             ));
         }
     }
@@ -942,7 +1081,11 @@ impl Pipeline<'_> {
                 Err(_) => bail!("a worker thread panicked"),
             };
             let Some(Ok(block)) = block else { break };
-            let only = self.files[block.file_index].only;
+            // (lines kept are all wanted: their block numbers them)
+            let file = &self.files[block.file_index];
+            let only = matches!(file.lines, Lines::Only(_))
+                .then(|| file.only())
+                .flatten();
             let (staged, mut judged) = split_block(&block, only, &mut batch, emit)?;
             if let Some(claims) = &self.claims {
                 judged -= self.claim_keys(claims, &block, &mut batch)?;
@@ -978,9 +1121,9 @@ impl Pipeline<'_> {
             return Err(anyhow::Error::new(Stopped));
         }
         for &i in &taken {
-            let (_, at, line_no) = s.pending[i];
-            s.judged[at] = false;
-            s.left.push((block.file_id, line_no));
+            let (_, place, line_no, at, len) = s.pending[i];
+            s.judged[place] = false;
+            s.leave(block.file_id, line_no, &block.bytes[at..at + len]);
         }
         s.pending.clear();
         Ok(taken.len() as u64)
@@ -1161,13 +1304,17 @@ mod tests {
         );
         assert_eq!(repeats, ["7,1", "7,5"]);
         assert_eq!(read.counts, [(7, 6, 4)]);
-        assert_eq!(read.left, [(7, vec![3, 6])]);
+        let [left] = &read.left[..] else {
+            panic!("one file left lines")
+        };
+        assert_eq!((left.file_id, &left.numbers), (7, &vec![3, 6]));
+        assert_eq!(left.text.as_deref(), Some(&b"x\ny\n"[..]), "kept");
         let hash = read.hashes[0].1.clone();
-        let again = |only: &[i64]| {
+        let read_lines = |lines: Lines| {
             let files = [TextFile {
                 id: 7,
                 path: &path,
-                only: Some(only),
+                lines,
             }];
             let mut found = Vec::new();
             let hashes = stream_text_files(&files, 100, false, Some(&Digits), &bar, |lines, _| {
@@ -1176,12 +1323,90 @@ mod tests {
             });
             hashes.map(|h| (h, found))
         };
-        let (hashes, found) = again(&read.left[0].1).unwrap();
+        let (hashes, found) = read_lines(Lines::Only(&left.numbers)).unwrap();
         assert_eq!(found, ["3,x", "6,y"]);
         assert_eq!(hashes, [(7, hash)]);
+        // as kept: the same lines, and the file is not read (no hash)
+        std::fs::write(&path, "changed").unwrap();
+        let (hashes, found) = read_lines(Lines::Kept(left)).unwrap();
+        assert_eq!(
+            (hashes, found),
+            (vec![], vec!["3,x".to_string(), "6,y".into()])
+        );
         // a line asked for that is not there: the file changed in between
-        let err = again(&[3, 4]).unwrap_err().to_string();
+        let err = read_lines(Lines::Only(&[3, 4])).unwrap_err().to_string();
         assert!(err.contains("changed while it was being loaded"), "{err}");
+    }
+
+    #[test]
+    fn a_claimed_read_judges_the_first_line_of_a_key_and_keeps_the_text_of_the_others() {
+        let conn = Connection::open_in_memory().unwrap();
+        stream::register(&conn).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "1\n2\n1\nx\n2\r\n3\n").unwrap();
+        let files = [TextFile::whole(7, &path)];
+        let (mut judged, mut repeats) = (Vec::new(), Vec::new());
+        let claimed = FirstOfKey::Claimed;
+        let bar = ProgressBar::hidden();
+        let read = stream_judged_lines(&files, 100, &Digits, claimed, &bar, |lines, repeated| {
+            judged = rows(&conn, &format!("SELECT line_no FROM {lines} WHERE judged"));
+            repeats = rows(&conn, &format!("SELECT * FROM {repeated}"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(judged, ["1", "2", "6"]);
+        assert!(repeats.is_empty(), "nothing to delete: {repeats:?}");
+        assert_eq!(read.counts, [(7, 6, 3)]);
+        let [left] = &read.left[..] else {
+            panic!("one file left lines")
+        };
+        assert_eq!(left.numbers, [3, 4, 5]);
+        assert_eq!(left.text.as_deref(), Some(&b"1\nx\n2\n"[..]));
+    }
+
+    #[test]
+    fn the_lines_left_are_gathered_by_file_with_their_text_only_if_every_worker_kept_it() {
+        let worker = |left: Vec<(i64, i64, &str)>, kept_all: bool| {
+            let mut s = Straight {
+                first_of_key: FirstOfKey::Claimed,
+                judged: Vec::new(),
+                positions: Vec::new(),
+                pending: Vec::new(),
+                left: Vec::new(),
+                left_text: Vec::new(),
+                kept_all: true,
+                share: 100,
+            };
+            for (file, line, text) in left {
+                s.leave(file, line, text.as_bytes());
+            }
+            s.kept_all &= kept_all;
+            s
+        };
+        let both = || {
+            [
+                worker(vec![(2, 9, "c"), (1, 5, "b")], true),
+                worker(vec![(1, 2, "a")], true),
+            ]
+        };
+        let left = left_by_file(both().into());
+        let got: Vec<_> = left
+            .iter()
+            .map(|l| (l.file_id, l.numbers.clone(), l.text.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, vec![2, 5], Some(b"a\nb\n".to_vec())),
+                (2, vec![9], Some(b"c\n".to_vec()))
+            ]
+        );
+        // a worker whose share ran out: every file's lines are read again
+        let [first, _] = both();
+        let left = left_by_file(vec![first, worker(vec![(1, 2, &"z".repeat(101))], true)]);
+        assert!(left.iter().all(|l| l.text.is_none()), "none kept");
+        assert_eq!(left[0].numbers, [2, 5]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A load in one transaction: stage, type and merge every file's rows, run the after-load step, account
 //! for every row and record the ledger.
 use super::indexes::Indexes;
-use super::lines::TextFile;
+use super::lines::{Left, Lines, TextFile};
 use super::stage::{record_hashes, stage_all_but_text};
 use super::{lines, BeforeCommit, Load, Planned, Registered, Report};
 use crate::duck::stream;
@@ -76,8 +76,10 @@ fn stream_and_load(
 ) -> Result<Vec<(i64, String)>> {
     let straight = read_straight(load, text_files, bar)?;
     let rest = straight.rest(text_files);
-    // the files read straight and again for the lines they left are read twice
-    let again = rest.iter().filter(|(f, _)| f.only.is_some());
+    // the files read straight and again for the lines they left (too many to keep) are read twice
+    let again = rest
+        .iter()
+        .filter(|(f, _)| matches!(f.lines, Lines::Only(_)));
     bar.inc_length(again.map(|(f, _)| file_size(f.path)).sum());
     let rest_bytes = rest.iter().map(|(_, bytes)| bytes).sum();
     let rest: Vec<TextFile> = rest.into_iter().map(|(f, _)| f).collect();
@@ -134,7 +136,7 @@ fn stage_then_load(
 #[derive(Default)]
 struct StraightReads {
     hashes: HashMap<i64, String>,
-    left: HashMap<i64, Vec<i64>>,
+    left: HashMap<i64, Left>,
     read: HashSet<i64>,
 }
 
@@ -180,7 +182,8 @@ fn read_straight(
         list_judged_files(load, straight.kind, &read.counts)?;
         done.read.extend(read.counts.iter().map(|c| c.0));
         done.hashes.extend(read.hashes);
-        done.left.extend(read.left);
+        done.left
+            .extend(read.left.into_iter().map(|l| (l.file_id, l)));
     }
     Ok(done)
 }
@@ -211,7 +214,8 @@ fn file_size(path: &Path) -> u64 {
 
 impl StraightReads {
     /// The files for `load.sql`'s read, with their sizes (for the planner's estimate): those not read
-    /// straight, whole, and of those read straight, the lines they left (about 100 bytes a line).
+    /// straight, whole, and of those read straight, the lines they left (about 100 bytes a line), as
+    /// kept or read again.
     fn rest<'a>(&'a self, text_files: &[(i64, &'a Path)]) -> Vec<(TextFile<'a>, u64)> {
         text_files
             .iter()
@@ -219,9 +223,11 @@ impl StraightReads {
                 if !self.read.contains(&id) {
                     return Some((TextFile::whole(id, path), file_size(path)));
                 }
-                let lines = self.left.get(&id)?;
-                let only = Some(lines.as_slice());
-                Some((TextFile { id, path, only }, lines.len() as u64 * 100))
+                let left = self.left.get(&id)?;
+                Some((
+                    TextFile::left(id, path, left),
+                    left.numbers.len() as u64 * 100,
+                ))
             })
             .collect()
     }
