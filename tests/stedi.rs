@@ -489,3 +489,108 @@ fn a_readings_file_of_which_no_line_parses_fails_the_run() {
         .success();
     assert_eq!(load.rows(), (4, 2, 0, 2), "{load}");
 }
+
+/// Customers the reader judges whole go straight into their landing table (CustomerTyper); the others,
+/// and the later lines of a record, are typed by SQL and weighed against them. Both paths land the same
+/// rows with the same values and provenance, and reject the same lines, within a load and across two
+/// (`EXERCISE_TYPED_LINES=off` sends every line to SQL).
+#[test]
+fn customers_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
+    let c = |fields: &str| format!("{{{fields}}}");
+    let base = |name: &str| {
+        format!(
+            r#""customerName":"{name}","email":"{name}@x.org","phone":"555","birthDay":"1980-01-01","serialNumber":"S-{name}","registrationDate":1655564376361,"lastUpdateDate":1655564376362"#
+        )
+    };
+    let first_file = [
+        c(&base("alice")),
+        c(&base("alice")), // a repeat: the reader leaves it to SQL, a duplicate
+        c(&base("carol").replace("carol@", "carol\\u0040")), // SQL types it (an escape)...
+        c(&base("carol")), // ...and it came first: this line is the duplicate
+        c(&base("dan").replace(":1655564376362", r#":"1655564376362""#)), // a time as a string
+        c(&base("dan")),
+        c(&base("erin").replace(r#""erin@x.org""#, "null")), // missing email
+        c(&base("fay").replace(r#","lastUpdateDate":1655564376362"#, "")), // missing lastUpdateDate
+        c(&base("gus").replace("1980-01-01", "1980-02-30")),
+        c(&base("hal").replace("1980-01-01", "0999-01-01")),
+        c(&base("ivy").replace("1655564376361", "7258118400000")), // registered after 2199
+        c(&base("jo").replace(r#""jo""#, "5")),                    // a number for a name
+        c(&(base("kim") + r#","extra":1"#)),
+        c(&(base("lee") + r#","phone":"556""#)), // a key twice
+        c(
+            r#""customerName":null,"email":"max@x.org","phone":null,"birthDay":null,"serialNumber":null,"registrationDate":null,"lastUpdateDate":1655564376362,"shareWithResearchAsOfDate":1655564376363,"shareWithPublicAsOfDate":null"#,
+        ),
+        c(&base("ned").replace(":1655564376362", ":1655564376362.0")),
+        c(&base("ned")),
+        "{\"email\":".to_string(),
+    ];
+    let run = |typed: &str| {
+        let ws = Workspace::new();
+        ws.write("stedi/customer/c1.json", &first_file.join("\n"));
+        ws.write(
+            "stedi/customer/c2.json",
+            &[c(&base("alice")), c(&base("olga")), c(&base("max"))].join("\n"),
+        );
+        ws.write("stedi/accelerometer/a1.json", &accel("alice", 1000));
+        let args = ["--dataset", "stedi", "stedi", "--max-rejects", "10"];
+        let tables = [
+            "SELECT * FROM stedi_landing.customer ORDER BY ALL",
+            "SELECT * EXCLUDE (rejected_at, source_file) FROM stedi_landing.rejected ORDER BY ALL",
+        ];
+        let (first, _) = ws.ingest_typed(typed, &args, &tables);
+        ws.write(
+            "stedi/customer/c3.json",
+            &[c(&base("alice")), c(&base("pia")), c(&base("pia"))].join("\n"),
+        );
+        let (second, landed) = ws.ingest_typed(typed, &args, &tables);
+        (first, second, landed)
+    };
+    let (first, second, typed) = run("on");
+    let (first_sql, second_sql, by_sql) = run("off");
+    assert_eq!(typed, by_sql);
+    let counts = |s: &str| {
+        s.lines()
+            .filter(|l| l.contains(".json") || l.starts_with("read "))
+            .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts(&first), counts(&first_sql));
+    assert_eq!(counts(&second), counts(&second_sql));
+    assert!(
+        first.contains("read 22 = inserted 11 + duplicates 5 + rejected 6"),
+        "{first}"
+    );
+    assert!(
+        second.contains("read 3 = inserted 1 + duplicates 2 + rejected 0"),
+        "{second}"
+    );
+    let customers = &typed[0];
+    let line_of = |email: &str| {
+        let rows: Vec<&str> = customers.lines().filter(|l| l.contains(email)).collect();
+        assert_eq!(rows.len(), 1, "{email}: {customers}");
+        rows[0].rsplit(',').next().unwrap().to_string()
+    };
+    // the first line of each record, whichever path typed it
+    assert_eq!(line_of("alice@x.org"), "1");
+    assert_eq!(line_of("carol@x.org"), "3");
+    assert_eq!(line_of("dan@x.org"), "5");
+    assert_eq!(line_of("ned@x.org"), "16");
+    assert!(customers.contains("5,jo@x.org,"), "{customers}");
+    assert!(
+        customers.contains("hal,hal@x.org,555,0999-01-01,"),
+        "{customers}"
+    );
+    assert!(
+        customers.contains(",max@x.org,,,,,2022-06-18T14:59:36.362,2022-06-18T14:59:36.363,,,"),
+        "{customers}"
+    );
+    for reason in [
+        "missing email",
+        "missing lastUpdateDate",
+        "birthDay is not a date: 1980-02-30",
+        "registrationDate is not whole epoch milliseconds of the years 1900-2199: 7258118400000",
+        "duplicated key phone",
+    ] {
+        assert!(typed[1].contains(reason), "{reason}: {}", typed[1]);
+    }
+}

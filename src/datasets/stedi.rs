@@ -1,9 +1,10 @@
 //! STEDI customer/, accelerometer/ and step_trainer/ JSON lines into the landing zone (trusted and curated are views).
 use crate::ingest::lines::{FirstOfKey, LineFile, LineTyper, Typed, TypedColumns};
-use crate::ingest::plain_json::{double, integer, plain_object, Value, PLAUSIBLE_EPOCH_MS};
+use crate::ingest::plain_json::{date, double, integer, plain_object, Value, PLAUSIBLE_EPOCH_MS};
 use crate::ingest::{Dedup, Spec, Staging, Straight};
 use duckdb::arrow::array::{
-    ArrayRef, Float64Builder, Int64Builder, Int8Builder, StringBuilder, UInt64Builder,
+    ArrayRef, Date32Builder, Float64Builder, Int64Builder, Int8Builder, StringBuilder,
+    UInt64Builder,
 };
 use duckdb::arrow::datatypes::{DataType, Field};
 use std::path::Path;
@@ -26,12 +27,23 @@ pub static STEDI: Spec = Spec {
                 sql: "accelerometer_judged.sql",
                 first_of_key: FirstOfKey::Deleted,
                 while_empty: None,
+                typer: None,
             },
             Straight {
                 kind: STEP_TRAINER_CODE as u8,
                 sql: "step_trainer_judged.sql",
                 first_of_key: FirstOfKey::Deleted,
                 while_empty: None,
+                typer: None,
+            },
+            // customers with a typer of their own (its columns would be NULL for every reading);
+            // claimed: 1% of the benchmark's customer lines repeat a record
+            Straight {
+                kind: CUSTOMER_CODE as u8,
+                sql: "customer_judged.sql",
+                first_of_key: FirstOfKey::Claimed,
+                while_empty: None,
+                typer: Some(&CustomerTyper),
             },
         ],
     },
@@ -93,7 +105,8 @@ impl LineTyper for ReadingTyper {
         match nearest {
             Some(&"accelerometer") => ACCELEROMETER_CODE as u8,
             Some(&"step_trainer") => STEP_TRAINER_CODE as u8,
-            _ => 0,
+            Some(_) => CUSTOMER_CODE as u8,
+            None => 0,
         }
     }
 }
@@ -126,6 +139,9 @@ struct Reading<'a> {
 /// `typed_as` of an accelerometer and of a step-trainer reading (load.sql's `stedi_files.typed_code`).
 pub const ACCELEROMETER_CODE: i8 = 1;
 pub const STEP_TRAINER_CODE: i8 = 2;
+/// The `file_kind` of a customer/ or customers/ folder (`stedi_files.typed_code`), whose plainest lines
+/// `CustomerTyper` types.
+pub const CUSTOMER_CODE: i8 = 3;
 
 const ACCELEROMETER: u8 = 0b0001_1111;
 const STEP_TRAINER: u8 = 0b1110_0000;
@@ -250,6 +266,192 @@ impl TypedColumns for Readings {
     }
 }
 
+/// The keys of a customer record, in the order of `CustomerTyper`'s columns and of load.sql's `v`.
+const CUSTOMER_KEYS: [&str; 10] = [
+    "customerName",
+    "email",
+    "phone",
+    "birthDay",
+    "serialNumber",
+    "registrationDate",
+    "lastUpdateDate",
+    "shareWithResearchAsOfDate",
+    "shareWithPublicAsOfDate",
+    "shareWithFriendsAsOfDate",
+];
+
+/// Types the plainest customer lines (those of a customer/ folder's files, read straight:
+/// customer_judged.sql): a flat object of known keys, once each, whose values are strings (the four
+/// texts), a `YYYY-MM-DD` date of the years 1000-9999 (`birthDay`), integers of the plausible years
+/// (the five epoch-millisecond times), or null; with an `email` and a `lastUpdateDate`. Within these SQL
+/// rejects nothing and takes the same values, so such a line is `Typed::Judged`; any other (a time as
+/// a string, a number for a text, an escape) is left to load.sql, which judges it in full. Columns:
+/// `c_customerName`, `c_email`, `c_phone`, `c_serialNumber` (text), `c_birthDay` (DATE) and the times
+/// `c_registrationDate`, `c_lastUpdateDate`, `c_shareWithResearchAsOfDate`, `c_shareWithPublicAsOfDate`,
+/// `c_shareWithFriendsAsOfDate` (epoch milliseconds); the key is a hash of the record.
+pub struct CustomerTyper;
+
+impl LineTyper for CustomerTyper {
+    fn fields(&self) -> Vec<Field> {
+        CUSTOMER_KEYS
+            .iter()
+            .map(|key| {
+                let kind = match *key {
+                    "customerName" | "email" | "phone" | "serialNumber" => DataType::Utf8,
+                    "birthDay" => DataType::Date32,
+                    _ => DataType::Int64,
+                };
+                Field::new(format!("c_{key}"), kind, true)
+            })
+            .collect()
+    }
+
+    fn columns(&self) -> Box<dyn TypedColumns> {
+        Box::new(Customers::default())
+    }
+
+    fn file_kind(&self, path: &Path) -> u8 {
+        ReadingTyper.file_kind(path)
+    }
+}
+
+/// One customer line's values as the typer found them, by `CUSTOMER_KEYS` index (None: null or absent).
+#[derive(Default)]
+struct Customer<'a> {
+    /// Bit per key seen: a key seen twice makes the line not plain.
+    seen: u16,
+    texts: [Option<&'a str>; 4],
+    birthday: Option<i32>,
+    times: [Option<i64>; 5],
+}
+
+/// Index in `Customer::texts` of the text keys.
+const TEXT_SLOTS: [(usize, usize); 4] = [(0, 0), (1, 1), (2, 2), (4, 3)];
+
+impl<'a> Customer<'a> {
+    fn take(&mut self, key: &str, value: Value<'a>) -> bool {
+        let Some(i) = CUSTOMER_KEYS.iter().position(|k| *k == key) else {
+            return false;
+        };
+        if self.seen & (1 << i) != 0 {
+            return false;
+        }
+        self.seen |= 1 << i;
+        let null = value == Value::Literal("null");
+        match (i, value) {
+            _ if null => true,
+            (3, Value::Str(s)) if !s.starts_with('0') => {
+                self.birthday = date(s);
+                self.birthday.is_some()
+            }
+            (5..=9, Value::Num(n)) => {
+                self.times[i - 5] = integer(n).filter(|v| PLAUSIBLE_EPOCH_MS.contains(v));
+                self.times[i - 5].is_some()
+            }
+            (i, Value::Str(s)) => match TEXT_SLOTS.iter().find(|(k, _)| *k == i) {
+                Some(&(_, slot)) => {
+                    self.texts[slot] = Some(s);
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// A 64-bit hash of the record as SQL compares it (every value, NULL or not).
+    fn key(&self) -> u64 {
+        let mut bytes = Vec::with_capacity(128);
+        for text in self.texts {
+            match text {
+                Some(t) => {
+                    bytes.push(1);
+                    bytes.extend_from_slice(&(t.len() as u64).to_le_bytes());
+                    bytes.extend_from_slice(t.as_bytes());
+                }
+                None => bytes.push(0),
+            }
+        }
+        let numbers = std::iter::once(self.birthday.map(i64::from)).chain(self.times);
+        for n in numbers {
+            match n {
+                Some(v) => {
+                    bytes.push(1);
+                    bytes.extend_from_slice(&v.to_le_bytes());
+                }
+                None => bytes.push(0),
+            }
+        }
+        xxh3_64(&bytes)
+    }
+}
+
+#[derive(Default)]
+struct Customers {
+    /// customerName, email, phone, serialNumber
+    texts: [StringBuilder; 4],
+    birthday: Date32Builder,
+    times: [Int64Builder; 5],
+    last_key: Option<u64>,
+}
+
+impl TypedColumns for Customers {
+    fn push(&mut self, line: &str, file: LineFile) -> Typed {
+        let mut c = Customer::default();
+        let plain = plain_object(line, |key, value| c.take(key, value));
+        // SQL rejects a customer without an email or a lastUpdateDate
+        if !plain
+            || file.kind != CUSTOMER_CODE as u8
+            || c.texts[1].is_none()
+            || c.times[1].is_none()
+        {
+            self.skip();
+            return Typed::No;
+        }
+        for (builder, text) in self.texts.iter_mut().zip(c.texts) {
+            builder.append_option(text);
+        }
+        self.birthday.append_option(c.birthday);
+        for (builder, time) in self.times.iter_mut().zip(c.times) {
+            builder.append_option(time);
+        }
+        self.last_key = Some(c.key());
+        Typed::Judged
+    }
+
+    fn skip(&mut self) {
+        for builder in &mut self.texts {
+            builder.append_null();
+        }
+        self.birthday.append_null();
+        for builder in &mut self.times {
+            builder.append_null();
+        }
+        self.last_key = None;
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        let [name, email, phone, serial] = &mut self.texts;
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(name.finish()),
+            Arc::new(email.finish()),
+            Arc::new(phone.finish()),
+            Arc::new(self.birthday.finish()),
+            Arc::new(serial.finish()),
+        ];
+        columns.extend(
+            self.times
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
+        columns
+    }
+
+    fn key(&self) -> Option<u64> {
+        self.last_key
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,13 +516,80 @@ mod tests {
     }
 
     #[test]
+    fn plain_customers_are_judged_with_their_values_and_a_key_of_the_record() {
+        let folder = LineFile {
+            id: 1,
+            kind: CUSTOMER_CODE as u8,
+        };
+        let plain = r#"{"customerName":"Al","email":"a@x.org","phone":null,"birthDay":"1980-02-29","lastUpdateDate":1655564376362,"shareWithResearchAsOfDate":-2208988800000}"#;
+        let mut columns = CustomerTyper.columns();
+        assert_eq!(columns.push(plain, folder), Typed::Judged);
+        let key = columns.key();
+        // the same record with its nulls left out, and spaced: the same key
+        let same = r#" { "lastUpdateDate" : 1655564376362 , "email":"a@x.org","customerName":"Al","birthDay":"1980-02-29","shareWithResearchAsOfDate":-2208988800000} "#;
+        assert_eq!(columns.push(same, folder), Typed::Judged);
+        assert_eq!(columns.key(), key);
+        let other = plain.replace("\"Al\"", "\"Al \"");
+        assert_eq!(columns.push(&other, folder), Typed::Judged);
+        assert_ne!(columns.key(), key);
+        let out = columns.finish();
+        let text = |i: usize| {
+            out[i]
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let times = out[6].as_any().downcast_ref::<Int64Array>().unwrap();
+        let research = out[7].as_any().downcast_ref::<Int64Array>().unwrap();
+        let birthday = out[3]
+            .as_any()
+            .downcast_ref::<duckdb::arrow::array::Date32Array>()
+            .unwrap();
+        assert_eq!((text(0).value(0), text(1).value(0)), ("Al", "a@x.org"));
+        assert!(text(2).is_null(0) && text(4).is_null(0) && out[5].is_null(0));
+        assert_eq!(birthday.value(0), 3711); // 1980-02-29
+        assert_eq!(
+            (times.value(0), research.value(0)),
+            (1655564376362, -2208988800000)
+        );
+        // anything else is SQL's, as is a customer line outside a customer/ folder
+        let lines = [
+            r#"{"customerName":"Al","lastUpdateDate":1}"#, // no email
+            r#"{"email":null,"lastUpdateDate":1}"#,
+            r#"{"email":"a","lastUpdateDate":null}"#,
+            r#"{"email":"a"}"#,
+            r#"{"email":"a","lastUpdateDate":"1"}"#, // a string for a time
+            r#"{"email":"a","lastUpdateDate":1.0}"#,
+            r#"{"email":"a","lastUpdateDate":7258118400000}"#, // 2200
+            r#"{"email":"a","lastUpdateDate":1,"birthDay":"1980-02-30"}"#,
+            r#"{"email":"a","lastUpdateDate":1,"birthDay":"0999-01-01"}"#,
+            r#"{"email":"a","lastUpdateDate":1,"birthDay":19800101}"#,
+            r#"{"email":"a","lastUpdateDate":1,"phone":555}"#, // a number for a text
+            r#"{"email":"a","lastUpdateDate":1,"phone":true}"#,
+            r#"{"email":"a\u0040","lastUpdateDate":1}"#,
+            r#"{"email":"a","lastUpdateDate":1,"email":"b"}"#,
+            r#"{"email":"a","lastUpdateDate":1,"extra":1}"#,
+            r#"{"email":"a","lastUpdateDate":1"#,
+        ];
+        for line in lines {
+            assert_eq!(columns.push(line, folder), Typed::No, "{line}");
+        }
+        let elsewhere = LineFile { id: 1, kind: 0 };
+        assert_eq!(columns.push(plain, elsewhere), Typed::No);
+    }
+
+    #[test]
     fn a_files_source_is_its_nearest_folder_named_after_one() {
         let kind = |p: &str| ReadingTyper.file_kind(Path::new(p));
         assert_eq!(
             kind("/p/step_trainer/x/accelerometer/a.json"),
             ACCELEROMETER_CODE as u8
         );
-        assert_eq!(kind("/p/accelerometer/customers/a.json"), 0);
+        assert_eq!(
+            kind("/p/accelerometer/customers/a.json"),
+            CUSTOMER_CODE as u8
+        );
         assert_eq!(
             kind("/p/accelerometer\\step_trainer\\a.json"),
             STEP_TRAINER_CODE as u8

@@ -30,6 +30,7 @@ pub static VOTES: Spec = Spec {
             // repeated Ids are common (1% of the benchmark's lines), and deleting any costs a rewrite
             first_of_key: FirstOfKey::Claimed,
             while_empty: Some("blog_analysis.votes"),
+            typer: None,
         }],
     },
     dedup: Dedup::FirstWinsOnKey("Id"),

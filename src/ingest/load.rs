@@ -169,6 +169,7 @@ fn read_straight(
             continue;
         }
         let bytes = files.iter().map(|f| file_size(f.path)).sum();
+        let typer = straight.typer.unwrap_or(typer);
         let read = timed(straight.sql, || {
             let first = straight.first_of_key;
             lines::stream_judged_lines(&files, bytes, typer, first, bar, |stream, repeats| {

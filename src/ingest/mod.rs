@@ -69,6 +69,9 @@ pub struct Straight {
     /// of a repeated key can go in with the first until `sql` deletes them; the index would refuse them.
     /// Into a table with rows, the files go to `load.sql` whole.
     pub while_empty: Option<&'static str>,
+    /// The typer of these files' lines, when not the dataset's (`Staging::StreamedLines::typer`, which
+    /// still says which files are of `kind`).
+    pub typer: Option<&'static dyn lines::LineTyper>,
 }
 
 /// What a repeated row is, for a dataset (its SQL does the work; this says which rule it follows).

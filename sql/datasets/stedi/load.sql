@@ -1,9 +1,10 @@
 -- STEDI landing: incoming JSON lines -> typed landing tables (+ rejects); exact duplicate records are
 -- dropped (within the run and against what landed before). The source is the folder a file is in.
--- Most readings are not here: those the reader judged whole went straight into their landing tables
--- first (accelerometer_judged.sql, step_trainer_judged.sql). incoming_lines holds the customers, the
--- files of no known source, and the lines of the readings' files that the reader left, read again by
--- number. It is read once, as the files are read: a line's raw text is kept only when it is rejected.
+-- Most lines are not here: those the reader judged whole went straight into their landing tables first
+-- (accelerometer_judged.sql, step_trainer_judged.sql, customer_judged.sql). incoming_lines holds the
+-- files of no known source and the lines of the others that the reader left (as it kept them, or read
+-- again by number). It is read once, as the files are read: a line's raw text is kept only when it is
+-- rejected.
 
 CREATE OR REPLACE TEMP TABLE stedi_files AS
 -- The source is the nearest folder named after one (the greedy .* finds the last in the path), so a
@@ -12,7 +13,7 @@ CREATE OR REPLACE TEMP TABLE stedi_files AS
 -- a line in stedi_typed, not the name's text); typed_code is the reader's code for the source's plain
 -- readings (typed_as: src/datasets/stedi.rs).
 SELECT file_id, path, source,
-       CASE source WHEN 'accelerometer' THEN 1 WHEN 'step_trainer' THEN 2 END::TINYINT AS typed_code
+       CASE source WHEN 'accelerometer' THEN 1 WHEN 'step_trainer' THEN 2 WHEN 'customer' THEN 3 END::TINYINT AS typed_code
 FROM (
     SELECT file_id, path,
            CASE regexp_extract(path, '.*[/\\](customers?|accelerometer|step_trainer)[/\\]', 1, 's')
@@ -108,27 +109,55 @@ FROM judged;
 INSERT INTO stedi_landing.rejected SELECT * FROM rejected_rows('stedi_typed');
 
 -- Each source: typed rows, first occurrence of each distinct record kept, and only if not landed before.
-CREATE OR REPLACE TEMP TABLE stedi_customer_new AS
-WITH typed AS (
+-- The customers: most went straight into their landing table before this file ran (customer_judged.sql:
+-- those the reader judged whole, the first line of each record in a file). Here are the others, weighed
+-- as the readings are below: a record that landed in an earlier load is left out; of the rest, each
+-- record's first occurrence (file, then line) in this run is kept, whether it is one of these or one that
+-- went straight in (which is then removed).
+CREATE OR REPLACE TEMP TABLE stedi_customer_weighed AS
+WITH typed_here AS (
     SELECT v[1] AS customerName, v[2] AS email, v[3] AS phone, TRY_CAST(v[4] AS DATE) AS birthDay,
            v[5] AS serialNumber, stedi_ms(v[6]) AS registrationDate, stedi_ms(v[7]) AS lastUpdateDate,
            stedi_ms(v[8]) AS shareWithResearchAsOfDate, stedi_ms(v[9]) AS shareWithPublicAsOfDate,
            stedi_ms(v[10]) AS shareWithFriendsAsOfDate, file_id, line_no
     FROM stedi_typed WHERE source = 'customer' AND reject_reason IS NULL
+),
+-- the landed rows with the record of one of these: the table is scanned against these few
+landed AS (
+    SELECT c.* EXCLUDE (source_file_id, line_number), c.source_file_id AS file_id, c.line_number AS line_no,
+           c.source_file_id IN (SELECT file_id FROM staged_files) AS this_run
+    FROM stedi_landing.customer c
+    SEMI JOIN typed_here t
+        ON c.email = t.email AND c.lastUpdateDate = t.lastUpdateDate
+       AND (c.customerName, c.phone, c.birthDay, c.serialNumber, c.registrationDate, c.shareWithResearchAsOfDate,
+            c.shareWithPublicAsOfDate, c.shareWithFriendsAsOfDate)
+           IS NOT DISTINCT FROM
+           (t.customerName, t.phone, t.birthDay, t.serialNumber, t.registrationDate, t.shareWithResearchAsOfDate,
+            t.shareWithPublicAsOfDate, t.shareWithFriendsAsOfDate)
+),
+fresh AS (
+    SELECT * FROM typed_here t
+    ANTI JOIN (SELECT * FROM landed WHERE NOT this_run) e
+        ON e.email = t.email AND e.lastUpdateDate = t.lastUpdateDate
+       AND (e.customerName, e.phone, e.birthDay, e.serialNumber, e.registrationDate, e.shareWithResearchAsOfDate,
+            e.shareWithPublicAsOfDate, e.shareWithFriendsAsOfDate)
+           IS NOT DISTINCT FROM
+           (t.customerName, t.phone, t.birthDay, t.serialNumber, t.registrationDate, t.shareWithResearchAsOfDate,
+            t.shareWithPublicAsOfDate, t.shareWithFriendsAsOfDate)
 )
-SELECT * FROM typed t
-WHERE NOT EXISTS (
-    SELECT 1 FROM stedi_landing.customer c
-    WHERE c.email = t.email AND c.lastUpdateDate = t.lastUpdateDate
-      AND (c.customerName, c.phone, c.birthDay, c.serialNumber, c.registrationDate, c.shareWithResearchAsOfDate,
-           c.shareWithPublicAsOfDate, c.shareWithFriendsAsOfDate)
-          IS NOT DISTINCT FROM
-          (t.customerName, t.phone, t.birthDay, t.serialNumber, t.registrationDate, t.shareWithResearchAsOfDate,
-           t.shareWithPublicAsOfDate, t.shareWithFriendsAsOfDate))
-QUALIFY row_number() OVER (PARTITION BY customerName, email, phone, birthDay, serialNumber, registrationDate,
+SELECT *, row_number() OVER (PARTITION BY customerName, email, phone, birthDay, serialNumber, registrationDate,
     lastUpdateDate, shareWithResearchAsOfDate, shareWithPublicAsOfDate, shareWithFriendsAsOfDate
-    ORDER BY file_id, line_no) = 1;
-INSERT INTO stedi_landing.customer SELECT * FROM stedi_customer_new;
+    ORDER BY file_id, line_no) = 1 AS first
+FROM (SELECT *, true AS from_sql FROM fresh
+      UNION ALL
+      SELECT * EXCLUDE (this_run), false FROM landed WHERE this_run);
+
+INSERT INTO stedi_landing.customer
+SELECT * EXCLUDE (from_sql, first) FROM stedi_customer_weighed WHERE from_sql AND first;
+
+DELETE FROM stedi_landing.customer AS c
+USING (SELECT file_id, line_no FROM stedi_customer_weighed WHERE NOT from_sql AND NOT first) AS later
+WHERE c.source_file_id = later.file_id AND c.line_number = later.line_no;
 
 -- The readings: most went straight into their landing tables before this file ran
 -- (accelerometer_judged.sql, step_trainer_judged.sql: the readings the reader judged whole, their first
