@@ -23,7 +23,8 @@ impl Claims {
     pub fn new(files: usize, expected: usize) -> Self {
         Claims {
             state: Mutex::new(Claimed {
-                keys: KeySet::with_capacity(expected),
+                // (at most 2^24 to begin with: 256 MiB of slots, which it outgrows if need be)
+                keys: KeySet::with_capacity(expected.min(1 << 24)),
                 next_block: vec![0; files],
                 stopped: false,
             }),

@@ -894,6 +894,15 @@ fn left_by_file(workers: Vec<Straight>) -> Vec<Left> {
     by_file
 }
 
+/// Stops the claims when dropped: by a worker that failed or panicked (one that is done forgets it).
+struct StopUnlessDone<'a>(&'a Claims);
+
+impl Drop for StopUnlessDone<'_> {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
 /// What a reader or worker fails with when another thread, or the statement, stopped first.
 #[derive(Debug)]
 struct Stopped;
@@ -1054,12 +1063,14 @@ impl Pipeline<'_> {
         blocks: &Mutex<Option<Receiver<Block>>>,
         emit: &dyn Fn(RecordBatch) -> Result<()>,
     ) -> Result<Worked> {
+        // A worker that fails, or panics, may hold a block that never claims its keys: the others must
+        // not wait for it.
+        let stop = self.claims.as_ref().map(StopUnlessDone);
         let worked = self.split_until_done(blocks, emit);
         if worked.is_err() {
             close(blocks);
-            if let Some(claims) = &self.claims {
-                claims.stop(); // a block of its may never claim its keys: nobody waits for it
-            }
+        } else {
+            std::mem::forget(stop);
         }
         worked
     }
@@ -1363,6 +1374,32 @@ mod tests {
         };
         assert_eq!(left.numbers, [3, 4, 5]);
         assert_eq!(left.text.as_deref(), Some(&b"1\nx\n2\n"[..]));
+    }
+
+    #[test]
+    fn a_claimed_read_whose_statement_stops_early_ends_without_waiting() {
+        let conn = Connection::open_in_memory().unwrap();
+        stream::register(&conn).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        // about 3 MiB: several blocks, so that workers wait for each other's turn
+        let text: String = (0..600_000).map(|i| format!("{}\n", i % 5_000)).collect();
+        std::fs::write(&path, &text).unwrap();
+        let files = [TextFile::whole(7, &path)];
+        let bar = ProgressBar::hidden();
+        let read = stream_judged_lines(
+            &files,
+            text.len() as u64,
+            &Digits,
+            FirstOfKey::Claimed,
+            &bar,
+            |lines, _| {
+                try_rows(&conn, &format!("SELECT line_no FROM {lines} LIMIT 1"))?;
+                bail!("the statement stopped")
+            },
+        );
+        let err = read.err().expect("an error, not a hang");
+        assert!(err.to_string().contains("the statement stopped"), "{err:#}");
     }
 
     #[test]
