@@ -130,6 +130,8 @@ pub fn find_files(paths: &[String], extensions: &[&str]) -> Result<Found> {
             found.files.push(path.to_path_buf());
         } else if is_link_loop(path) {
             bail!("{arg}: symbolic link loop (the link leads back to itself)");
+        } else if path.exists() {
+            bail!("{arg}: not a regular file or directory (a pipe or a device cannot be loaded)");
         } else if is_glob(arg) {
             let matches =
                 glob::glob(arg).with_context(|| format!("{arg}: not a valid glob pattern"))?;
@@ -158,6 +160,10 @@ pub fn find_files(paths: &[String], extensions: &[&str]) -> Result<Found> {
     real.extend(resolved);
     real.sort();
     real.dedup();
+    // The ledger knows a file by its path as text: two names that are not UTF-8 could read alike.
+    if let Some(odd) = real.iter().find(|p| p.to_str().is_none()) {
+        bail!("{odd:?}: the file's path is not valid UTF-8 (the ledger records a file by its path as text); rename it");
+    }
     found.files = real;
     Ok(found)
 }
@@ -166,6 +172,22 @@ pub fn find_files(paths: &[String], extensions: &[&str]) -> Result<Found> {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn a_path_that_is_not_utf8_or_not_a_file_is_refused_with_its_name() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"v\xfe.jsonl"));
+        std::fs::write(&odd, "{}\n").unwrap();
+        let err = find_files(&[dir.path().to_string_lossy().into()], &[".jsonl"]).unwrap_err();
+        let err = err.to_string();
+        assert!(
+            err.contains("v\\xFE.jsonl") && err.contains("not valid UTF-8"),
+            "{err}"
+        );
+        let err = find_files(&["/dev/null".into()], &[".jsonl"]).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+    }
 
     #[test]
     fn a_link_loop_is_read_once_and_noted() {
