@@ -24,7 +24,8 @@ CREATE OR REPLACE TEMP TABLE staged_lines (
 );
 -- judged_files: the files read straight (ingest::Straight: the lines the reader judged whole go straight
 -- into their table): each file's kind, its non-blank lines and how many of them the reader judged whole
--- (duplicates among them included). Its other lines were read again for load.sql, which sees only them.
+-- (duplicates among them included with FirstOfKey::Deleted; not with Claimed, which leaves them). Its other
+-- lines go to load.sql (as kept, or read again), which sees only them.
 CREATE OR REPLACE TEMP TABLE judged_files (
     file_id     BIGINT   NOT NULL,
     kind        TINYINT  NOT NULL,

@@ -88,7 +88,7 @@ impl LineTyper for ReadingTyper {
 
     /// The source the file's folder names, as load.sql's `stedi_files` finds it (the nearest folder
     /// named customer(s), accelerometer or step_trainer, `/` and `\\` both separating folders): the
-    /// code of its readings, or 0.
+    /// code of its readings, `CUSTOMER_CODE`, or 0.
     fn file_kind(&self, path: &Path) -> u8 {
         let text = path.to_string_lossy();
         let folders: Vec<&str> = text.split(['/', '\\']).collect();

@@ -152,8 +152,8 @@ struct Straight {
     /// File id, line number and place of its text in `left_text` (start, length) of each line left to
     /// SQL.
     left: Vec<(i64, i64, usize, usize)>,
-    /// The text of the lines left, while it fits `KEPT_TEXT_BYTES` (a worker's share of it): then SQL
-    /// gets them from here rather than from the file, read again.
+    /// The text of the lines left, while it fits the worker's share of `KEPT_TEXT_BYTES`: then SQL gets
+    /// them from here rather than from the file, read again.
     left_text: Vec<u8>,
     /// False once a left line's text did not fit.
     kept_all: bool,
@@ -161,8 +161,11 @@ struct Straight {
     share: usize,
 }
 
-/// How many bytes of the text of the lines a straight read leaves to SQL its workers keep in all (the
-/// benchmark's 10M votes leave 110,000 lines, 10 MB). More, and the lines are read again from the file.
+/// How many bytes of the text of the lines a straight read leaves to SQL its workers keep, each worker
+/// an equal share (the benchmark's 10M votes leave 110,000 lines, 10 MB). Once one worker's share is
+/// full, every line that read left is read again from its file instead. The texts are then gathered by
+/// file (a copy, so a read's peak is about twice what it keeps), and kept until `load.sql` has read them:
+/// a load of several straight reads (STEDI: three) keeps each read's.
 const KEPT_TEXT_BYTES: usize = 128 << 20;
 
 impl Straight {
@@ -717,7 +720,7 @@ pub struct Left {
 /// For lines that go straight into their table: reads the files as `stream_text_files` does with a
 /// typer, but sends no text and adds the column `judged` (the typer judged the line whole,
 /// `Typed::Judged`). SQL takes the judged lines' values as they are; the others are left (`JudgedRead`)
-/// for SQL to judge from their text, read again. `consume`'s second relation (`file_id BIGINT`,
+/// for SQL to judge from their text (as kept, or read again). `consume`'s second relation (`file_id BIGINT`,
 /// `line_no BIGINT`) holds the judged lines whose key (`TypedColumns::key`) occurs on more than one
 /// judged line: only they can repeat a record (`FirstOfKey::Deleted`; with `FirstOfKey::Claimed` no
 /// two judged lines share a key, and it is empty).
@@ -1121,7 +1124,7 @@ impl Pipeline<'_> {
 
     /// `FirstOfKey::Claimed`, once a block's lines are typed: waits for the block's turn (the file's
     /// earlier blocks claimed their keys), then claims the keys of its judged lines; a line whose key
-    /// was claimed before is left to SQL after all (its text is read again). Returns how many were.
+    /// was claimed before is left to SQL after all (its text kept from the block). Returns how many were.
     fn claim_keys(&self, claims: &Claims, block: &Block, batch: &mut LineBatch) -> Result<u64> {
         let Some(s) = batch.straight.as_mut() else {
             return Ok(0);

@@ -56,7 +56,8 @@ pub enum Staging {
 /// (the stream, where the column `judged` marks them; no text is sent) and keeps the first line of a key
 /// as `first_of_key` says (with `FirstOfKey::Deleted`, by deleting the later ones listed in the view
 /// `judged_repeats`: `file_id`, `line_no` of the judged lines whose key occurs on more than one). The
-/// lines the typer left are then read again, by number, and go to `load.sql` with the other files, which
+/// lines the typer left (as the read kept them, or read again by number: `lines::Lines`) go to
+/// `load.sql` with the other files, which
 /// weighs them against the rows of this run;
 /// the temp table `judged_files` says how many lines each file read straight has and how many went
 /// straight in (its accounting and file checks need it).
@@ -65,9 +66,10 @@ pub struct Straight {
     pub sql: &'static str,
     pub first_of_key: lines::FirstOfKey,
     /// The table `sql` inserts into, when the read may go straight only while that table is empty (at
-    /// the start of the load): its unique index is then set aside (`Spec::indexed`), so the later lines
-    /// of a repeated key can go in with the first until `sql` deletes them; the index would refuse them.
-    /// Into a table with rows, the files go to `load.sql` whole.
+    /// the start of the load): its unique index is then set aside (`Spec::indexed`). The index would
+    /// refuse, mid-insert, the rows `load.sql` deletes after it (a line of an earlier file that SQL typed
+    /// weighed against a judged line of a later one), and a later load finds earlier rows by it. Into a
+    /// table with rows, the files go to `load.sql` whole.
     pub while_empty: Option<&'static str>,
     /// The typer of these files' lines, when not the dataset's (`Staging::StreamedLines::typer`, which
     /// still says which files are of `kind`).

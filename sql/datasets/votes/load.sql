@@ -2,7 +2,8 @@
 -- Every value arrives as a JSON string; all typing happens here. incoming_lines is read once, as the
 -- files are read: a line's raw text is kept only when the line is rejected. In a first load most lines are
 -- not here: those the reader judged whole went straight into blog_analysis.votes first (votes_judged.sql);
--- incoming_lines then holds the lines it left, read again by number, and the Parquet rows.
+-- incoming_lines then holds the lines it left (as it kept them, or read again by number) and the Parquet
+-- rows.
 
 -- The lines arrive in no particular order (several threads read them), so there is no order for DuckDB to
 -- preserve: without it the typed lines are written by every thread at once (the typing pass over 10M

@@ -3,7 +3,7 @@
 -- are plain integers and a timestamp without a zone, in SQL's ranges) go straight from the stream
 -- (judged_lines) into blog_analysis.votes, with their file and line, before load.sql types the other
 -- lines. No two judged lines share an Id: the reader judged only the first line of each Id it met in a
--- file's order and left the others to SQL (lines::stream_judged_lines), whose text is read again for
+-- file's order and left the others to SQL (lines::stream_judged_lines), whose text it keeps for
 -- load.sql. load.sql then weighs the lines SQL typed against these rows, so the first line of an Id
 -- (file, then line) stays whichever side typed it. Nothing is deleted here: DuckDB writes the whole
 -- table again at commit when a transaction deleted any row it inserted (10M rows: about 1.2 s more).
