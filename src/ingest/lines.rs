@@ -572,6 +572,14 @@ pub fn read_numbered_lines(path: &Path, wanted: &[i64]) -> Result<(Vec<Option<St
     Ok((found, format!("{digest:032x}")))
 }
 
+/// A line of nothing but JSON's whitespace (space, tab, carriage return) is no row. Not a form feed, which
+/// Rust's `is_ascii_whitespace` would pass over: to JSON (and CSV) it is a character like any other, so
+/// such a line is a row SQL rejects, with its reason.
+fn is_blank(line: &[u8]) -> bool {
+    line.iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
 /// Splits a block into its non-blank lines (without their line ends; a UTF-8 byte-order mark opens a
 /// file, not its first line's text) into `batch`, handing full batches to `emit`; with `only`, just the
 /// lines of those numbers (ascending). Returns how many it staged, and how many of those the typer
@@ -606,7 +614,7 @@ fn split_block(
         if line_no == 1 && block.numbers.is_none() {
             line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
         }
-        if !line.iter().all(u8::is_ascii_whitespace) {
+        if !is_blank(line) {
             let file = LineFile {
                 id: block.file_id,
                 kind: block.file_kind,
@@ -1447,6 +1455,14 @@ mod tests {
         let left = left_by_file(vec![first, worker(vec![(1, 2, &"z".repeat(101))], true)]);
         assert!(left.iter().all(|l| l.text.is_none()), "none kept");
         assert_eq!(left[0].numbers, [2, 5]);
+    }
+
+    #[test]
+    fn only_jsons_whitespace_makes_a_line_blank() {
+        assert!(is_blank(b"") && is_blank(b" \t\r "));
+        for line in [&b"\x0c"[..], b" \x0b", b"\xc2\xa0", b" {}"] {
+            assert!(!is_blank(line), "{line:?}");
+        }
     }
 
     #[test]
