@@ -196,6 +196,13 @@ fn the_same_content_twice_in_one_run_is_loaded_once() {
             .contains("skipped: votes/b.jsonl: same content as votes/a.jsonl (loaded in this run)"),
         "{load}"
     );
+    // every file counted once in the summary
+    assert!(
+        load.stdout.contains(
+            "votes: 1 file(s) loaded, 0 unchanged and skipped, 1 copy(ies) of another file skipped, 0 failed"
+        ),
+        "{load}"
+    );
     assert_eq!(
         ws.count("SELECT count(*) FROM meta.file_loads WHERE dataset = 'votes'"),
         1

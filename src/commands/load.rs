@@ -130,9 +130,14 @@ fn display_path(path: &str) -> String {
 
 pub fn print_report(report: &Report, spec: &Spec, out: &mut dyn Write) -> Result<()> {
     let secs = report.elapsed.as_secs_f64();
+    // every file found is counted once: loaded, unchanged, a copy of another (listed below) or failed
+    let copies = match report.duplicate_files.len() {
+        0 => String::new(),
+        n => format!(", {n} copy(ies) of another file skipped"),
+    };
     writeln!(
         out,
-        "{}: {} file(s) loaded, {} unchanged and skipped, {} failed, in {secs:.2} s",
+        "{}: {} file(s) loaded, {} unchanged and skipped{copies}, {} failed, in {secs:.2} s",
         spec.name,
         report.loaded.len(),
         report.unchanged.len(),
