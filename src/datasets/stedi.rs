@@ -1,6 +1,8 @@
 //! STEDI customer/, accelerometer/ and step_trainer/ JSON lines into the landing zone (trusted and curated are views).
 use crate::ingest::lines::{FirstOfKey, LineFile, LineTyper, Typed, TypedColumns};
-use crate::ingest::plain_json::{date, double, integer, plain_object, Value, PLAUSIBLE_EPOCH_MS};
+use crate::ingest::plain_json::{
+    compact_object, date, double, integer, plain_object, Value, PLAUSIBLE_EPOCH_MS,
+};
 use crate::ingest::{Dedup, Spec, Staging, Straight};
 use duckdb::arrow::array::{
     ArrayRef, Date32Builder, Float64Builder, Int64Builder, Int8Builder, StringBuilder,
@@ -204,7 +206,11 @@ fn record_key(kind: i8, r: &Reading) -> u64 {
 impl TypedColumns for Readings {
     fn push(&mut self, line: &str, file: LineFile) -> Typed {
         let mut r = Reading::default();
-        let plain = plain_object(line, |key, value| take(&mut r, key, value));
+        // most lines are written compactly: those are read without the general reader
+        let plain = compact_object(line, |key, value| take(&mut r, key, value)) || {
+            r = Reading::default();
+            plain_object(line, |key, value| take(&mut r, key, value))
+        };
         let kind = match r.seen {
             ACCELEROMETER if plain => ACCELEROMETER_CODE,
             STEP_TRAINER if plain => STEP_TRAINER_CODE,
@@ -398,7 +404,10 @@ struct Customers {
 impl TypedColumns for Customers {
     fn push(&mut self, line: &str, file: LineFile) -> Typed {
         let mut c = Customer::default();
-        let plain = plain_object(line, |key, value| c.take(key, value));
+        let plain = compact_object(line, |key, value| c.take(key, value)) || {
+            c = Customer::default();
+            plain_object(line, |key, value| c.take(key, value))
+        };
         // SQL rejects a customer without an email or a lastUpdateDate
         if !plain
             || file.kind != CUSTOMER_CODE as u8

@@ -1,6 +1,8 @@
 //! Stack-Exchange-style vote records (JSON lines, optionally gzipped, or Parquet) into blog_analysis.votes.
 use crate::ingest::lines::{FirstOfKey, LineFile, LineTyper, Typed, TypedColumns};
-use crate::ingest::plain_json::{integer, plain_object, timestamp, Value, PLAUSIBLE_EPOCH_MS};
+use crate::ingest::plain_json::{
+    compact_object, integer, plain_object, timestamp, Value, PLAUSIBLE_EPOCH_MS,
+};
 use crate::ingest::{Dedup, Spec, Staging, Straight};
 use duckdb::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, TimestampMicrosecondBuilder};
 use duckdb::arrow::datatypes::{DataType, Field, TimeUnit};
@@ -99,22 +101,32 @@ fn plain_integer(text: &str) -> Option<i64> {
     integer(text).filter(|_| canonical)
 }
 
+/// A vote's fields as read (`FIELDS` order): Some(None) null (optional fields only), None absent.
+type Found = [Option<Option<i64>>; 6];
+
+/// Takes one member of a vote line, when it is a known field, met once, of its type.
+fn take(found: &mut Found, key: &str, value: Value) -> bool {
+    let Some(i) = FIELDS.iter().position(|f| *f == key) else {
+        return false;
+    };
+    let typed = match value {
+        Value::Str(s) if i == 3 => timestamp(s),
+        Value::Str(s) => plain_integer(s),
+        Value::Literal("null") if i >= 4 => return found[i].replace(None).is_none(),
+        _ => None,
+    };
+    typed.is_some() && found[i].replace(typed).is_none()
+}
+
 impl TypedColumns for Votes {
     fn push(&mut self, line: &str, _file: LineFile) -> Typed {
         // Some(None): null (optional fields only); None: absent
-        let mut found: [Option<Option<i64>>; 6] = [None; 6];
-        let plain = plain_object(line, |key, value| {
-            let Some(i) = FIELDS.iter().position(|f| *f == key) else {
-                return false;
-            };
-            let typed = match value {
-                Value::Str(s) if i == 3 => timestamp(s),
-                Value::Str(s) => plain_integer(s),
-                Value::Literal("null") if i >= 4 => return found[i].replace(None).is_none(),
-                _ => None,
-            };
-            typed.is_some() && found[i].replace(typed).is_none()
-        });
+        let mut found: Found = [None; 6];
+        // most lines are written compactly: those are read without the general reader
+        let plain = compact_object(line, |key, value| take(&mut found, key, value)) || {
+            found = [None; 6];
+            plain_object(line, |key, value| take(&mut found, key, value))
+        };
         if !plain || found[..4].iter().any(|f| f.is_none()) {
             self.skip();
             return Typed::No;

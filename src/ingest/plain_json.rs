@@ -27,6 +27,15 @@ fn skip_space(b: &[u8], mut i: usize) -> usize {
 fn string(line: &str, i: usize) -> Option<(&str, usize)> {
     let b = line.as_bytes();
     let start = i + 1;
+    // Keys and most values are short: one pass over their bytes, without a search's setup.
+    for (j, &c) in b.iter().enumerate().skip(start).take(SHORT_STRING) {
+        match c {
+            b'"' => return Some((&line[start..j], j + 1)),
+            b'\\' => return None,
+            c if c < 0x20 => return None,
+            _ => {}
+        }
+    }
     let len = memchr::memchr2(b'"', b'\\', &b[start..])?;
     let end = start + len;
     if b[end] == b'\\' || b[start..end].iter().any(|&c| c < 0x20) {
@@ -34,6 +43,9 @@ fn string(line: &str, i: usize) -> Option<(&str, usize)> {
     }
     Some((&line[start..end], end + 1))
 }
+
+/// How many bytes of a string `string` reads one by one before it searches.
+const SHORT_STRING: usize = 48;
 
 /// A number starting at `b[i]` in the grammar of `Value::Num`: its text and the index after it.
 fn number(line: &str, i: usize) -> Option<(&str, usize)> {
@@ -120,6 +132,44 @@ pub fn plain_object<'a>(line: &'a str, mut member: impl FnMut(&'a str, Value<'a>
     }
 }
 
+/// The fast path of `plain_object` for a line written compactly, `{"k0":v0,"k1":v1,...}`: no whitespace
+/// anywhere, nothing after the object (as most writers write JSON lines). Calls `member` with each key
+/// and value, as `plain_object` would. False when the line is written otherwise or `member` gave up on
+/// it: then the caller forgets what `member` was given and lets `plain_object` read the line, to the same
+/// result.
+pub fn compact_object<'a>(
+    line: &'a str,
+    mut member: impl FnMut(&'a str, Value<'a>) -> bool,
+) -> bool {
+    let b = line.as_bytes();
+    if b.first() != Some(&b'{') {
+        return false;
+    }
+    let mut i = 1;
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return false;
+        }
+        let Some((key, j)) = string(line, i) else {
+            return false;
+        };
+        if b.get(j) != Some(&b':') {
+            return false;
+        }
+        let Some((v, j)) = value(line, j + 1) else {
+            return false;
+        };
+        if !member(key, v) {
+            return false;
+        }
+        match b.get(j) {
+            Some(b',') => i = j + 1,
+            Some(b'}') => return j + 1 == b.len(),
+            _ => return false,
+        }
+    }
+}
+
 /// The epoch milliseconds SQL takes as a time (`meta.epoch_ms_of`: the plausible years, 1900-2199). A
 /// typer that judges ranges types no other; a test checks that the two bounds agree.
 pub const PLAUSIBLE_EPOCH_MS: std::ops::RangeInclusive<i64> =
@@ -127,22 +177,59 @@ pub const PLAUSIBLE_EPOCH_MS: std::ops::RangeInclusive<i64> =
 
 /// A `Value::Num` that is an integer of at most 18 digits (so it fits an i64), as i64.
 pub fn integer(text: &str) -> Option<i64> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 18 {
         return None;
     }
-    text.parse().ok()
+    // (18 digits cannot overflow an i64; no second pass of `str::parse`)
+    let mut value: i64 = 0;
+    for c in digits.bytes() {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i64::from(c - b'0');
+    }
+    Some(if negative { -value } else { value })
 }
 
 /// A `Value::Num` of at most 17 significant digits as f64. Every correctly rounding reader (Rust's,
 /// DuckDB's, yyjson's) gives the same double for such a text; longer ones are left to SQL.
 pub fn double(text: &str) -> Option<f64> {
-    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    // In one pass: the digits as an integer (exact while there are at most 15), how many follow the
+    // point, and whether the text is only an optional '-', digits and at most one '.'.
+    let negative = text.starts_with('-');
+    let (mut mantissa, mut digits, mut fraction) = (0u64, 0usize, 0i32);
+    let (mut after_point, mut simple) = (false, true);
+    for c in text.bytes().skip(usize::from(negative)) {
+        match c {
+            b'0'..=b'9' => {
+                digits += 1;
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+                fraction += i32::from(after_point);
+            }
+            b'.' if !after_point => after_point = true,
+            _ => simple = false,
+        }
+    }
     if digits > 17 {
         return None;
     }
+    // Clinger's fast path: a mantissa of at most 15 digits is exact in a double, as is 10^k for k up to
+    // 22, so one division rounds correctly, as `str::parse` does (a test compares the two).
+    if simple && (1..=15).contains(&digits) && fraction <= 22 {
+        let value = mantissa as f64 / POWERS_OF_TEN[fraction as usize];
+        return Some(if negative { -value } else { value });
+    }
     text.parse::<f64>().ok().filter(|x| x.is_finite())
 }
+
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date that exists; None for anything else.
 pub fn date(text: &str) -> Option<i32> {
@@ -225,6 +312,140 @@ fn digits(text: &str, range: std::ops::Range<usize>) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compact_object_is_read_as_plain_object_reads_it_or_left_to_it() {
+        let members = |line: &str, fast: bool| {
+            let mut seen = Vec::new();
+            let mut note = |k: &str, v: Value| {
+                seen.push(format!("{k}={v:?}"));
+                true
+            };
+            let ok = if fast {
+                compact_object(line, &mut note)
+            } else {
+                plain_object(line, &mut note)
+            };
+            ok.then_some(seen)
+        };
+        let compact = [
+            r#"{"user":"a","timestamp":1,"x":-0.5}"#,
+            r#"{"x":null,"user":"","timestamp":-0}"#,
+            r#"{"user":"ü","timestamp":true,"x":"1","user":"b"}"#,
+            r#"{"a":false}"#,
+        ];
+        for line in compact {
+            assert!(members(line, true).is_some(), "{line}");
+            assert_eq!(members(line, true), members(line, false), "{line}");
+        }
+        let otherwise = [
+            r#"{ "user":"a","timestamp":1}"#,
+            r#"{"user":"a","timestamp":1} "#,
+            r#"{"user" :"a"}"#,
+            r#"{"user": "a"}"#,
+            r#"{"user":"a" ,"x":1}"#,
+            r#"{"user":"a\u0040"}"#,
+            r#"{"us\u0065r":"a"}"#,
+            r#"{"x":1e2}"#,
+            r#"{"x":1}x"#,
+            r#"{"x":1"#,
+            r#"{"x":}"#,
+            r#"{"x":1,}"#,
+            r#"{}"#,
+            r#"[1]"#,
+            "",
+            "{",
+        ];
+        for line in otherwise {
+            assert!(members(line, true).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn strings_short_and_long_end_at_their_quote_and_refuse_escapes_and_control_characters() {
+        for n in [0, 1, 47, 48, 49, 200] {
+            let text = "a".repeat(n);
+            let line = format!("\"{text}\",");
+            assert_eq!(string(&line, 0), Some((text.as_str(), n + 2)), "{n}");
+            for odd in ["\\n", "\u{1}", "\t"] {
+                for at in [0, n / 2, n] {
+                    let mut t = text.clone();
+                    t.insert_str(at, odd);
+                    assert_eq!(string(&format!("\"{t}\""), 0), None, "{n} {at} {odd:?}");
+                }
+            }
+        }
+        assert_eq!(string("\"unclosed", 0), None);
+        assert_eq!(string(&format!("\"{}", "a".repeat(100)), 0), None);
+    }
+
+    #[test]
+    fn the_fast_readings_of_numbers_agree_with_str_parse() {
+        // every shape of short decimal, and texts outside the grammar, against the standard reader
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "-0.0",
+            "0.1",
+            "1.",
+            ".5",
+            "-.5",
+            "00.10",
+            "1.2.3",
+            "-",
+            "",
+            ".",
+            "+1",
+            "1e5",
+            "1_0",
+            "12345678901234.5",
+            "123456789012345",
+            "1234567890123456",
+            "0.30000000000000004",
+            "9007199254740993",
+            "0.0000000000000000000001",
+            "-1655564376361",
+            "x",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..200_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let int = seed % 10u64.pow((seed >> 60) as u32 % 16);
+            let point = (seed >> 40) as usize % 18;
+            let mut t = int.to_string();
+            if point < t.len() {
+                t.insert(t.len() - point, '.');
+            }
+            if seed & 1 == 1 {
+                t.insert(0, '-');
+            }
+            texts.push(t);
+        }
+        for t in &texts {
+            let digits = t.bytes().filter(u8::is_ascii_digit).count();
+            let by_parse = if digits > 17 {
+                None
+            } else {
+                t.parse::<f64>().ok().filter(|x| x.is_finite())
+            };
+            assert_eq!(
+                double(t).map(f64::to_bits),
+                by_parse.map(f64::to_bits),
+                "{t:?}"
+            );
+            let is_integer = t.strip_prefix('-').unwrap_or(t);
+            let by_parse = (!is_integer.is_empty()
+                && is_integer.len() <= 18
+                && is_integer.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| t.parse::<i64>().ok())
+            .flatten();
+            assert_eq!(integer(t), by_parse, "{t:?}");
+        }
+    }
 
     #[test]
     fn the_plausible_epoch_milliseconds_are_those_sql_takes() {
