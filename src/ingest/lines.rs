@@ -1287,13 +1287,19 @@ mod tests {
         try_rows(conn, sql).unwrap()
     }
 
-    #[test]
-    fn a_straight_read_marks_the_judged_lines_and_the_lines_left_are_read_again_alone() {
+    /// A connection that can read streams, and a file `a.txt` of `text` in a folder of its own.
+    fn conn_and_file(text: &str) -> (Connection, tempfile::TempDir, std::path::PathBuf) {
         let conn = Connection::open_in_memory().unwrap();
         stream::register(&conn).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.txt");
-        std::fs::write(&path, "1\r\n2\nx\n\n1\ny\n3\n").unwrap();
+        std::fs::write(&path, text).unwrap();
+        (conn, dir, path)
+    }
+
+    #[test]
+    fn a_straight_read_marks_the_judged_lines_and_the_lines_left_are_read_again_alone() {
+        let (conn, _dir, path) = conn_and_file("1\r\n2\nx\n\n1\ny\n3\n");
         let files = [TextFile::whole(7, &path)];
         let bar = ProgressBar::hidden();
         let (mut judged, mut repeats) = (Vec::new(), Vec::new());
@@ -1362,11 +1368,7 @@ mod tests {
 
     #[test]
     fn a_claimed_read_judges_the_first_line_of_a_key_and_keeps_the_text_of_the_others() {
-        let conn = Connection::open_in_memory().unwrap();
-        stream::register(&conn).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.txt");
-        std::fs::write(&path, "1\n2\n1\nx\n2\r\n3\n").unwrap();
+        let (conn, _dir, path) = conn_and_file("1\n2\n1\nx\n2\r\n3\n");
         let files = [TextFile::whole(7, &path)];
         let (mut judged, mut repeats) = (Vec::new(), Vec::new());
         let claimed = FirstOfKey::Claimed;
@@ -1389,13 +1391,9 @@ mod tests {
 
     #[test]
     fn a_claimed_read_whose_statement_stops_early_ends_without_waiting() {
-        let conn = Connection::open_in_memory().unwrap();
-        stream::register(&conn).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.txt");
         // about 3 MiB: several blocks, so that workers wait for each other's turn
         let text: String = (0..600_000).map(|i| format!("{}\n", i % 5_000)).collect();
-        std::fs::write(&path, &text).unwrap();
+        let (conn, _dir, path) = conn_and_file(&text);
         let files = [TextFile::whole(7, &path)];
         let bar = ProgressBar::hidden();
         let read = stream_judged_lines(
