@@ -1,18 +1,19 @@
 //! Stocks' after-load step: the rolling features (`market.features`) of every symbol a load touched.
-//! SQL picks the rows and their order (`sql/datasets/stocks/features_*.sql`); this step walks each
-//! symbol's days once, keeping its last 30 volumes' sum and its last 30 adjusted closes in sorted order,
-//! and appends every row with its two features, in the load's transaction. The values are DuckDB's own
+//! SQL picks the rows (`sql/datasets/stocks/features_*.sql`); this step walks each symbol's days in
+//! order once, keeping its last 30 volumes' sum and its last 30 adjusted closes in sorted order, and
+//! appends every row with its two features, in the load's transaction. The values are DuckDB's own
 //! window results, bit for bit (a test compares them, with windows whose middle closes are far apart).
 use crate::duck::warehouse::Warehouse;
 use crate::duck::{sqlfiles, stream, timed};
 use crate::ingest::{AfterLoad, Load};
+use crate::par;
 use anyhow::{anyhow, bail, Context, Result};
 use duckdb::arrow::array::{
     Array, ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
 };
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use std::cmp::Ordering;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 /// Trading days in a window: the current day and the 29 before it. A feature is NULL until a symbol
@@ -106,32 +107,11 @@ fn passes(wh: &Warehouse) -> Result<Vec<Pass>> {
     Ok(passes)
 }
 
-/// The rows of one pass, sorted by symbol and date (read whole: the rows cannot stream out of DuckDB
-/// while the INSERT of their features runs on the same connection, and both belong to the load's
-/// transaction).
+/// The rows of one pass, in the order DuckDB gives them (read whole: the rows cannot stream out of
+/// DuckDB while the INSERT of their features runs on the same connection, and both belong to the load's
+/// transaction). The walk orders them itself: DuckDB's ORDER BY sorted every column of 28M rows,
+/// the security names too, and took 6.9 s of the step's 15 s (BENCHMARKS.md, session 13).
 fn read_pass(wh: &Warehouse, pass: &Pass) -> Result<Vec<RecordBatch>> {
-    // Loads turn DuckDB's preserve_insertion_order off (less memory); a result collected as Arrow then
-    // came in any order of its chunks, even under ORDER BY. The walk needs the order (and checks it).
-    let preserved: bool = wh.scalar("SELECT current_setting('preserve_insertion_order')")?;
-    wh.execute("SET preserve_insertion_order = true")?;
-    let batches = read_sorted(wh, pass);
-    let restored = wh.execute(&format!("SET preserve_insertion_order = {preserved}"));
-    // A failed read aborts the transaction, and then the SET fails too: the read's error is the one to tell.
-    let batches = batches?;
-    restored?;
-    let read: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    if i64::try_from(read).ok() != Some(pass.rows) {
-        bail!(
-            "features_rows.sql gave {read} rows for symbols {} to {}, where {} were counted: no features written",
-            pass.first,
-            pass.last,
-            pass.rows
-        );
-    }
-    Ok(batches)
-}
-
-fn read_sorted(wh: &Warehouse, pass: &Pass) -> Result<Vec<RecordBatch>> {
     let mut stmt = wh
         .conn
         .prepare(sqlfiles::get("datasets/stocks/features_rows.sql")?)?;
@@ -144,12 +124,21 @@ fn read_sorted(wh: &Warehouse, pass: &Pass) -> Result<Vec<RecordBatch>> {
             )
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let read: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    if i64::try_from(read).ok() != Some(pass.rows) {
+        bail!(
+            "features_rows.sql gave {read} rows for symbols {} to {}, where {} were counted: no features written",
+            pass.first,
+            pass.last,
+            pass.rows
+        );
+    }
     Ok(batches)
 }
 
-/// Walks the rows, adding their two features, into an INSERT that reads them on all of DuckDB's
-/// threads as they come (`batch_stream`; DuckDB's appender converts on one thread: 14.5 s against 7.4 s for
-/// 28M rows).
+/// Adds each row's two features to the rows of a pass, which keep the order they were read in, into
+/// an INSERT that reads them on all of DuckDB's threads as they come (`batch_stream`; DuckDB's appender
+/// converts on one thread: 14.5 s against 7.4 s for 28M rows).
 fn insert(wh: &Warehouse, batches: Vec<RecordBatch>) -> Result<usize> {
     let Some(first) = batches.first() else {
         return Ok(0);
@@ -163,18 +152,20 @@ fn insert(wh: &Warehouse, batches: Vec<RecordBatch>) -> Result<usize> {
     fields.push(Field::new("vol_moving_avg", DataType::Float64, true));
     fields.push(Field::new("adj_close_rolling_med", DataType::Float64, true));
     let schema = Arc::new(Schema::new(fields));
-    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let (avg, median) = timed("features: walk", || features(&batches))?;
+    let rows = avg.len();
     let out = schema.clone();
     stream::stream(
         schema,
         rows as u64,
         move |emit| {
-            let mut window = Window::default();
+            let mut at = 0;
             for batch in batches {
-                let (avg, median) = window.walk(&batch)?;
+                let n = batch.num_rows();
                 let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-                columns.push(Arc::new(avg));
-                columns.push(Arc::new(median));
+                columns.push(Arc::new(Float64Array::from(avg[at..at + n].to_vec())));
+                columns.push(Arc::new(Float64Array::from(median[at..at + n].to_vec())));
+                at += n;
                 emit(RecordBatch::try_new(out.clone(), columns)?)?;
             }
             Ok(())
@@ -189,7 +180,133 @@ fn insert(wh: &Warehouse, batches: Vec<RecordBatch>) -> Result<usize> {
     Ok(rows)
 }
 
-/// One symbol's last WINDOW days, carried from batch to batch.
+/// A pass's rows as the walk reads them: one entry per row, in the order of the batches.
+#[derive(Default)]
+struct Rows<'a> {
+    /// Each distinct symbol once, and each row's index into it.
+    symbols: Vec<&'a str>,
+    symbol_of: Vec<u32>,
+    dates: Vec<i32>,
+    closes: Vec<f64>,
+    volumes: Vec<i64>,
+}
+
+impl<'a> Rows<'a> {
+    fn of(batches: &'a [RecordBatch]) -> Result<Rows<'a>> {
+        let mut rows = Rows::default();
+        let mut known: HashMap<&'a str, u32> = HashMap::new();
+        for batch in batches {
+            let symbols = column::<StringArray>(batch, SYMBOL)?;
+            rows.dates
+                .extend_from_slice(column::<Date32Array>(batch, DATE)?.values());
+            rows.closes
+                .extend_from_slice(column::<Float64Array>(batch, ADJ_CLOSE)?.values());
+            rows.volumes
+                .extend_from_slice(column::<Int64Array>(batch, VOLUME)?.values());
+            // a symbol's rows mostly come together: the last one is looked up first
+            let mut last: Option<(&str, u32)> = None;
+            for i in 0..batch.num_rows() {
+                let symbol = symbols.value(i);
+                let id = match last {
+                    Some((name, id)) if name == symbol => id,
+                    _ => {
+                        let next = u32::try_from(rows.symbols.len())?;
+                        let id = *known.entry(symbol).or_insert(next);
+                        if id == next {
+                            rows.symbols.push(symbol);
+                        }
+                        id
+                    }
+                };
+                last = Some((symbol, id));
+                rows.symbol_of.push(id);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The rows' positions by symbol (in byte order, as DuckDB sorts VARCHAR), then date: counted into
+    /// one run per symbol, in the order read; a run is sorted by date only when it is not already.
+    /// Returns the positions and each symbol's run of them.
+    fn walk_order(&self) -> (Vec<u32>, Vec<Run<'a>>) {
+        let mut by_name: Vec<u32> = (0..self.symbols.len() as u32).collect();
+        by_name.sort_unstable_by_key(|&id| self.symbols[id as usize]);
+        let mut rank = vec![0usize; by_name.len()];
+        for (r, &id) in by_name.iter().enumerate() {
+            rank[id as usize] = r;
+        }
+        // where each symbol's run starts
+        let mut starts = vec![0usize; by_name.len() + 1];
+        for &id in &self.symbol_of {
+            starts[rank[id as usize] + 1] += 1;
+        }
+        for r in 1..starts.len() {
+            starts[r] += starts[r - 1];
+        }
+        let mut order = vec![0u32; self.symbol_of.len()];
+        let mut next = starts.clone();
+        for (i, &id) in self.symbol_of.iter().enumerate() {
+            let r = rank[id as usize];
+            order[next[r]] = i as u32;
+            next[r] += 1;
+        }
+        let mut runs = Vec::with_capacity(by_name.len());
+        for (&id, run) in by_name.iter().zip(starts.windows(2)) {
+            let days = &mut order[run[0]..run[1]];
+            if !days.is_sorted_by_key(|&i| self.dates[i as usize]) {
+                days.sort_unstable_by_key(|&i| self.dates[i as usize]);
+            }
+            runs.push(Run {
+                symbol: self.symbols[id as usize],
+                start: run[0],
+                end: run[1],
+            });
+        }
+        (order, runs)
+    }
+}
+
+/// One symbol's rows of a pass: `start..end` of the walk's order.
+struct Run<'a> {
+    symbol: &'a str,
+    start: usize,
+    end: usize,
+}
+
+/// A row's two features: the average volume and the median adjusted close of its window.
+type Features = (Option<f64>, Option<f64>);
+/// One feature of every row of a pass.
+type FeatureColumn = Vec<Option<f64>>;
+
+/// The two features of every row of the batches, in the rows' order; each symbol's rows are walked by
+/// date, the symbols side by side on the machine's cores.
+fn features(batches: &[RecordBatch]) -> Result<(FeatureColumn, FeatureColumn)> {
+    let rows = Rows::of(batches)?;
+    let n = rows.dates.len();
+    if u32::try_from(n).is_err() {
+        bail!("a features pass of {n} rows is too large");
+    }
+    let (order, runs) = rows.walk_order();
+    let walked = par::parallel_map(&runs, |run| {
+        let mut window = Window::default();
+        order[run.start..run.end]
+            .iter()
+            .map(|&i| {
+                let i = i as usize;
+                window.step(run.symbol, rows.dates[i], rows.closes[i], rows.volumes[i])
+            })
+            .collect::<Result<Vec<Features>>>()
+    })?;
+    let mut avg = vec![None; n];
+    let mut median = vec![None; n];
+    for (&i, (a, m)) in order.iter().zip(walked.into_iter().flatten()) {
+        avg[i as usize] = a;
+        median[i as usize] = m;
+    }
+    Ok((avg, median))
+}
+
+/// One symbol's last WINDOW days, carried from row to row of the walk.
 #[derive(Default)]
 struct Window {
     symbol: String,
@@ -203,50 +320,42 @@ struct Window {
 }
 
 impl Window {
-    /// The features of each row of a batch, in order.
-    fn walk(&mut self, batch: &RecordBatch) -> Result<(Float64Array, Float64Array)> {
-        let symbols = column::<StringArray>(batch, SYMBOL)?;
-        let closes = column::<Float64Array>(batch, ADJ_CLOSE)?;
-        let volumes = column::<Int64Array>(batch, VOLUME)?;
-        let dates = column::<Date32Array>(batch, DATE)?;
-        let mut avg = Vec::with_capacity(batch.num_rows());
-        let mut median = Vec::with_capacity(batch.num_rows());
-        for i in 0..batch.num_rows() {
-            let (symbol, date) = (symbols.value(i), dates.value(i));
-            // Byte order, as DuckDB sorts VARCHAR: a symbol or day out of order would silently give
-            // wrong windows.
-            let in_order = match symbol.cmp(self.symbol.as_str()) {
-                Ordering::Greater => {
-                    self.symbol = symbol.to_string();
-                    self.days.clear();
-                    self.sorted.clear();
-                    self.volume_sum = 0;
-                    true
-                }
-                Ordering::Equal => self.last_date.is_none_or(|d| date > d),
-                Ordering::Less => false,
-            };
-            if !in_order && symbol == self.symbol && self.last_date == Some(date) {
-                bail!(
-                    "market.prices holds {symbol} {} twice: no features written",
-                    day(date)
-                );
+    /// The features of the next row of the walk, which comes after the last one by symbol (in byte
+    /// order), then date.
+    fn step(&mut self, symbol: &str, date: i32, close: f64, volume: i64) -> Result<Features> {
+        // a symbol or day out of order would silently give wrong windows
+        let in_order = match symbol.cmp(self.symbol.as_str()) {
+            Ordering::Greater => {
+                self.symbol = symbol.to_string();
+                self.days.clear();
+                self.sorted.clear();
+                self.volume_sum = 0;
+                true
             }
-            if !in_order {
-                bail!(
-                    "features_rows.sql gave {symbol} {} after {} {}: rows out of order, no features written",
-                    day(date),
-                    self.symbol,
-                    self.last_date.map_or_else(String::new, day)
-                );
-            }
-            self.last_date = Some(date);
-            self.push(closes.value(i), volumes.value(i));
-            let full = self.days.len() == WINDOW;
-            avg.push(full.then(|| self.average_volume()));
-            median.push(full.then(|| self.median_close()));
+            Ordering::Equal => self.last_date.is_none_or(|d| date > d),
+            Ordering::Less => false,
+        };
+        if !in_order && symbol == self.symbol && self.last_date == Some(date) {
+            bail!(
+                "market.prices holds {symbol} {} twice: no features written",
+                day(date)
+            );
         }
-        Ok((Float64Array::from(avg), Float64Array::from(median)))
+        if !in_order {
+            bail!(
+                "the walk met {symbol} {} after {} {}: rows out of order, no features written",
+                day(date),
+                self.symbol,
+                self.last_date.map_or_else(String::new, day)
+            );
+        }
+        self.last_date = Some(date);
+        self.push(close, volume);
+        let full = self.days.len() == WINDOW;
+        Ok((
+            full.then(|| self.average_volume()),
+            full.then(|| self.median_close()),
+        ))
     }
 
     fn push(&mut self, close: f64, volume: i64) {
@@ -316,7 +425,7 @@ mod tests {
         assert_eq!(w.median_close(), 14.5);
     }
 
-    fn batch(rows: &[(&str, i32)]) -> RecordBatch {
+    fn batch(rows: &[(&str, i32, f64, i64)]) -> RecordBatch {
         let n = rows.len();
         let columns: Vec<(&str, ArrayRef)> = vec![
             (
@@ -335,35 +444,78 @@ mod tests {
             ("High", Arc::new(Float64Array::from(vec![1.0; n]))),
             ("Low", Arc::new(Float64Array::from(vec![1.0; n]))),
             ("Close", Arc::new(Float64Array::from(vec![1.0; n]))),
-            ("Adj Close", Arc::new(Float64Array::from(vec![1.0; n]))),
-            ("Volume", Arc::new(Int64Array::from(vec![1; n]))),
+            (
+                "Adj Close",
+                Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.2))),
+            ),
+            (
+                "Volume",
+                Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.3))),
+            ),
         ];
         RecordBatch::try_from_iter(columns).unwrap()
     }
 
-    #[test]
-    fn rows_out_of_order_are_refused_not_walked() {
+    /// The features of rows already in (symbol, date) order, one step at a time.
+    fn stepped(rows: &[(&str, i32, f64, i64)]) -> Vec<(Option<f64>, Option<f64>)> {
         let mut w = Window::default();
-        assert!(w.walk(&batch(&[("A", 1), ("A", 2), ("B", 1)])).is_ok());
-        // a later batch going back to a symbol already left
-        let err = Window::walk(&mut w, &batch(&[("A", 3)]))
-            .unwrap_err()
-            .to_string();
+        rows.iter()
+            .map(|&(s, d, c, v)| w.step(s, d, c, v).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn rows_read_in_any_order_get_the_features_of_their_place_in_the_walk() {
+        // Two symbols of 40 days each, days before and after 1970 (negative day numbers), in sorted
+        // order; then the same rows shuffled into three batches of a pass.
+        let mut sorted = Vec::new();
+        for symbol in ["AB", "B"] {
+            for d in -20i32..20 {
+                let close = f64::from((d * 37).rem_euclid(101)) / 7.0;
+                sorted.push((symbol, d, close, i64::from(1000 + d * d)));
+            }
+        }
+        let expected = stepped(&sorted);
+        let mut shuffled: Vec<usize> = (0..sorted.len()).collect();
+        // a fixed permutation: every 7th position, wrapping (80 and 7 share no factor)
+        shuffled = shuffled
+            .iter()
+            .map(|i| (i * 7 + 3) % sorted.len())
+            .collect();
+        let rows: Vec<_> = shuffled.iter().map(|&i| sorted[i]).collect();
+        let batches: Vec<RecordBatch> = rows.chunks(30).map(batch).collect();
+        let (avg, median) = features(&batches).unwrap();
+        for (at, &i) in shuffled.iter().enumerate() {
+            assert_eq!(
+                (avg[at], median[at]),
+                expected[i],
+                "row {at}: {:?}",
+                rows[at]
+            );
+        }
+        assert_eq!(avg.iter().filter(|a| a.is_some()).count(), 2 * 11);
+    }
+
+    #[test]
+    fn rows_out_of_order_or_twice_are_refused_not_walked() {
+        let mut w = Window::default();
+        for (s, d) in [("A", 1), ("A", 2), ("B", 1)] {
+            assert!(w.step(s, d, 1.0, 1).is_ok());
+        }
+        // going back to a symbol already left
+        let err = w.step("A", 3, 1.0, 1).unwrap_err().to_string();
         assert!(
             err.contains("A 1970-01-04 after B 1970-01-02: rows out of order"),
             "{err}"
         );
         let mut w = Window::default();
-        let err = w
-            .walk(&batch(&[("A", 2), ("A", 2)]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("holds A 1970-01-03 twice"), "{err}");
-        let mut w = Window::default();
-        let err = w
-            .walk(&batch(&[("A", 2), ("A", 1)]))
-            .unwrap_err()
-            .to_string();
+        assert!(w.step("A", 2, 1.0, 1).is_ok());
+        let err = w.step("A", 1, 1.0, 1).unwrap_err().to_string();
         assert!(err.contains("out of order"), "{err}");
+        // the same symbol and day on two rows of a pass, wherever they are
+        let rows = [("A", 2, 1.0, 1), ("B", 5, 1.0, 1), ("A", 2, 2.0, 2)];
+        let batches: Vec<RecordBatch> = rows.chunks(2).map(batch).collect();
+        let err = features(&batches).unwrap_err().to_string();
+        assert!(err.contains("holds A 1970-01-03 twice"), "{err}");
     }
 }
