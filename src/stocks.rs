@@ -19,8 +19,8 @@ use std::sync::Arc;
 /// Trading days in a window: the current day and the 29 before it. A feature is NULL until a symbol
 /// has this many rows.
 pub const WINDOW: usize = 30;
-/// Rows read and held at a time (DuckDB's result and its Arrow copy: about 500 MB at most): neighbouring
-/// symbols are read together up to this.
+/// Rows read and held at a time (DuckDB's result and its Arrow copy: about 500 MB at most, and the walk's
+/// order and features, about 90 bytes a row: 180 MB): neighbouring symbols are read together up to this.
 /// EXERCISE_FEATURES_PASS_ROWS changes it (the tests make many small passes).
 const ROWS_PER_PASS: i64 = 2_000_000;
 
@@ -464,28 +464,28 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn rows_read_in_any_order_get_the_features_of_their_place_in_the_walk() {
-        // Two symbols of 40 days each, days before and after 1970 (negative day numbers), in sorted
-        // order; then the same rows shuffled into three batches of a pass.
-        let mut sorted = Vec::new();
-        for symbol in ["AB", "B"] {
-            for d in -20i32..20 {
-                let close = f64::from((d * 37).rem_euclid(101)) / 7.0;
-                sorted.push((symbol, d, close, i64::from(1000 + d * d)));
-            }
-        }
-        let expected = stepped(&sorted);
-        let mut shuffled: Vec<usize> = (0..sorted.len()).collect();
-        // a fixed permutation: every 7th position, wrapping (80 and 7 share no factor)
-        shuffled = shuffled
-            .iter()
-            .map(|i| (i * 7 + 3) % sorted.len())
-            .collect();
-        let rows: Vec<_> = shuffled.iter().map(|&i| sorted[i]).collect();
+    /// Shuffles rows given in (symbol, date) order with `(i * step + 3) % n` (a permutation when `step`
+    /// and n share no factor), appends `in_order` as they are (a symbol whose days need no sorting), cuts
+    /// them into batches of 30 and checks that every row gets the features it gets when stepped in
+    /// order. Returns how many rows have features.
+    fn check_walk(
+        sorted: &[(&str, i32, f64, i64)],
+        step: usize,
+        in_order: &[(&str, i32, f64, i64)],
+    ) -> usize {
+        let mut all = sorted.to_vec();
+        all.extend_from_slice(in_order);
+        let expected = stepped(&all);
+        let n = sorted.len();
+        let mut places: Vec<usize> = (0..n).map(|i| (i * step + 3) % n).collect();
+        places.extend(n..all.len());
+        let mut seen = places.clone();
+        seen.sort_unstable();
+        assert!(seen.iter().copied().eq(0..all.len()), "not a permutation");
+        let rows: Vec<_> = places.iter().map(|&i| all[i]).collect();
         let batches: Vec<RecordBatch> = rows.chunks(30).map(batch).collect();
         let (avg, median) = features(&batches).unwrap();
-        for (at, &i) in shuffled.iter().enumerate() {
+        for (at, &i) in places.iter().enumerate() {
             assert_eq!(
                 (avg[at], median[at]),
                 expected[i],
@@ -493,7 +493,33 @@ mod tests {
                 rows[at]
             );
         }
-        assert_eq!(avg.iter().filter(|a| a.is_some()).count(), 2 * 11);
+        avg.iter().filter(|a| a.is_some()).count()
+    }
+
+    fn days_of(symbol: &str, days: std::ops::Range<i32>) -> Vec<(&str, i32, f64, i64)> {
+        days.map(|d| {
+            let close = f64::from((d * 37).rem_euclid(101)) / 7.0;
+            (symbol, d, close, i64::from(1000 + d * d))
+        })
+        .collect()
+    }
+
+    #[test]
+    fn rows_read_in_any_order_get_the_features_of_their_place_in_the_walk() {
+        // Two symbols of 40 days each, days before and after 1970 (negative day numbers), shuffled
+        // into three batches of a pass; a third symbol whose days come in order.
+        let mut sorted = days_of("AB", -20..20);
+        sorted.extend(days_of("B", -20..20));
+        let tail = days_of("C", 0..31);
+        assert_eq!(check_walk(&sorted, 7, &tail), 2 * 11 + 2);
+    }
+
+    #[test]
+    fn many_symbols_are_walked_side_by_side_as_one_would_walk_them() {
+        // 70 symbols (enough for the walk to go on every core) of 35 days each: 2,450 rows, shuffled
+        let names: Vec<String> = (0..70).map(|i| format!("S{i:02}")).collect();
+        let sorted: Vec<_> = names.iter().flat_map(|s| days_of(s, 100..135)).collect();
+        assert_eq!(check_walk(&sorted, 3, &[]), 70 * 6);
     }
 
     #[test]
