@@ -3,7 +3,7 @@
 use super::indexes::Indexes;
 use super::lines::{Left, Lines, TextFile};
 use super::stage::{record_hashes, stage_all_but_text};
-use super::{lines, BeforeCommit, Load, Planned, Registered, Report};
+use super::{blocks, lines, BeforeCommit, Load, Planned, Registered, Report};
 use crate::duck::stream;
 use crate::duck::{sqlfiles, timed};
 use crate::par::progress_bar;
@@ -324,7 +324,7 @@ fn recover_texts(load: &Load, text_files: &[(i64, &Path)], hashes: &[(i64, Strin
     let rows = wanted.iter().map(|(_, _, l)| l.len() as u64).sum();
     let produce = |emit: &mut dyn FnMut(RecordBatch) -> Result<()>| {
         for (file_id, path, lines) in &wanted {
-            let (found, hash) = lines::read_numbered_lines(path, lines)?;
+            let (found, hash) = blocks::read_numbered_lines(path, lines)?;
             if hashes.iter().find(|(id, _)| id == file_id).map(|(_, h)| h) != Some(&hash) {
                 bail!(
                     "{}: changed while it was being loaded (read again for the text of rejected lines)",

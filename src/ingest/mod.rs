@@ -1,6 +1,7 @@
 //! Ingestion: find files, consult the ledger, stage what changed, run the dataset's SQL, account for
 //! every row and record the ledger. Votes load in one transaction (all or nothing); bulk datasets load
 //! in batches of files, each its own transaction, so a bad file or an interruption costs only itself.
+mod blocks;
 pub mod bulk;
 mod claims;
 pub mod discover;
