@@ -1,6 +1,7 @@
 //! Reading newline-delimited JSON and CSV (plain or gzip) for SQL, one row per non-blank line, exactly as
 //! landed, with its line number (`stream_text_files`). Parquet rows are staged as JSON text into
-//! `staged_lines`, so one SQL path types both.
+//! `staged_lines`, so one SQL path types both. The files' bytes come in numbered blocks from
+//! `blocks.rs`; this module types their lines and hands them to DuckDB.
 use super::blocks::{is_blank, read_blocks, send_kept, Block, UTF8_BOM};
 use super::claims::Claims;
 use crate::duck::sql_string;
