@@ -634,6 +634,62 @@ fn a_failing_test_rolls_the_load_back_and_no_check_loads_anyway() {
     );
 }
 
+/// A vote line of this Id and VoteTypeId (13 is outside the shipped accepted_values test).
+fn vote(id: u32, vote_type: u32) -> String {
+    format!(
+        "{{\"Id\":\"{id}\",\"PostId\":\"7\",\"VoteTypeId\":\"{vote_type}\",\"CreationDate\":\"2022-02-01T00:00:00.000\"}}\n"
+    )
+}
+
+#[test]
+fn a_load_judges_the_rows_it_brings_and_check_judges_them_all() {
+    let ws = Workspace::new();
+    let test = "blog_analysis.votes.accepted_values_VoteTypeId";
+    let last_result = |ws: &Workspace| {
+        ws.csv(&format!(
+            "SELECT status, failing_rows, message FROM meta.test_results WHERE test = '{test}'
+             ORDER BY checked_at DESC LIMIT 1"
+        ))
+    };
+    // a bad row, loaded without the tests
+    ws.write("in/bad.jsonl", &vote(9002, 13));
+    ws.ingest("votes", &["in/bad.jsonl", "--no-check"])
+        .success();
+    // a later load of good rows passes: its row-by-row tests judge the rows it brought
+    ws.write("in/good.jsonl", &[vote(9003, 2), vote(9004, 5)].concat());
+    let load = ws.ingest("votes", &["in/good.jsonl"]).success();
+    assert_eq!(load.inserted, 2, "{load}");
+    assert_eq!(
+        last_result(&ws),
+        "status,failing_rows,message\npass,0,the rows of this load\n"
+    );
+    // a load that brings a bad row is still refused, counting only its own
+    ws.write("in/bad2.jsonl", &[vote(9005, 2), vote(9006, 13)].concat());
+    let refused = ws.ingest("votes", &["in/bad2.jsonl"]);
+    assert_eq!(refused.code, Some(1), "{refused}");
+    assert!(
+        refused
+            .stdout
+            .lines()
+            .any(|l| l.starts_with(&format!("FAIL  {test}"))
+                && l.contains("1 failing")
+                && l.contains("the rows of this load")),
+        "{refused}"
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM blog_analysis.votes"), 3);
+    // `check` judges the whole table: the row loaded without the tests fails it
+    let run = check(&ws, &["--dataset", "votes"]);
+    assert_eq!(run.outcome(test), ("fail", Some(1)), "{run}");
+    // a test over the whole relation (not row by row) still judges it whole inside a load
+    ws.write("in/good2.jsonl", &vote(9007, 2));
+    ws.ingest("votes", &["in/good2.jsonl"]).success();
+    let unscoped = ws.count(
+        "SELECT count(*) FROM meta.test_results WHERE test LIKE 'blog_analysis.votes.unique%'
+         AND message LIKE '%this load%'",
+    );
+    assert_eq!(unscoped, 0);
+}
+
 #[test]
 fn the_shipped_sample_loads_with_its_tests_passing() {
     let ws = Workspace::new();

@@ -168,8 +168,31 @@ fn literal(value: &toml::Value) -> Result<String> {
     })
 }
 
-fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
-    let rel = qualified(relation);
+/// The kinds a test declares, each as (kind, default name, the query of its failing rows in `rel`), and
+/// row_count's bounds.
+type Kinds = (Vec<(&'static str, String, String)>, Option<RowBounds>);
+type RowBounds = (Option<u64>, Option<u64>, Option<f64>);
+
+/// The kinds of test that judge each row by itself: inside a load they judge the rows of that load's
+/// files only. Not `relationships`, whose verdict on a row can change when the relation it refers to
+/// does (a new symbol directory replaces `market.symbols`).
+const ROW_BY_ROW: [&str; 4] = [
+    "not_null",
+    "accepted_values",
+    "accepted_range",
+    "expression_is_true",
+];
+
+/// The rows of `rel` that the current load brought: those of the files its run recorded in the ledger
+/// (`run_id`, the variable every load sets).
+pub(super) fn rows_of_this_load(rel: &str) -> String {
+    format!(
+        "(SELECT * FROM {rel} WHERE source_file_id IN \
+         (SELECT file_load_id FROM meta.file_loads WHERE run_id = getvariable('run_id')))"
+    )
+}
+
+fn declared_kinds(d: &Declared, rel: &str) -> Result<Kinds> {
     let mut kinds: Vec<(&'static str, String, String)> = Vec::new(); // (kind, default name, sql)
     let mut row_count = None;
     for (kind, columns) in [("unique", &d.unique), ("not_null", &d.not_null)] {
@@ -309,10 +332,22 @@ fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
             sql.trim().trim_end_matches(';').to_string(),
         ));
     }
+    Ok((kinds, row_count))
+}
+
+fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
+    let rel = qualified(relation);
+    let (mut kinds, row_count) = declared_kinds(&d, &rel)?;
     let (kind, default_name, failing_rows_sql) = match kinds.len() {
         1 => kinds.remove(0),
         0 => bail!("no test kind given (unique, not_null, accepted_values, relationships, accepted_range, row_count, freshness, expression_is_true or sql)"),
         _ => bail!("more than one test kind in one test: {}", kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")),
+    };
+    let in_load_sql = if ROW_BY_ROW.contains(&kind) {
+        let (mut scoped, _) = declared_kinds(&d, &rows_of_this_load(&rel))?;
+        Some(scoped.remove(0).2)
+    } else {
+        None
     };
     let name = match d.name {
         Some(name) => name,
@@ -336,6 +371,7 @@ fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
         max_failing: d.max_failing.unwrap_or(0),
         max_failing_percent: d.max_failing_percent,
         failing_rows_sql,
+        in_load_sql,
         row_count,
         unique_key: d.unique.clone(),
         on_load: d.on_load.unwrap_or(true),

@@ -36,6 +36,9 @@ pub struct Test {
     max_failing_percent: Option<f64>,
     /// The query whose rows are the failures.
     failing_rows_sql: String,
+    /// For a test that judges each row by itself: the same query over the rows of the current load's
+    /// files, which a load runs instead when the relation records its rows' file (`source_file_id`).
+    in_load_sql: Option<String>,
     /// row_count: the bounds, judged in Rust against the count and the previous one.
     row_count: Option<(Option<u64>, Option<u64>, Option<f64>)>,
     /// unique: the key, which a PRIMARY KEY or UNIQUE constraint may already enforce.
@@ -85,15 +88,17 @@ impl Outcome {
 
 /// Runs the tests against the warehouse as it is (inside the caller's transaction, if any).
 pub fn run(wh: &Warehouse, tests: &[Test]) -> Vec<Outcome> {
-    tests.iter().map(|t| run_one(wh, t)).collect()
+    tests.iter().map(|t| run_one(wh, t, false)).collect()
 }
 
 /// Runs the tests inside a load's transaction, stopping at the first one that could not run: DuckDB
 /// may have aborted the transaction with it, and the load must then roll back whatever its severity.
+/// A test that judges each row by itself judges the rows the load brought (`Test::in_load_sql`): rows
+/// loaded before were judged by their own load, and `exercise check` judges them all.
 pub fn run_in_load(wh: &Warehouse, tests: &[Test]) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     for test in tests {
-        let outcome = run_one(wh, test);
+        let outcome = run_one(wh, test, true);
         let stop = outcome.status == Status::Error;
         outcomes.push(outcome);
         if stop {
@@ -103,8 +108,16 @@ pub fn run_in_load(wh: &Warehouse, tests: &[Test]) -> Vec<Outcome> {
     outcomes
 }
 
-fn run_one(wh: &Warehouse, test: &Test) -> Outcome {
+fn run_one(wh: &Warehouse, test: &Test, in_load: bool) -> Outcome {
     let started = Instant::now();
+    let scoped = in_load
+        .then_some(test.in_load_sql.as_deref())
+        .flatten()
+        .filter(|_| records_its_files(wh, &test.relation));
+    let (sql, base) = match scoped {
+        Some(sql) => (sql, declare::rows_of_this_load(&qualified(&test.relation))),
+        None => (test.failing_rows_sql.as_str(), qualified(&test.relation)),
+    };
     let enforced = match &test.unique_key {
         Some(key) if enforced_by_constraint(wh, &test.relation, key) => {
             Some("the table's key constraint")
@@ -122,11 +135,16 @@ fn run_one(wh: &Warehouse, test: &Test) -> Outcome {
             samples: Vec::new(),
             note: format!("; enforced by {how}"),
         }),
-        _ => failing_rows(wh, test),
+        _ => failing_rows(wh, sql).map(|mut m| {
+            if scoped.is_some() {
+                m.note = "; the rows of this load".into();
+            }
+            m
+        }),
     };
     let (status, failing, observed, samples, message) = match measured {
         Ok(m) => {
-            let allowed = allowed_failures(wh, test).unwrap_or(test.max_failing);
+            let allowed = allowed_failures(wh, test, &base).unwrap_or(test.max_failing);
             let failed = m.failing > allowed;
             let status = match (failed, test.severity) {
                 (false, _) => Status::Pass,
@@ -242,23 +260,35 @@ struct Measured {
     note: String,
 }
 
-/// One pass over the failing rows: their count and the first three, as text.
-fn failing_rows(wh: &Warehouse, test: &Test) -> Result<Measured> {
+/// Does the relation hold each row's file (`source_file_id`), so that a load can judge its own rows?
+fn records_its_files(wh: &Warehouse, relation: &str) -> bool {
+    let Some((schema, name)) = relation.split_once('.') else {
+        return false;
+    };
+    wh.conn
+        .query_row(
+            "SELECT count(*) > 0 FROM information_schema.columns
+             WHERE table_schema = ? AND table_name = ? AND column_name = 'source_file_id'",
+            [schema, name],
+            |r| r.get(0),
+        )
+        .unwrap_or(false)
+}
+
+/// One pass over the failing rows of `sql`: their count and the first three, as text.
+fn failing_rows(wh: &Warehouse, sql: &str) -> Result<Measured> {
     // Counted first, so that DuckDB reads only the columns the test needs (the failing rows' text would
     // read them all); the first three rows are fetched only when some fail.
     // DuckDB's own message, not one that quotes the (multi-line) query first.
     let failing: i64 = wh
         .conn
-        .query_row(
-            &format!("SELECT count(*) FROM (\n{}\n) f", test.failing_rows_sql),
-            [],
-            |r| r.get(0),
-        )
+        .query_row(&format!("SELECT count(*) FROM (\n{sql}\n) f"), [], |r| {
+            r.get(0)
+        })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let samples = if failing > 0 {
         let mut stmt = wh.conn.prepare(&format!(
-            "SELECT CAST(f AS VARCHAR) FROM (\n{}\n) f LIMIT 3",
-            test.failing_rows_sql
+            "SELECT CAST(f AS VARCHAR) FROM (\n{sql}\n) f LIMIT 3"
         ))?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.collect::<Result<Vec<_>, _>>()?
@@ -312,15 +342,11 @@ fn judge_row_count(
     })
 }
 
-/// The most failing rows the threshold allows: max_failing, or a share of the relation's rows.
-fn allowed_failures(wh: &Warehouse, test: &Test) -> Option<u64> {
+/// The most failing rows the threshold allows: max_failing, or a share of the rows judged (`judged`: the
+/// relation, or the rows of this load).
+fn allowed_failures(wh: &Warehouse, test: &Test, judged: &str) -> Option<u64> {
     let percent = test.max_failing_percent?;
-    let rows: i64 = wh
-        .scalar(&format!(
-            "SELECT count(*) FROM {}",
-            qualified(&test.relation)
-        ))
-        .ok()?;
+    let rows: i64 = wh.scalar(&format!("SELECT count(*) FROM {judged}")).ok()?;
     Some(((rows as f64) * percent / 100.0).floor() as u64)
 }
 
