@@ -23,7 +23,8 @@ struct Declared {
     severity: Severity,
     /// Pass while at most this many rows fail (default 0).
     max_failing: Option<u64>,
-    /// Pass while at most this share of the relation's rows fail, in percent.
+    /// Pass while at most this share of the rows judged fail, in percent: of the relation's rows, or of
+    /// the rows a load judges (`rows_not_yet_judged`).
     max_failing_percent: Option<f64>,
     /// Run inside every load of the dataset (default); false: only by `exercise check`.
     on_load: Option<bool>,
@@ -173,9 +174,9 @@ fn literal(value: &toml::Value) -> Result<String> {
 type Kinds = (Vec<(&'static str, String, String)>, Option<RowBounds>);
 type RowBounds = (Option<u64>, Option<u64>, Option<f64>);
 
-/// The kinds of test that judge each row by itself: inside a load they judge the rows of that load's
-/// files only. Not `relationships`, whose verdict on a row can change when the relation it refers to
-/// does (a new symbol directory replaces `market.symbols`).
+/// The kinds of test that judge each row by itself: inside a load they judge only the rows no earlier
+/// load judged (`rows_not_yet_judged`). Not `relationships`, whose verdict on a row can change when the
+/// relation it refers to does (a new symbol directory replaces `market.symbols`).
 const ROW_BY_ROW: [&str; 4] = [
     "not_null",
     "accepted_values",
@@ -183,12 +184,22 @@ const ROW_BY_ROW: [&str; 4] = [
     "expression_is_true",
 ];
 
-/// The rows of `rel` that the current load brought: those of the files its run recorded in the ledger
-/// (`run_id`, the variable every load sets).
-pub(super) fn rows_of_this_load(rel: &str) -> String {
+/// The rows of `rel` that no load of the dataset has judged yet: those of files loaded after the last
+/// file of the last run whose tests all ran and were kept (not rolled back, none that could not run).
+/// File ids only grow, and each such run judged every row up to its own files. So this is the current
+/// load's rows, and the rows of any earlier load that ran without its tests: with `--no-check`, or cut
+/// off before them (a sensor-log run stopped between batches).
+/// Named as the relation (`votes`), so that an expression naming its columns `votes.x` still reads.
+pub(super) fn rows_not_yet_judged(relation: &str) -> String {
+    let rel = qualified(relation);
+    let name = quote_ident(relation.rsplit('.').next().unwrap_or(relation));
     format!(
-        "(SELECT * FROM {rel} WHERE source_file_id IN \
-         (SELECT file_load_id FROM meta.file_loads WHERE run_id = getvariable('run_id')))"
+        "(SELECT * FROM {rel} WHERE source_file_id > (\
+           SELECT coalesce(max(f.file_load_id), -1) FROM meta.file_loads f \
+           WHERE f.dataset = getvariable('dataset') AND f.run_id IN (\
+             SELECT load_run_id FROM meta.test_results \
+             WHERE dataset = getvariable('dataset') AND load_run_id IS NOT NULL \
+             GROUP BY load_run_id HAVING NOT bool_or(rolled_back OR status = 'error')))) AS {name}"
     )
 }
 
@@ -344,7 +355,7 @@ fn compile(relation: &str, dataset: &str, d: Declared) -> Result<Test> {
         _ => bail!("more than one test kind in one test: {}", kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")),
     };
     let in_load_sql = if ROW_BY_ROW.contains(&kind) {
-        let (mut scoped, _) = declared_kinds(&d, &rows_of_this_load(&rel))?;
+        let (mut scoped, _) = declared_kinds(&d, &rows_not_yet_judged(relation))?;
         Some(scoped.remove(0).2)
     } else {
         None

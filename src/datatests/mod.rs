@@ -36,8 +36,8 @@ pub struct Test {
     max_failing_percent: Option<f64>,
     /// The query whose rows are the failures.
     failing_rows_sql: String,
-    /// For a test that judges each row by itself: the same query over the rows of the current load's
-    /// files, which a load runs instead when the relation records its rows' file (`source_file_id`).
+    /// For a test that judges each row by itself: the same query over the rows no earlier load judged,
+    /// which a load runs instead when the relation records its rows' file (`source_file_id`).
     in_load_sql: Option<String>,
     /// row_count: the bounds, judged in Rust against the count and the previous one.
     row_count: Option<(Option<u64>, Option<u64>, Option<f64>)>,
@@ -93,8 +93,8 @@ pub fn run(wh: &Warehouse, tests: &[Test]) -> Vec<Outcome> {
 
 /// Runs the tests inside a load's transaction, stopping at the first one that could not run: DuckDB
 /// may have aborted the transaction with it, and the load must then roll back whatever its severity.
-/// A test that judges each row by itself judges the rows the load brought (`Test::in_load_sql`): rows
-/// loaded before were judged by their own load, and `exercise check` judges them all.
+/// A test that judges each row by itself judges the rows no earlier load judged (`Test::in_load_sql`):
+/// the load's own, and those of loads that ran without their tests. `exercise check` judges them all.
 pub fn run_in_load(wh: &Warehouse, tests: &[Test]) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     for test in tests {
@@ -115,7 +115,10 @@ fn run_one(wh: &Warehouse, test: &Test, in_load: bool) -> Outcome {
         .flatten()
         .filter(|_| records_its_files(wh, &test.relation));
     let (sql, base) = match scoped {
-        Some(sql) => (sql, declare::rows_of_this_load(&qualified(&test.relation))),
+        Some(sql) => (
+            sql,
+            declare::rows_not_yet_judged(&qualified(&test.relation)),
+        ),
         None => (test.failing_rows_sql.as_str(), qualified(&test.relation)),
     };
     let enforced = match &test.unique_key {
@@ -137,7 +140,7 @@ fn run_one(wh: &Warehouse, test: &Test, in_load: bool) -> Outcome {
         }),
         _ => failing_rows(wh, sql).map(|mut m| {
             if scoped.is_some() {
-                m.note = "; the rows of this load".into();
+                m.note = "; the rows no earlier load judged".into();
             }
             m
         }),
@@ -260,15 +263,18 @@ struct Measured {
     note: String,
 }
 
-/// Does the relation hold each row's file (`source_file_id`), so that a load can judge its own rows?
+/// Is the relation a table that holds each row's file (`source_file_id`), so that a load can judge the
+/// rows it has not judged yet? (Not a view: a view's row can depend on other rows.)
 fn records_its_files(wh: &Warehouse, relation: &str) -> bool {
     let Some((schema, name)) = relation.split_once('.') else {
         return false;
     };
     wh.conn
         .query_row(
-            "SELECT count(*) > 0 FROM information_schema.columns
-             WHERE table_schema = ? AND table_name = ? AND column_name = 'source_file_id'",
+            "SELECT count(*) > 0 FROM information_schema.columns c
+             JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)
+             WHERE c.table_schema = ? AND c.table_name = ? AND c.column_name = 'source_file_id'
+               AND t.table_type = 'BASE TABLE'",
             [schema, name],
             |r| r.get(0),
         )
@@ -343,7 +349,7 @@ fn judge_row_count(
 }
 
 /// The most failing rows the threshold allows: max_failing, or a share of the rows judged (`judged`: the
-/// relation, or the rows of this load).
+/// relation, or the rows no earlier load judged).
 fn allowed_failures(wh: &Warehouse, test: &Test, judged: &str) -> Option<u64> {
     let percent = test.max_failing_percent?;
     let rows: i64 = wh.scalar(&format!("SELECT count(*) FROM {judged}")).ok()?;
