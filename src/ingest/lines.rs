@@ -147,6 +147,20 @@ struct Straight {
 const KEPT_TEXT_BYTES: usize = 128 << 20;
 
 impl Straight {
+    /// A worker's bookkeeping, before its first line; it keeps at most `share` bytes of text.
+    fn new(first_of_key: FirstOfKey, share: usize) -> Self {
+        Straight {
+            first_of_key,
+            judged: Vec::new(),
+            positions: Vec::new(),
+            pending: Vec::new(),
+            left: Vec::new(),
+            left_text: Vec::new(),
+            kept_all: true,
+            share,
+        }
+    }
+
     /// Leaves a line to SQL, keeping its text while the worker's share of `KEPT_TEXT_BYTES` lasts.
     fn leave(&mut self, file_id: i64, line_no: i64, text: &[u8]) {
         let start = self.left_text.len();
@@ -196,16 +210,9 @@ impl LineBatch {
             schema,
             len: 0,
             keys: Vec::new(),
-            straight: straight.map(|first_of_key| Straight {
-                first_of_key,
-                judged: Vec::new(),
-                positions: Vec::new(),
-                pending: Vec::new(),
-                left: Vec::new(),
-                left_text: Vec::new(),
-                kept_all: true,
-                share: KEPT_TEXT_BYTES
-                    / std::thread::available_parallelism().map_or(1, |n| n.get()),
+            straight: straight.map(|first_of_key| {
+                let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+                Straight::new(first_of_key, KEPT_TEXT_BYTES / workers)
             }),
         }
     }
@@ -1165,16 +1172,7 @@ mod tests {
     #[test]
     fn the_lines_left_are_gathered_by_file_with_their_text_only_if_every_worker_kept_it() {
         let worker = |left: Vec<(i64, i64, &str)>, kept_all: bool| {
-            let mut s = Straight {
-                first_of_key: FirstOfKey::Claimed,
-                judged: Vec::new(),
-                positions: Vec::new(),
-                pending: Vec::new(),
-                left: Vec::new(),
-                left_text: Vec::new(),
-                kept_all: true,
-                share: 100,
-            };
+            let mut s = Straight::new(FirstOfKey::Claimed, 100);
             for (file, line, text) in left {
                 s.leave(file, line, text.as_bytes());
             }
