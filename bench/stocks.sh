@@ -31,7 +31,7 @@ echo "    features rows: $("$BIN" --db "$OUT/k.db" query --format csv 'SELECT co
 rm -f "$OUT/kp.db" "$OUT/kp.db.wal"
 "$BIN" --db "$OUT/kp.db" migrate >/dev/null
 measure "(b1) plain DuckDB: prices" "${PLAIN_ENV[@]}" "$BIN" --db "$OUT/kp.db" query --write "
-INSERT INTO market.prices
+INSERT INTO market.prices (Symbol, \"Security Name\", Date, Open, High, Low, Close, \"Adj Close\", Volume, is_etf, source_file_id)
 WITH meta AS (SELECT Symbol, \"Security Name\" FROM read_csv('$DATA/symbols_valid_meta.csv', header = true, all_varchar = true)),
 raw AS (
   SELECT regexp_extract(filename, '([^/]+)\\.csv\$', 1) AS Symbol, filename LIKE '%/etfs/%' AS is_etf, *

@@ -24,7 +24,7 @@ CREATE TABLE market.features(Symbol VARCHAR NOT NULL, "Security Name" VARCHAR, D
 -- market.model_runs
 CREATE TABLE market.model_runs(model_run_id BIGINT DEFAULT(nextval('market.model_run_ids')) PRIMARY KEY, trained_at TIMESTAMP NOT NULL, model_version VARCHAR NOT NULL, model_path VARCHAR NOT NULL, model_bytes BIGINT NOT NULL, model_hash VARCHAR NOT NULL, "target" VARCHAR NOT NULL, features VARCHAR[] NOT NULL, lag_days INTEGER NOT NULL, trees INTEGER NOT NULL, max_depth INTEGER NOT NULL, min_samples_leaf INTEGER NOT NULL, max_samples BIGINT NOT NULL, bootstrap BOOLEAN NOT NULL, seed UBIGINT NOT NULL, rows_available BIGINT NOT NULL, train_rows BIGINT NOT NULL, test_rows BIGINT NOT NULL, test_from DATE NOT NULL, node_count BIGINT NOT NULL, "seconds" DOUBLE NOT NULL, peak_memory_bytes BIGINT, ledger_files BIGINT NOT NULL, ledger_last_load_id BIGINT, ledger_hash VARCHAR NOT NULL, test STRUCT("rows" BIGINT, mae DOUBLE, rmse DOUBLE, r2 DOUBLE, mae_log1p DOUBLE, mdape DOUBLE) NOT NULL, baseline_moving_avg STRUCT("rows" BIGINT, mae DOUBLE, rmse DOUBLE, r2 DOUBLE, mae_log1p DOUBLE, mdape DOUBLE) NOT NULL, baseline_linear STRUCT("rows" BIGINT, mae DOUBLE, rmse DOUBLE, r2 DOUBLE, mae_log1p DOUBLE, mdape DOUBLE) NOT NULL, random_split STRUCT("rows" BIGINT, mae DOUBLE, rmse DOUBLE, r2 DOUBLE, mae_log1p DOUBLE, mdape DOUBLE), beats_baseline BOOLEAN NOT NULL);
 -- market.prices
-CREATE TABLE market.prices(Symbol VARCHAR NOT NULL, "Security Name" VARCHAR, Date DATE NOT NULL, Open DOUBLE NOT NULL, High DOUBLE NOT NULL, Low DOUBLE NOT NULL, "Close" DOUBLE NOT NULL, "Adj Close" DOUBLE NOT NULL, Volume BIGINT NOT NULL, is_etf BOOLEAN NOT NULL, source_file_id BIGINT NOT NULL);
+CREATE TABLE market.prices(Symbol VARCHAR NOT NULL, "Security Name" VARCHAR, Date DATE NOT NULL, Open DOUBLE NOT NULL, High DOUBLE NOT NULL, Low DOUBLE NOT NULL, "Close" DOUBLE NOT NULL, "Adj Close" DOUBLE NOT NULL, Volume BIGINT NOT NULL, is_etf BOOLEAN NOT NULL, source_file_id BIGINT NOT NULL, line_number BIGINT);
 -- market.prices_rejected
 CREATE TABLE market.prices_rejected(source_file_id BIGINT NOT NULL, source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, raw VARCHAR, reason VARCHAR NOT NULL, rejected_at TIMESTAMP NOT NULL);
 -- market.symbols
@@ -127,6 +127,10 @@ MACRO meta.integer_of(x) AS CASE  WHEN ((typeof(x) IN ('BIGINT', 'INTEGER', 'SMA
 MACRO meta.plausible_year(ts) AS ("year"(ts) BETWEEN 1900 AND 2199)
 -- meta.plausible_years
 MACRO meta.plausible_years() AS '1900-2199'
+-- meta.price_folder_is_etf
+MACRO meta.price_folder_is_etf(path) AS CASE  WHEN (regexp_matches(path, '[/\\]etfs[/\\][^/\\]+$')) THEN (true) WHEN (regexp_matches(path, '[/\\]stocks[/\\][^/\\]+$')) THEN (false) ELSE NULL END
+-- meta.price_symbol
+MACRO meta.price_symbol(path) AS regexp_extract(path, '([^/\\]+)\.[cC][sS][vV]$', 1)
 -- meta.uinteger_of
 MACRO meta.uinteger_of(x) AS CASE  WHEN ((typeof(x) IN ('UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT'))) THEN (TRY_CAST(x AS UBIGINT)) WHEN ((typeof(x) = 'VARCHAR')) THEN (meta.exact_ubigint(CAST(x AS VARCHAR))) WHEN ((TRY_CAST(x AS DOUBLE) = TRY_CAST(TRY_CAST(x AS UBIGINT) AS DOUBLE))) THEN (TRY_CAST(x AS UBIGINT)) ELSE NULL END
 -- meta.utc_timestamp

@@ -344,6 +344,11 @@ fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         "2020-01-27,1e1,11,10,10,10,5",
         "2020-01-28,1e1,11,10,10,10,5",
         "2020-01-28,10,11,10,10,10,6",
+        // whole volumes with a fraction of zeros, and not
+        "2020-01-29,10,11,10,10,10,7.",
+        "2020-01-30,10,11,10,10,10,8.000",
+        "2020-01-31,10,11,10,10,10,-7.0",
+        "2020-02-03,10,11,10,10,10,7.01",
     ];
     let load = |typed: &str| {
         let ws = Workspace::new();

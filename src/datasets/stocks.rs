@@ -1,7 +1,7 @@
 //! ETF and stock price CSVs (etfs/, stocks/, symbols_valid_meta.csv) into market.prices and market.features.
-use crate::ingest::lines::{LineFile, LineTyper, Typed, TypedColumns};
+use crate::ingest::lines::{FirstOfKey, LineFile, LineTyper, Typed, TypedColumns};
 use crate::ingest::plain_json::{date, double, integer, is_plain_number, PLAUSIBLE_EPOCH_MS};
-use crate::ingest::{Dedup, Spec, Staging};
+use crate::ingest::{Dedup, Spec, Staging, Straight};
 use duckdb::arrow::array::{ArrayRef, Date32Builder, Float64Builder, Int64Builder};
 use duckdb::arrow::datatypes::{DataType, Field};
 use std::sync::Arc;
@@ -15,7 +15,16 @@ pub static STOCKS: Spec = Spec {
     staging: Staging::StreamedLines {
         count_json_keys: false,
         typer: Some(&PriceTyper),
-        straight: &[],
+        // a first load puts the prices the reader judged whole straight into market.prices
+        straight: &[Straight {
+            kind: 0,
+            sql: "prices_judged.sql",
+            // a day repeated in a file is rare, but deleting any row costs a rewrite of the table
+            first_of_key: FirstOfKey::Claimed,
+            // into a table with rows, a day may be loaded already: load.sql weighs every line then
+            while_empty: Some("market.prices"),
+            typer: None,
+        }],
     },
     dedup: Dedup::ConflictOnKey("(Symbol, Date)"),
     reference_file: Some("symbols_valid_meta.csv"),
@@ -54,21 +63,43 @@ struct Prices {
     date: Date32Builder,
     prices: [Float64Builder; 5],
     volume: Int64Builder,
-    /// The key of the line just typed (`TypedColumns::key`): its file and date.
+    /// The key of the line just typed within the plausible years (`TypedColumns::key`): its file and
+    /// day.
     last_key: Option<u64>,
 }
 
 const MS_PER_DAY: i64 = 86_400_000;
+/// The bits of a key (`TypedColumns::key`) that hold the day, counted from the first plausible one
+/// (1900-01-01): the plausible years are 109,573 days.
+const DAY_BITS: u32 = 17;
+/// 1900-01-01, the first plausible day, as days since 1970-01-01.
+const FIRST_DAY: i64 = PLAUSIBLE_EPOCH_MS.start().div_euclid(MS_PER_DAY);
+const _: () = assert!(PLAUSIBLE_EPOCH_MS.end().div_euclid(MS_PER_DAY) - FIRST_DAY < 1 << DAY_BITS);
 
 /// A price written as a plain decimal, in the grammar of `plain_json` numbers (no exponent).
 fn price(text: &str) -> Option<f64> {
     is_plain_number(text).then(|| double(text)).flatten()
 }
 
+/// A volume written as digits, maybe with a fraction of zeros (`1158000.0`, as many files have it): the
+/// whole number `meta.exact_whole` reads there.
+fn whole_volume(text: &str) -> Option<i64> {
+    let digits = match text.split_once('.') {
+        Some((digits, zeros)) => zeros.bytes().all(|c| c == b'0').then_some(digits)?,
+        None => text,
+    };
+    digits
+        .bytes()
+        .all(|c| c.is_ascii_digit())
+        .then(|| integer(digits))
+        .flatten()
+}
+
 impl TypedColumns for Prices {
     fn push(&mut self, line: &str, file: LineFile) -> Typed {
-        // the key holds the file id in 32 bits: a line of a file whose id does not fit is SQL's to type
-        if u32::try_from(file.id).is_err() {
+        self.last_key = None;
+        // the key holds the file id in 47 bits: a line of a file whose id does not fit is SQL's to type
+        if !(0..1 << (64 - DAY_BITS)).contains(&file.id) {
             self.skip();
             return Typed::No;
         }
@@ -76,9 +107,7 @@ impl TypedColumns for Prices {
         let mut next = || fields.next();
         let date = next().and_then(date);
         let prices: [Option<f64>; 5] = std::array::from_fn(|_| next().and_then(price));
-        let volume = next()
-            .filter(|v| v.bytes().all(|c| c.is_ascii_digit()))
-            .and_then(integer);
+        let volume = next().and_then(whole_volume);
         let (Some(date), Some(volume), None) = (date, volume, next()) else {
             self.skip();
             return Typed::No;
@@ -92,17 +121,17 @@ impl TypedColumns for Prices {
             builder.append_option(p);
         }
         self.volume.append_value(volume);
-        // file id and day, exact (load.sql takes them apart again): rows of one file share a symbol
-        self.last_key = Some(((file.id as u64) << 32) | u64::from(date as u32));
-        // SQL rejects a typed line only for a day outside the plausible years (and a repeat, whose
-        // text the load reads again from the file: ingest::load::recover_texts)
-        let days = PLAUSIBLE_EPOCH_MS.start().div_euclid(MS_PER_DAY)
-            ..=PLAUSIBLE_EPOCH_MS.end().div_euclid(MS_PER_DAY);
-        if days.contains(&i64::from(date)) {
-            Typed::Judged
-        } else {
-            Typed::WithText
+        // SQL rejects a typed line only for a day outside the plausible years (and a repeat of an
+        // earlier line's day: the key finds those)
+        let (first, last) = (FIRST_DAY, PLAUSIBLE_EPOCH_MS.end().div_euclid(MS_PER_DAY));
+        if !(first..=last).contains(&i64::from(date)) {
+            return Typed::WithText;
         }
+        // file id and day, exact (load.sql takes them apart again): rows of one file share a symbol;
+        // the keys of a file are neighbours (a straight read keeps them as bits: claims::KeySet)
+        let day = (i64::from(date) - first) as u64;
+        self.last_key = Some(((file.id as u64) << DAY_BITS) | day);
+        Typed::Judged
     }
 
     fn skip(&mut self) {
@@ -145,6 +174,11 @@ mod tests {
             columns.push("2010-01-05,-0.5,0,0.0,1.25,0.1,0", LineFile::default()),
             Typed::Judged
         );
+        // a whole volume with a fraction of zeros, as meta.exact_whole reads it
+        for volume in ["1158000.0", "1158000.", "1158000.000", "0.0"] {
+            let line = format!("2010-01-05,1,1,1,1,1,{volume}");
+            assert_eq!(columns.push(&line, LineFile::default()), Typed::Judged);
+        }
         // a day outside the plausible years is typed, but SQL rejects it: its text is sent
         for (line, typed) in [
             ("1900-01-01,1,1,1,1,1,1", Typed::Judged),
@@ -156,8 +190,13 @@ mod tests {
         }
         for line in [
             "Date,Open,High,Low,Close,Adj Close,Volume",
-            "2010-01-04,10.5,11,10.25,10.8,9.7,1158000.0",
+            "2010-01-04,10.5,11,10.25,10.8,9.7,1158000.5",
+            "2010-01-04,10.5,11,10.25,10.8,9.7,.0",
+            "2010-01-04,10.5,11,10.25,10.8,9.7,1.0.0",
+            "2010-01-04,10.5,11,10.25,10.8,9.7,1e3",
             "2010-01-04,10.5,11,10.25,10.8,9.7,-5",
+            "2010-01-04,10.5,11,10.25,10.8,9.7,-5.0",
+            "2010-01-04,10.5,11,10.25,10.8,9.7,+5",
             "2010-01-04,10.5,11,10.25,10.8,9.7",
             "2010-01-04,10.5,11,10.25,10.8,9.7,1,2",
             "2010-01-04,10.5,,10.25,10.8,9.7,1",
@@ -176,13 +215,33 @@ mod tests {
     }
 
     #[test]
-    fn a_line_of_a_file_whose_id_does_not_fit_the_key_is_left_to_sql() {
+    fn a_key_is_the_file_and_the_day_and_only_a_plausible_day_has_one() {
         let mut columns = PriceTyper.columns();
         let line = "2010-01-04,10.5,11,10.25,10.8,9.7,1158000";
         let file = |id| LineFile { id, kind: 0 };
+        // 2010-01-04 is day 40,180 from 1900-01-01 (1900 was no leap year)
         assert_eq!(columns.push(line, file(7)), Typed::Judged);
-        assert_eq!(columns.key(), Some((7 << 32) | 14613));
-        assert_eq!(columns.push(line, file(1 << 32)), Typed::No);
+        assert_eq!(columns.key(), Some((7 << 17) | 40_180));
+        assert_eq!(
+            columns.push("1900-01-01,1,1,1,1,1,1", file(7)),
+            Typed::Judged
+        );
+        assert_eq!(columns.key(), Some(7 << 17));
+        assert_eq!(
+            columns.push("2199-12-31,1,1,1,1,1,1", file(0)),
+            Typed::Judged
+        );
+        assert_eq!(columns.key(), Some(109_572));
+        assert_eq!(
+            columns.push("2200-01-01,1,1,1,1,1,1", file(7)),
+            Typed::WithText
+        );
+        assert_eq!(columns.key(), None);
+        assert_eq!(columns.push(line, file((1 << 47) - 1)), Typed::Judged);
+        assert_eq!(columns.key(), Some(((1 << 47) - 1) << 17 | 40_180));
+        // a line of a file whose id does not fit the key is SQL's to type
+        assert_eq!(columns.push(line, file(1 << 47)), Typed::No);
+        assert_eq!(columns.key(), None);
         assert_eq!(columns.push(line, file(-1)), Typed::No);
     }
 }

@@ -72,14 +72,16 @@ impl Claims {
 
 /// A set of 64-bit keys. Claiming is on the read's critical path and the keys are as many as the lines
 /// (10M for the votes benchmark), so a key costs a few instructions where it can:
-/// - keys near the first one (within 2^29 of it either way: Ids, numbered as they are made) are bits
-///   of pages of 65,536 keys, made when first touched (10M Ids: 153 pages, 1.2 MiB);
+/// - keys near the first one (within 2^35 of it either way: Ids, numbered as they are made; a stock
+///   file's days, `datasets::stocks`) are bits of pages of 65,536 keys, made when first touched (10M
+///   Ids: 153 pages, 1.2 MiB; 8,000 stock files of 16 years: about 12,000 pages, 94 MiB), found by an
+///   array of up to 2^20 page pointers (8 MiB at most);
 /// - any other key (a hash) goes to a hash table: open addressing with linear probing in one array, 0
 ///   marking a free slot (the key 0 is kept aside). There every insert waits for memory (the standard
 ///   HashSet took about 0.5 s of 13M hashed keys), so a key's slot is fetched ahead, while the keys
 ///   before it go in.
 struct KeySet {
-    /// The first key less 2^29: a key's offset from it (wrapping) says whether it is dense.
+    /// The first key less 2^35: a key's offset from it (wrapping) says whether it is dense.
     base: Option<u64>,
     pages: Vec<Option<Box<[u64; PAGE_WORDS]>>>,
     slots: Vec<u64>,
@@ -92,7 +94,7 @@ struct KeySet {
 /// How many keys ahead a slot is fetched.
 const AHEAD: usize = 16;
 /// Keys as bits: this many around the first key, in pages of this many words.
-const DENSE_SPAN: u64 = 1 << 30;
+const DENSE_SPAN: u64 = 1 << 36;
 const PAGE_WORDS: usize = 1 << 10;
 const PAGE_KEYS: u64 = PAGE_WORDS as u64 * 64;
 

@@ -237,6 +237,9 @@ impl LineBatch {
                     Some(t) if self.try_typing => {
                         let mut typed = t.push(text, file);
                         match (&mut self.straight, typed, t.key()) {
+                            // a file's first line keeps its text: SQL's to judge (a dataset may
+                            // quote it, e.g. a CSV file that does not start with its header)
+                            (Some(_), Typed::Judged, _) if keep_text => typed = Typed::WithText,
                             (Some(s), Typed::Judged, Some(key)) => match s.first_of_key {
                                 FirstOfKey::Deleted => s.positions.push((key, file_id, line_no)),
                                 FirstOfKey::Claimed => {
@@ -369,9 +372,11 @@ fn split_block(
     let (mut staged, mut judged) = (0, 0);
     let mut wanted = only.map(|o| &o[o.partition_point(|&n| n < block.first_line)..]);
     // A file's first non-blank line keeps its text whatever the typer says (a dataset may quote it,
-    // e.g. a CSV file that does not start with its header), when it is in the file's first block
-    // (not in a straight read, which sends no text; not among lines a straight read kept).
+    // e.g. a CSV file that does not start with its header), when it is in the file's first block; a
+    // straight read, which sends no text, leaves it to SQL. The lines a straight read left (numbered)
+    // all keep their text: they are few, and that first line is among them.
     let mut first_of_file = block.first_line == 1 && block.numbers.is_none();
+    let left_lines = block.numbers.is_some();
     let numbers: Box<dyn Iterator<Item = i64>> = match &block.numbers {
         Some(numbers) => Box::new(numbers.iter().copied()),
         None => Box::new(block.first_line..),
@@ -395,7 +400,7 @@ fn split_block(
                 id: block.file_id,
                 kind: block.file_kind,
             };
-            let keep_text = std::mem::take(&mut first_of_file);
+            let keep_text = std::mem::take(&mut first_of_file) || left_lines;
             // where the line's text starts in the block (a slice of it)
             let at = line.as_ptr().addr() - block.bytes.as_ptr().addr();
             judged += u64::from(batch.push(file, line_no, (line, at), keep_text));
@@ -1057,7 +1062,8 @@ mod tests {
 
     #[test]
     fn a_straight_read_marks_the_judged_lines_and_the_lines_left_are_read_again_alone() {
-        let (conn, _dir, path) = conn_and_file("1\r\n2\nx\n\n1\ny\n3\n");
+        // (a file's first line is left to SQL, whatever it is: here a header)
+        let (conn, _dir, path) = conn_and_file("h\n1\r\n2\nx\n\n1\ny\n3\n");
         let files = [TextFile::whole(7, &path)];
         let bar = ProgressBar::hidden();
         let (mut judged, mut repeats) = (Vec::new(), Vec::new());
@@ -1080,21 +1086,22 @@ mod tests {
         assert_eq!(
             judged,
             [
-                "1,1,true,NULL",
-                "2,2,true,NULL",
-                "3,NULL,false,NULL",
-                "5,1,true,NULL",
-                "6,NULL,false,NULL",
-                "7,3,true,NULL"
+                "1,NULL,false,NULL",
+                "2,1,true,NULL",
+                "3,2,true,NULL",
+                "4,NULL,false,NULL",
+                "6,1,true,NULL",
+                "7,NULL,false,NULL",
+                "8,3,true,NULL"
             ]
         );
-        assert_eq!(repeats, ["7,1", "7,5"]);
-        assert_eq!(read.counts, [(7, 6, 4)]);
+        assert_eq!(repeats, ["7,2", "7,6"]);
+        assert_eq!(read.counts, [(7, 7, 4)]);
         let [left] = &read.left[..] else {
             panic!("one file left lines")
         };
-        assert_eq!((left.file_id, &left.numbers), (7, &vec![3, 6]));
-        assert_eq!(left.text.as_deref(), Some(&b"x\ny\n"[..]), "kept");
+        assert_eq!((left.file_id, &left.numbers), (7, &vec![1, 4, 7]));
+        assert_eq!(left.text.as_deref(), Some(&b"h\nx\ny\n"[..]), "kept");
         let hash = read.hashes[0].1.clone();
         let read_lines = |lines: Lines| {
             let files = [TextFile {
@@ -1110,14 +1117,14 @@ mod tests {
             hashes.map(|h| (h, found))
         };
         let (hashes, found) = read_lines(Lines::Only(&left.numbers)).unwrap();
-        assert_eq!(found, ["3,x", "6,y"]);
+        assert_eq!(found, ["1,h", "4,x", "7,y"]);
         assert_eq!(hashes, [(7, hash)]);
         // as kept: the same lines, and the file is not read (no hash)
         std::fs::write(&path, "changed").unwrap();
         let (hashes, found) = read_lines(Lines::Kept(left)).unwrap();
         assert_eq!(
             (hashes, found),
-            (vec![], vec!["3,x".to_string(), "6,y".into()])
+            (vec![], vec!["1,h".to_string(), "4,x".into(), "7,y".into()])
         );
         // a line asked for that is not there: the file changed in between
         let err = read_lines(Lines::Only(&[3, 4])).unwrap_err().to_string();
@@ -1137,13 +1144,16 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(judged, ["1", "2", "6"]);
+        // the file's first line is left to SQL, with its text, even when the typer judges it (a
+        // dataset may quote it): so line 3 is the first judged line of key 1, which SQL weighs against
+        // line 1; line 5 repeats line 2's key
+        assert_eq!(judged, ["2", "3", "6"]);
         assert!(repeats.is_empty(), "nothing to delete: {repeats:?}");
         assert_eq!(read.counts, [(7, 6, 3)]);
         let [left] = &read.left[..] else {
             panic!("one file left lines")
         };
-        assert_eq!(left.numbers, [3, 4, 5]);
+        assert_eq!(left.numbers, [1, 4, 5]);
         assert_eq!(left.text.as_deref(), Some(&b"1\nx\n2\n"[..]));
     }
 

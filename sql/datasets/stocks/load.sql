@@ -1,16 +1,15 @@
 -- Stock prices: incoming_lines of etfs/*.csv and stocks/*.csv -> market.prices (+ rejects), then
 -- market.features recomputed for the symbols that gained rows. The symbol is the file name.
--- incoming_lines is read once, as the files are read. judged_prices keeps the text of each line the
--- reader did not type in full (src/datasets/stocks.rs: a typed line within the plausible years comes
--- without it); a typed line rejected as a conflicting repeat gets its text from the file afterwards
--- (ingest::load::recover_texts).
+-- In a first load (market.prices empty) most lines are not here: those the reader judged whole went
+-- straight into market.prices first (prices_judged.sql), and incoming_lines holds the lines it left (the
+-- header, lines less plain, later lines of a day), with their text. Otherwise incoming_lines holds every
+-- line, read once, as the files are read. judged_prices keeps the text of each line the reader did not
+-- type in full (src/datasets/stocks.rs: a typed line within the plausible years comes without it); a
+-- typed line rejected as a conflicting repeat, or a row read straight that loses its day, gets its text
+-- from the file afterwards (ingest::load::recover_texts).
 
 CREATE OR REPLACE TEMP TABLE price_files AS
-SELECT file_id, path,
-       regexp_extract(path, '([^/\\]+)\.[cC][sS][vV]$', 1) AS Symbol,
-       CASE WHEN regexp_matches(path, '[/\\]etfs[/\\][^/\\]+$')   THEN true
-            WHEN regexp_matches(path, '[/\\]stocks[/\\][^/\\]+$') THEN false
-       END AS is_etf  -- from the folder; NULL elsewhere, then the meta file's ETF flag decides
+SELECT file_id, path, meta.price_symbol(path) AS Symbol, meta.price_folder_is_etf(path) AS is_etf
 FROM staged_files
 WHERE NOT regexp_matches(path, '(^|[/\\])symbols_valid_meta\.csv$');
 
@@ -67,26 +66,41 @@ SELECT * EXCLUDE (v, date_text, volume_text, n_fields, defect, typed, t_date, t_
        typed AS by_reader
 FROM judged;
 
--- The (file, day) keys the reader saw on more than one line it typed (file id in the high 32 bits, the
--- day number in the low 32: src/datasets/stocks.rs): read once, now that the lines were read whole.
+-- The (file, day) keys the reader saw on more than one line it typed (file id in the high 47 bits, the
+-- day counted from 1900-01-01 in the low 17: src/datasets/stocks.rs): read once, now that the lines were
+-- read whole.
 CREATE OR REPLACE TEMP TABLE price_repeated_keys AS
-SELECT (key >> 32)::BIGINT AS file_id,
-       (DATE '1970-01-01' + (CASE WHEN (key & 4294967295) >= 2147483648 THEN (key & 4294967295)::BIGINT - 4294967296
-                                 ELSE (key & 4294967295)::BIGINT END)::INTEGER)::DATE AS Date
+SELECT (key >> 17)::BIGINT AS file_id, (DATE '1900-01-01' + (key & 131071)::INTEGER)::DATE AS Date
 FROM incoming_repeats;
 
 -- Repeats: a valid row whose (Symbol, Date) was seen earlier in this run (file, then line order) or is
 -- already loaded. They are rare, so only their keys go through the window, and only they get a verdict
 -- here: the same values make a duplicate, other values a reject naming the row kept. `valid` is not
 -- materialised (DuckDB would copy all 28M rows, every column, once; each use below reads only the
--- columns it needs: 8.9-10.0 s to 5.1-6.2 s).
+-- columns it needs: 8.9-10.0 s to 5.1-6.2 s). The rows a first load read straight (prices_judged.sql)
+-- are this run's too: one whose day a line typed here also has, or a symbol's other file, competes by
+-- position, and if it loses it is deleted below. Rows of earlier loads always win.
 CREATE OR REPLACE TEMP TABLE repeated_prices AS
 WITH valid AS NOT MATERIALIZED (
     SELECT * FROM judged_prices WHERE reject_reason IS NULL AND NOT is_header
 ),
 existing AS (
     SELECT Symbol, Date, (Open, High, Low, Close, "Adj Close", Volume) AS values_loaded
-    FROM market.prices WHERE Symbol IN (SELECT Symbol FROM price_files)
+    FROM market.prices
+    WHERE Symbol IN (SELECT Symbol FROM price_files) AND source_file_id NOT IN (SELECT file_id FROM staged_files)
+),
+straight AS NOT MATERIALIZED (
+    SELECT Symbol, Date, source_file_id AS file_id, line_number AS line_no,
+           (Open, High, Low, Close, "Adj Close", Volume) AS row_values
+    FROM market.prices WHERE source_file_id IN (SELECT file_id FROM judged_files)
+),
+-- the rows read straight that meet another row of this run on their day: few
+contested AS MATERIALIZED (
+    SELECT s.* FROM straight s SEMI JOIN valid v USING (Symbol, Date)
+    UNION
+    SELECT * FROM straight
+    WHERE Symbol IN (SELECT Symbol FROM price_files GROUP BY Symbol HAVING count(*) > 1)
+    QUALIFY count(*) OVER (PARTITION BY Symbol, Date) > 1
 ),
 by_sql AS NOT MATERIALIZED (
     SELECT file_id, Date FROM valid WHERE NOT by_reader
@@ -109,18 +123,27 @@ repeated_keys AS (
     GROUP BY Symbol, Date HAVING count(*) > 1
     UNION
     SELECT v.Symbol, v.Date FROM valid v SEMI JOIN existing e USING (Symbol, Date)
+    UNION
+    SELECT Symbol, Date FROM contested
 ),
-ranked AS (
+competing AS (
     SELECT v.file_id, v.line_no, v.Symbol, v.Date,
            (v.Open, v.High, v.Low, v.Close, v."Adj Close", CAST(v.volume_number AS BIGINT)) AS row_values,
-           row_number() OVER w AS nth,
-           first_value(v.line_no) OVER w AS first_line,
-           first_value(v.file_id) OVER w AS first_file,
-           first_value((v.Open, v.High, v.Low, v.Close, v."Adj Close", CAST(v.volume_number AS BIGINT))) OVER w AS first_values
+           false AS straight
     FROM valid v SEMI JOIN repeated_keys k USING (Symbol, Date)
-    WINDOW w AS (PARTITION BY v.Symbol, v.Date ORDER BY v.file_id, v.line_no)
+    UNION ALL
+    SELECT file_id, line_no, Symbol, Date, row_values, true AS straight FROM contested
+),
+ranked AS (
+    SELECT *,
+           row_number() OVER w AS nth,
+           first_value(line_no) OVER w AS first_line,
+           first_value(file_id) OVER w AS first_file,
+           first_value(row_values) OVER w AS first_values
+    FROM competing
+    WINDOW w AS (PARTITION BY Symbol, Date ORDER BY file_id, line_no)
 )
-SELECT r.file_id, r.line_no,
+SELECT r.file_id, r.line_no, r.straight,
     CASE
         WHEN e.values_loaded IS NOT NULL AND e.values_loaded <> r.row_values
             THEN 'conflicts with the row already loaded for ' || r.Symbol || ' ' || r.Date
@@ -134,20 +157,25 @@ LEFT JOIN existing e USING (Symbol, Date)
 LEFT JOIN staged_files kept ON kept.file_id = r.first_file
 WHERE e.values_loaded IS NOT NULL OR r.nth > 1;
 
+DELETE FROM market.prices AS p USING repeated_prices AS r
+WHERE r.straight AND p.source_file_id = r.file_id AND p.line_number = r.line_no;
+
+-- (a row read straight that lost its day has no text here: recover_texts reads it from the file)
 CREATE OR REPLACE TEMP VIEW rejected_prices AS
 SELECT file_id, line_no, raw, reject_reason FROM judged_prices WHERE reject_reason IS NOT NULL
 UNION ALL
 SELECT r.file_id, r.line_no, j.raw, r.reject_reason
-FROM repeated_prices r JOIN judged_prices j USING (file_id, line_no)
+FROM repeated_prices r LEFT JOIN judged_prices j USING (file_id, line_no)
 WHERE r.reject_reason IS NOT NULL;
 
 INSERT INTO market.prices_rejected SELECT * FROM rejected_rows('rejected_prices');
 
-INSERT INTO market.prices
+INSERT INTO market.prices (Symbol, "Security Name", Date, Open, High, Low, Close, "Adj Close", Volume, is_etf,
+                           source_file_id, line_number)
 SELECT t.Symbol, m."Security Name", t.Date, t.Open, t.High, t.Low, t.Close, t."Adj Close",
-       CAST(t.volume_number AS BIGINT), coalesce(t.is_etf, m.is_etf, false), t.file_id
+       CAST(t.volume_number AS BIGINT), coalesce(t.is_etf, m.is_etf, false), t.file_id, t.line_no
 FROM judged_prices t
-ANTI JOIN repeated_prices r ON t.file_id = r.file_id AND t.line_no = r.line_no
+ANTI JOIN repeated_prices r ON NOT r.straight AND t.file_id = r.file_id AND t.line_no = r.line_no
 LEFT JOIN market.symbols m USING (Symbol)
 WHERE t.reject_reason IS NULL AND NOT t.is_header;
 
@@ -155,15 +183,25 @@ WHERE t.reject_reason IS NULL AND NOT t.is_header;
 -- per file; then the typed lines are dropped, so that the rolling features and the data tests do not
 -- run beside them (under the memory limit, they would be spilled to disk and read back).
 CREATE OR REPLACE TEMP TABLE price_file_counts AS
-SELECT j.file_id,
-       count(*)                                                        AS rows_read,
-       count(*) FILTER (j.reject_reason IS NULL AND r.file_id IS NOT NULL
-                        AND r.reject_reason IS NULL)                   AS rows_duplicate,
-       count(coalesce(j.reject_reason, r.reject_reason))               AS rows_rejected
-FROM judged_prices j
-LEFT JOIN repeated_prices r USING (file_id, line_no)
-WHERE NOT j.is_header
-GROUP BY j.file_id;
+WITH counted AS (
+    -- the lines typed here (header lines are not rows); a file read straight (judged_files) was read
+    -- whole then, and the lines it left here are among those: only its header lines come off
+    SELECT p.file_id,
+           CASE WHEN j.file_id IS NULL THEN count(*) FILTER (NOT p.is_header)
+                ELSE -count(*) FILTER (p.is_header) END AS rows_read,
+           0 AS rows_duplicate,
+           count(p.reject_reason) AS rows_rejected
+    FROM judged_prices p LEFT JOIN judged_files j USING (file_id)
+    GROUP BY p.file_id, j.file_id
+    UNION ALL
+    SELECT file_id, rows_read, 0, 0 FROM judged_files
+    UNION ALL
+    SELECT file_id, 0, count(*) FILTER (reject_reason IS NULL), count(reject_reason)
+    FROM repeated_prices GROUP BY file_id
+)
+SELECT file_id, sum(rows_read)::BIGINT AS rows_read, sum(rows_duplicate)::BIGINT AS rows_duplicate,
+       sum(rows_rejected)::BIGINT AS rows_rejected
+FROM counted GROUP BY file_id;
 
 CREATE OR REPLACE TEMP TABLE price_file_first_lines AS
 -- (arg_min_null: the first line's text, which the reader always sends, even if NULL)
