@@ -7,9 +7,9 @@
 -- symbol named by two files (etfs/X.csv and stocks/X.csv), against these rows: a row that loses is
 -- deleted there (rare: DuckDB writes the table again at commit once a transaction deleted a row).
 
--- (no order to preserve: the lines arrive in no particular order, several threads reading them, and
--- the rolling features read the prices in any order)
--- SET preserve_insertion_order = false;
+-- (DuckDB keeps the order the batches arrive in, each of a file's lines in order: the rolling features
+-- then read and write each symbol's rows close together. Without it the load took 32.7 s against 26.0 s,
+-- the features' insert 10.7 s against 6.0 s.)
 
 -- A judged line's day is in SQL's years (the reader checked it); should one not be after all, the load
 -- fails rather than keep a value SQL would have rejected.
@@ -25,5 +25,3 @@ JOIN (SELECT file_id, meta.price_symbol(path) AS Symbol, meta.price_folder_is_et
       FROM staged_files) f USING (file_id)
 LEFT JOIN market.symbols m USING (Symbol)
 WHERE l.judged;
-
--- RESET preserve_insertion_order;
