@@ -27,7 +27,7 @@ pub fn load_lines(
 ) -> Result<()> {
     let wh = load.wh;
     let tx = wh.begin()?;
-    let todo = load.register(&todo)?;
+    let todo = timed("register", || load.register(&todo))?;
     let bar = progress_bar(
         todo.iter().map(|f| f.meta.size as u64).sum(),
         "{spinner} {msg:<12} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
@@ -43,7 +43,7 @@ pub fn load_lines(
     timed("rejected texts", || {
         recover_texts(load, &text_files, &hashes)
     })?;
-    record_hashes(load, &todo, &hashes)?;
+    timed("hashes", || record_hashes(load, &todo, &hashes))?;
     timed("file errors", || check_file_errors(load))?;
     if let Some(step) = load.spec.after_load {
         bar.set_message("after load");
@@ -55,7 +55,8 @@ pub fn load_lines(
     }
     load.sql("accounting.sql")?;
     report.loaded = timed("ledger", || load.account_and_record())?;
-    (report.rejects_total, report.reject_samples) = load.reject_samples()?;
+    (report.rejects_total, report.reject_samples) =
+        timed("reject samples", || load.reject_samples())?;
     bar.finish_and_clear();
     if let Some(check) = before_commit {
         if let Some(why) = timed("data tests", || check(wh))? {

@@ -3,10 +3,12 @@
 use super::{discover, lines, Load, Registered, Staging};
 use crate::duck::warehouse::Warehouse;
 use crate::duck::{duckdb_reason, sql_string, sqlfiles, timed};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use duckdb::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Stages the reference file and Parquet files; returns the text files, which are read as the SQL
 /// consumes them (`lines::stream_text_files`), and their total size.
@@ -49,19 +51,43 @@ pub fn stage_all_but_text<'a>(
     Ok((text_files, text_bytes))
 }
 
-/// New files were hashed while they were read (see `plan`): records their hashes in `staged_files`.
+/// New files were hashed while they were read (see `plan`): records their hashes in `staged_files`, in
+/// one UPDATE (one statement per file took 2.85 s for 8,000 stock files).
 pub fn record_hashes(load: &Load, todo: &[Registered], hashes: &[(i64, String)]) -> Result<()> {
-    let mut update = load
-        .wh
-        .conn
-        .prepare("UPDATE staged_files SET content_hash = ? WHERE file_id = ?")?;
     let hashes: HashMap<i64, &String> = hashes.iter().map(|(id, h)| (*id, h)).collect();
-    for f in todo.iter().filter(|f| f.hash.is_none()) {
-        if let Some(hash) = hashes.get(&f.file_id) {
-            update.execute(duckdb::params![hash, f.file_id])?;
-        }
+    let read: Vec<(i64, &str)> = todo
+        .iter()
+        .filter(|f| f.hash.is_none())
+        .filter_map(|f| hashes.get(&f.file_id).map(|h| (f.file_id, h.as_str())))
+        .collect();
+    if read.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let batch = RecordBatch::try_from_iter([
+        (
+            "file_id",
+            Arc::new(Int64Array::from_iter_values(read.iter().map(|r| r.0))) as ArrayRef,
+        ),
+        (
+            "content_hash",
+            Arc::new(StringArray::from_iter_values(read.iter().map(|r| r.1))) as ArrayRef,
+        ),
+    ])?;
+    let wh = load.wh;
+    wh.execute(
+        "CREATE OR REPLACE TEMP TABLE read_hashes (file_id BIGINT NOT NULL, content_hash VARCHAR NOT NULL)",
+    )?;
+    let mut appender = wh.conn.appender("read_hashes")?;
+    appender.append_record_batch(batch)?;
+    appender
+        .flush()
+        .context("recording the hashes of the files read")?;
+    drop(appender);
+    wh.execute(
+        "UPDATE staged_files AS s SET content_hash = h.content_hash FROM read_hashes AS h
+         WHERE s.file_id = h.file_id;
+         DROP TABLE read_hashes;",
+    )
 }
 
 /// The columns a dataset needs that one Parquet or CSV file lacks ('' when it has them all), by the

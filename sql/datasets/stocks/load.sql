@@ -84,10 +84,12 @@ CREATE OR REPLACE TEMP TABLE repeated_prices AS
 WITH valid AS NOT MATERIALIZED (
     SELECT * FROM judged_prices WHERE reject_reason IS NULL AND NOT is_header
 ),
+-- (file ids only grow: the rows of earlier loads are those below this run's first file, which DuckDB
+-- finds from each row group's bounds, without reading the rows of this run)
 existing AS (
     SELECT Symbol, Date, (Open, High, Low, Close, "Adj Close", Volume) AS values_loaded
     FROM market.prices
-    WHERE Symbol IN (SELECT Symbol FROM price_files) AND source_file_id NOT IN (SELECT file_id FROM staged_files)
+    WHERE source_file_id < (SELECT min(file_id) FROM staged_files) AND Symbol IN (SELECT Symbol FROM price_files)
 ),
 straight AS NOT MATERIALIZED (
     SELECT Symbol, Date, source_file_id AS file_id, line_number AS line_no,
