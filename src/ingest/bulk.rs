@@ -2,6 +2,7 @@
 //! retried file by file, so one bad file is recorded as failed and the rest still load; an interrupted
 //! run keeps every committed batch and the next run resumes after it.
 use super::{Load, Planned, Report};
+use crate::duck::timed;
 use crate::par::progress_bar;
 use anyhow::Result;
 use std::time::Instant;
@@ -44,7 +45,7 @@ pub fn load(
 /// One transaction: register the files, replace earlier versions, insert, quarantine, account, record.
 fn load_batch(load: &Load, files: &[Planned], report: &mut Report) -> Result<()> {
     let tx = load.wh.begin()?;
-    load.register(files)?;
+    timed("register", || load.register(files))?;
     load.wh.execute(
         "SET VARIABLE batch_files = (SELECT list(meta.file_pattern(path) ORDER BY file_index) FROM staged_files)",
     )?;
@@ -56,9 +57,9 @@ fn load_batch(load: &Load, files: &[Planned], report: &mut Report) -> Result<()>
     if short > 0 {
         load.sql("rejects.sql")?;
     }
-    let outcomes = load.account_and_record()?;
-    let (rejects, samples) = load.reject_samples()?;
-    tx.commit()?;
+    let outcomes = timed("ledger", || load.account_and_record())?;
+    let (rejects, samples) = timed("reject samples", || load.reject_samples())?;
+    timed("commit", || tx.commit())?;
     report.loaded.extend(outcomes);
     report.rejects_total += rejects;
     let room = 10usize.saturating_sub(report.reject_samples.len());
