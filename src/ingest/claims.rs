@@ -75,7 +75,10 @@ impl Claims {
 /// - keys near the first one (within 2^35 of it either way: Ids, numbered as they are made; a stock
 ///   file's days, `datasets::stocks`) are bits of pages of 65,536 keys, made when first touched (10M
 ///   Ids: 153 pages, 1.2 MiB; 8,000 stock files of 16 years: about 12,000 pages, 94 MiB), found by an
-///   array of up to 2^20 page pointers (8 MiB at most);
+///   array of page pointers (up to 2^20: 8 MiB). Past the first `FREE_PAGES`, a page is made only while
+///   the pages hold `KEYS_PER_PAGE` keys each on average (16 bytes a key, about what a hash slot costs):
+///   the keys of a page refused go to the hash table, then and ever after, so sparse keys (Ids with wide
+///   gaps) cannot make a page of 8 KiB each;
 /// - any other key (a hash) goes to a hash table: open addressing with linear probing in one array, 0
 ///   marking a free slot (the key 0 is kept aside). There every insert waits for memory (the standard
 ///   HashSet took about 0.5 s of 13M hashed keys), so a key's slot is fetched ahead, while the keys
@@ -84,6 +87,11 @@ struct KeySet {
     /// The first key less 2^35: a key's offset from it (wrapping) says whether it is dense.
     base: Option<u64>,
     pages: Vec<Option<Box<[u64; PAGE_WORDS]>>>,
+    /// A bit per page refused (its keys are hashed).
+    refused: Vec<u64>,
+    pages_made: usize,
+    /// Keys in pages.
+    paged: usize,
     slots: Vec<u64>,
     /// 64 minus the bits of a slot's index: the index is the top bits of the key's hash.
     shift: u32,
@@ -97,6 +105,9 @@ const AHEAD: usize = 16;
 const DENSE_SPAN: u64 = 1 << 36;
 const PAGE_WORDS: usize = 1 << 10;
 const PAGE_KEYS: u64 = PAGE_WORDS as u64 * 64;
+/// Pages made whatever they hold (2 MiB), and the keys each page must then hold on average.
+const FREE_PAGES: usize = 256;
+const KEYS_PER_PAGE: usize = 512;
 
 impl KeySet {
     /// `keys` sizes the hash table, which only keys far from the first one use: they are hashes, as
@@ -106,6 +117,9 @@ impl KeySet {
         KeySet {
             base: None,
             pages: Vec::new(),
+            refused: Vec::new(),
+            pages_made: 0,
+            paged: 0,
             slots: vec![0; slots],
             shift: 64 - slots.trailing_zeros(),
             len: 0,
@@ -121,7 +135,7 @@ impl KeySet {
     fn insert_all(&mut self, keys: &[u64], mut taken: impl FnMut(usize)) {
         for (i, &key) in keys.iter().enumerate() {
             if let Some(&next) = keys.get(i + AHEAD) {
-                if self.dense(next).is_none() {
+                if !self.paged_key(next) {
                     prefetch(&self.slots[self.slot(next)]);
                 }
             }
@@ -131,10 +145,39 @@ impl KeySet {
         }
     }
 
-    /// The key's offset in the dense span, if it is in it (the first key sets the span).
-    fn dense(&self, key: u64) -> Option<u64> {
-        let offset = key.wrapping_sub(self.base?);
-        (offset < DENSE_SPAN).then_some(offset)
+    /// Whether the key goes to a page (made, or to be made), not to the hash table.
+    fn paged_key(&self, key: u64) -> bool {
+        self.base.is_some_and(|base| {
+            let offset = key.wrapping_sub(base);
+            offset < DENSE_SPAN && !self.is_refused((offset / PAGE_KEYS) as usize)
+        })
+    }
+
+    fn is_refused(&self, page: usize) -> bool {
+        self.refused
+            .get(page / 64)
+            .is_some_and(|w| w & (1 << (page % 64)) != 0)
+    }
+
+    /// The words of the key's page, made if need be and allowed (`FREE_PAGES`, `KEYS_PER_PAGE`).
+    fn page_of(&mut self, page: usize) -> Option<&mut [u64; PAGE_WORDS]> {
+        if self.is_refused(page) {
+            return None;
+        }
+        if self.pages.len() <= page {
+            self.pages.resize_with(page + 1, || None);
+        }
+        if self.pages[page].is_none() {
+            if self.pages_made >= FREE_PAGES && self.pages_made * KEYS_PER_PAGE > self.paged {
+                if self.refused.len() <= page / 64 {
+                    self.refused.resize(page / 64 + 1, 0);
+                }
+                self.refused[page / 64] |= 1 << (page % 64);
+                return None;
+            }
+            self.pages_made += 1;
+        }
+        Some(self.pages[page].get_or_insert_with(|| Box::new([0; PAGE_WORDS])))
     }
 
     /// True when the key is new.
@@ -142,16 +185,14 @@ impl KeySet {
         let base = *self.base.get_or_insert(key.wrapping_sub(DENSE_SPAN / 2));
         let offset = key.wrapping_sub(base);
         if offset < DENSE_SPAN {
-            let page = (offset / PAGE_KEYS) as usize;
-            if self.pages.len() <= page {
-                self.pages.resize_with(page + 1, || None);
+            if let Some(words) = self.page_of((offset / PAGE_KEYS) as usize) {
+                let bit = offset % PAGE_KEYS;
+                let (word, mask) = ((bit / 64) as usize, 1u64 << (bit % 64));
+                let new = words[word] & mask == 0;
+                words[word] |= mask;
+                self.paged += usize::from(new);
+                return new;
             }
-            let words = self.pages[page].get_or_insert_with(|| Box::new([0; PAGE_WORDS]));
-            let bit = offset % PAGE_KEYS;
-            let (word, mask) = ((bit / 64) as usize, 1u64 << (bit % 64));
-            let new = words[word] & mask == 0;
-            words[word] |= mask;
-            return new;
         }
         self.insert_hashed(key)
     }
@@ -241,6 +282,34 @@ mod tests {
             hashed.insert_hashed(0) && !hashed.insert_hashed(0),
             "0 kept aside"
         );
+    }
+
+    #[test]
+    fn sparse_keys_near_the_first_make_pages_only_while_they_fill_them() {
+        let mut set = KeySet::with_capacity(4);
+        // one key a page (Ids 65,536 apart): the free pages, then the hash table
+        let sparse: Vec<u64> = (1..=10_000u64).map(|k| k * PAGE_KEYS + 1).collect();
+        let mut taken = Vec::new();
+        set.insert_all(&sparse, |i| taken.push(i));
+        set.insert_all(&sparse, |i| taken.push(i));
+        assert_eq!(
+            taken,
+            (0..10_000).collect::<Vec<_>>(),
+            "each new once, then seen"
+        );
+        assert_eq!(set.pages_made, FREE_PAGES);
+        assert_eq!((set.paged, set.len), (FREE_PAGES, 10_000 - FREE_PAGES));
+        // a page refused stays so: its other keys are hashed too, and found there
+        let beside = sparse[FREE_PAGES + 5] + 1;
+        assert!(set.insert(beside) && !set.insert(beside));
+        assert_eq!(set.len, 10_000 - FREE_PAGES + 1);
+        // dense keys (a stock file's days: thousands a page) keep making pages
+        let mut dense = KeySet::with_capacity(4);
+        let days: Vec<u64> = (0..2_000u64)
+            .flat_map(|file| (0..3_000u64).map(move |day| file << 17 | day))
+            .collect();
+        dense.insert_all(&days, |_| panic!("no key twice"));
+        assert_eq!((dense.pages_made, dense.len), (2_000, 0), "all in pages");
     }
 
     #[test]

@@ -67,10 +67,11 @@ pub struct Straight {
     pub sql: &'static str,
     pub first_of_key: lines::FirstOfKey,
     /// The table `sql` inserts into, when the read may go straight only while that table is empty (at
-    /// the start of the load): its unique index is then set aside (`Spec::indexed`). The index would
-    /// refuse, mid-insert, the rows `load.sql` deletes after it (a line of an earlier file that SQL typed
-    /// weighed against a judged line of a later one), and a later load finds earlier rows by it. Into a
-    /// table with rows, the files go to `load.sql` whole.
+    /// the start of the load). Votes: its unique index is then set aside (`Spec::indexed`); the index
+    /// would refuse, mid-insert, the rows `load.sql` deletes after it (a line of an earlier file that SQL
+    /// typed weighed against a judged line of a later one), and a later load finds earlier rows by it.
+    /// Stocks: a later load's lines may repeat days already loaded, which straight rows would have to
+    /// be deleted for. Into a table with rows, the files go to `load.sql` whole.
     pub while_empty: Option<&'static str>,
     /// The typer of these files' lines, when not the dataset's (`Staging::StreamedLines::typer`, which
     /// still says which files are of `kind`).

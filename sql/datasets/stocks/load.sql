@@ -2,7 +2,8 @@
 -- market.features recomputed for the symbols that gained rows. The symbol is the file name.
 -- In a first load (market.prices empty) most lines are not here: those the reader judged whole went
 -- straight into market.prices first (prices_judged.sql), and incoming_lines holds the lines it left (the
--- header, lines less plain, later lines of a day), with their text. Otherwise incoming_lines holds every
+-- header, lines less plain, later lines of a day), with their text while the reader could keep it
+-- (else read again by number, the typed ones without it). Otherwise incoming_lines holds every
 -- line, read once, as the files are read. judged_prices keeps the text of each line the reader did not
 -- type in full (src/datasets/stocks.rs: a typed line within the plausible years comes without it); a
 -- typed line rejected as a conflicting repeat, or a row read straight that loses its day, gets its text
