@@ -14,4 +14,5 @@ pub static SENSOR_LOGS: Spec = Spec {
     reference_file: None,
     after_load: None,
     indexed: None,
+    name_is_data: false,
 };

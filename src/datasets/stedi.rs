@@ -53,6 +53,7 @@ pub static STEDI: Spec = Spec {
     reference_file: None,
     after_load: None,
     indexed: None,
+    name_is_data: false,
 };
 
 /// Types the plainest accelerometer and step-trainer readings (99.99% of the lines, and 99.2% of the

@@ -30,6 +30,7 @@ pub static STOCKS: Spec = Spec {
     reference_file: Some("symbols_valid_meta.csv"),
     after_load: Some(&crate::stocks::ROLLING_FEATURES),
     indexed: None,
+    name_is_data: true,
 };
 
 /// Types the plainest price lines (`Date,Open,High,Low,Close,Adj Close,Volume` with a date written

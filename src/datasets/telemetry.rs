@@ -12,4 +12,5 @@ pub static TELEMETRY: Spec = Spec {
     reference_file: None,
     after_load: Some(&crate::telemetry::derive::DERIVE_RUNS),
     indexed: None,
+    name_is_data: false,
 };

@@ -39,6 +39,7 @@ pub static VOTES: Spec = Spec {
     reference_file: None,
     after_load: None,
     indexed: Some("blog_analysis.votes"),
+    name_is_data: false,
 };
 
 /// The fields of a vote, in the order of the typed columns; the first four are required.

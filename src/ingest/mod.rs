@@ -132,6 +132,9 @@ pub struct Spec {
     /// A table whose indexes (`indexes.sql` in `sql_dir`) a load into it while it is empty builds once
     /// after its rows are in, rather than keeping them up row by row (`ingest::indexes`).
     pub indexed: Option<&'static str>,
+    /// The file's name is part of its rows (stocks: the symbol): a file with the bytes of another, under
+    /// another name, holds other rows and is read, not skipped as a copy.
+    pub name_is_data: bool,
 }
 
 impl Spec {

@@ -28,7 +28,8 @@ pub fn plan(
             .collect::<Result<Vec<_>>>()
     })?;
     // A text file never loaded before is hashed while it is staged (read once), not here, unless its
-    // size is that of another file of this run or of a loaded file: only then can it be a copy.
+    // size is that of another file of this run or of a loaded file: only then can it be a copy. Where
+    // the name is data, a file is never a copy of another.
     let mut sizes: HashMap<i64, usize> = HashMap::new();
     for m in &metas {
         *sizes.entry(m.size).or_default() += 1;
@@ -38,8 +39,8 @@ pub fn plan(
         !matches!(spec.staging, Staging::ParquetBatches { .. })
             && !discover::has_extension(&m.path, &[".parquet"])
             && m.path.file_name().and_then(|n| n.to_str()) != spec.reference_file
-            && sizes.get(&m.size) == Some(&1)
-            && !loaded_sizes.contains(&m.size)
+            && (spec.name_is_data
+                || (sizes.get(&m.size) == Some(&1) && !loaded_sizes.contains(&m.size)))
     };
     let decisions = timed("plan: decide", || {
         parallel_map(&metas, |m| {
@@ -65,7 +66,7 @@ pub fn plan(
             }
             Decision::Load { hash } => hash,
         };
-        if let Some(hash) = &hash {
+        if let Some(hash) = hash.as_ref().filter(|_| !spec.name_is_data) {
             let earlier = loaded_hashes
                 .get(hash.as_str())
                 .filter(|other| !opts.force && **other != meta.key())

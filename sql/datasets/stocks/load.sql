@@ -206,10 +206,36 @@ SELECT file_id, sum(rows_read)::BIGINT AS rows_read, sum(rows_duplicate)::BIGINT
        sum(rows_rejected)::BIGINT AS rows_rejected
 FROM counted GROUP BY file_id;
 
+-- Each price file's first non-blank line: its number, its text (arg_min_null: the reader always sends it,
+-- even if NULL, when it is in the file's first block of 1 MiB) and whether it is the header. A file read
+-- straight whose first line is not its line 1 (blank lines came first) may have sent its first line
+-- straight into market.prices, when 1 MiB or more of blank lines put it in a later block: those files
+-- (few) are looked up there.
 CREATE OR REPLACE TEMP TABLE price_file_first_lines AS
--- (arg_min_null: the first line's text, which the reader always sends, even if NULL)
-SELECT file_id, arg_min_null(raw, line_no) AS first_line, arg_min(is_header, line_no) AS starts_with_header
-FROM judged_prices GROUP BY file_id;
+WITH typed_here AS (
+    SELECT file_id, min(line_no) AS first_line_no, arg_min_null(raw, line_no) AS first_line,
+           arg_min(is_header, line_no) AS starts_with_header
+    FROM judged_prices GROUP BY file_id
+),
+went_straight AS (
+    SELECT source_file_id AS file_id, min(line_number) AS first_line_no
+    FROM market.prices
+    WHERE source_file_id IN (SELECT j.file_id FROM judged_files j LEFT JOIN typed_here t USING (file_id)
+                             WHERE coalesce(t.first_line_no, 2) > 1)
+    GROUP BY ALL
+)
+SELECT f.file_id,
+       -- (a straight row: a plain price line, whose text is not here)
+       CASE WHEN s.first_line_no < coalesce(t.first_line_no, s.first_line_no + 1) THEN s.first_line_no
+            ELSE t.first_line_no END AS first_line_no,
+       CASE WHEN s.first_line_no < coalesce(t.first_line_no, s.first_line_no + 1) THEN NULL
+            ELSE t.first_line END AS first_line,
+       CASE WHEN s.first_line_no < coalesce(t.first_line_no, s.first_line_no + 1) THEN false
+            ELSE t.starts_with_header END AS starts_with_header
+FROM price_files f
+LEFT JOIN typed_here t USING (file_id)
+LEFT JOIN went_straight s USING (file_id)
+WHERE t.file_id IS NOT NULL OR s.file_id IS NOT NULL;
 
 DROP VIEW rejected_prices;
 DROP TABLE repeated_prices;
