@@ -36,7 +36,7 @@ fn push_escaped(out: &mut String, c: char, keep_newlines: bool) {
         // a backslash of the data is doubled, so that it cannot pass for one of these escapes
         '\\' => out.push_str("\\\\"),
         c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c if c.is_control() || is_bidi_control(c) => {
+        c if c.is_control() || is_bidi_control(c) || is_zero_width(c) => {
             out.push_str(&format!("\\u{{{:x}}}", c as u32))
         }
         c => out.push(c),
@@ -47,6 +47,12 @@ fn push_escaped(out: &mut String, c: char, keep_newlines: bool) {
 /// embeddings, overrides, isolates): printed raw they can make a name read as another.
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The characters that print as nothing (zero-width space, joiners, word joiner, the byte-order mark):
+/// printed raw, a line holding one reads exactly like one without it.
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
 }
 
 #[cfg(test)]
@@ -69,6 +75,9 @@ mod tests {
             printable("evil\u{202e}txt.exe", CAP),
             "evil\\u{202e}txt.exe"
         );
+        // a byte-order mark inside a line (not the file's first bytes) would make it read as the header
+        assert_eq!(printable("\u{feff}Date,Open", CAP), "\\u{feff}Date,Open");
+        assert_eq!(printable("a\u{200b}b", CAP), "a\\u{200b}b");
     }
 
     #[test]

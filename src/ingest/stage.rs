@@ -33,7 +33,13 @@ pub fn stage_all_but_text<'a>(
                 sql_string(&f.meta.key()),
                 f.file_id
             ))?;
-            load.sql("reference.sql")?;
+            load.sql("reference.sql").with_context(|| {
+                format!(
+                    "{}: not read as the reference file (a CSV whose header names the columns \
+                     reference.sql reads; DuckDB's reader says why)",
+                    f.meta.key()
+                )
+            })?;
             bar.inc(f.meta.size as u64);
         } else if discover::has_extension(&f.meta.path, &[".parquet"]) {
             if matches!(load.spec.staging, Staging::StagedLines) {
