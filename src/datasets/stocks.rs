@@ -37,8 +37,8 @@ pub static STOCKS: Spec = Spec {
 /// `YYYY-MM-DD`, prices in plain decimals of at most 17 digits, Volume in digits, maybe with a fraction
 /// of zeros), which `load.sql` (or, in a first load, `prices_judged.sql`) then takes as they are; the
 /// header and anything less plain go to SQL. A day outside the plausible years is typed but left to SQL,
-/// which rejects it with the line's text (`Typed::WithText`). Columns: `t_date`, `t_prices` (five: `t_open`, `t_high`, `t_low`, `t_close`, `t_adj_close`) and
-/// `t_volume`; NULL for a line left to SQL.
+/// which rejects it with the line's text (`Typed::WithText`). Columns: `t_date`, `t_prices` (five:
+/// `t_open`, `t_high`, `t_low`, `t_close`, `t_adj_close`) and `t_volume`; NULL for a line left to SQL.
 pub struct PriceTyper;
 
 const PRICES: [&str; 5] = ["t_open", "t_high", "t_low", "t_close", "t_adj_close"];
