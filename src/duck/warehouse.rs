@@ -250,6 +250,19 @@ impl Warehouse {
         self.conn.execute_batch(sql).map_err(|e| anyhow!("{e}"))
     }
 
+    /// Appends a batch to `table` in one call (a statement per row cost 0.3 ms each: seconds for
+    /// thousands of files); `what` says what the rows are, for the error.
+    pub fn append(
+        &self,
+        table: &str,
+        batch: duckdb::arrow::record_batch::RecordBatch,
+        what: &str,
+    ) -> Result<()> {
+        let mut appender = self.conn.appender(table)?;
+        appender.append_record_batch(batch)?;
+        appender.flush().with_context(|| what.to_string())
+    }
+
     /// Runs an embedded SQL file.
     pub fn execute_file(&self, path: &str) -> Result<()> {
         self.execute(sqlfiles::get(path)?)

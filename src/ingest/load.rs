@@ -205,9 +205,8 @@ fn list_judged_files(load: &Load, kind: u8, counts: &[(i64, u64, u64)]) -> Resul
         ("rows_read", column(|c| c.1 as i64)),
         ("rows_judged", column(|c| c.2 as i64)),
     ])?;
-    let mut appender = load.wh.conn.appender("judged_files")?;
-    appender.append_record_batch(batch)?;
-    appender.flush().context("listing the files read straight")
+    load.wh
+        .append("judged_files", batch, "listing the files read straight")
 }
 
 fn file_size(path: &Path) -> u64 {

@@ -430,9 +430,8 @@ impl<'a> Load<'a> {
             ),
         ];
         let batch = RecordBatch::try_from_iter(columns)?;
-        let mut appender = self.wh.conn.appender("staged_files")?;
-        appender.append_record_batch(batch)?;
-        appender.flush().context("listing the staged files")?;
+        self.wh
+            .append("staged_files", batch, "listing the staged files")?;
         Ok(registered)
     }
 

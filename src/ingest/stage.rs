@@ -83,12 +83,11 @@ pub fn record_hashes(load: &Load, todo: &[Registered], hashes: &[(i64, String)])
     wh.execute(
         "CREATE OR REPLACE TEMP TABLE read_hashes (file_id BIGINT NOT NULL, content_hash VARCHAR NOT NULL)",
     )?;
-    let mut appender = wh.conn.appender("read_hashes")?;
-    appender.append_record_batch(batch)?;
-    appender
-        .flush()
-        .context("recording the hashes of the files read")?;
-    drop(appender);
+    wh.append(
+        "read_hashes",
+        batch,
+        "recording the hashes of the files read",
+    )?;
     wh.execute(
         "UPDATE staged_files AS s SET content_hash = h.content_hash FROM read_hashes AS h
          WHERE s.file_id = h.file_id;
