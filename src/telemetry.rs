@@ -5,6 +5,7 @@ pub mod derive;
 mod grid;
 mod plot;
 pub mod sweep;
+mod take;
 
 pub use plot::plot;
 

@@ -8,24 +8,18 @@
 //! to `grid.rs` a few runs at a time, and streams what comes back into the warehouse.
 //! SQL still says what goes in (`sweep_readings.sql`) and what the results mean (`derive.sql`), and the
 //! cleaning rules stay in `sql/views/_macros/telemetry_rules.sql`; the spike rule and the grid are in `grid.rs`.
-use super::grid::{
-    field_of, is_encoder, robot_of, sweep_run, FeatureColumns, Reading, Swept, SERIES,
-};
+use super::grid::{field_of, is_encoder, robot_of, sweep_run, FeatureColumns, Swept, SERIES};
+use super::take::{self, Listed, RunReadings, Taken};
 use crate::duck::sqlfiles;
 use crate::duck::warehouse::Warehouse;
 use crate::duck::{stream, timed};
 use anyhow::{anyhow, bail, Context, Result};
-use arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, TimestampMicrosecondArray,
-    UInt64Array, UInt8Array,
-};
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, TimestampMicrosecondArray, UInt64Array};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use duckdb::params;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-
-type RunReadings = (u64, [Vec<Reading>; SERIES]);
 
 /// Reads the runs in `changed_runs` and `touched_runs`, writes the repeats of all and the derived rows
 /// of the changed ones; `derive.sql` takes it from there.
@@ -78,98 +72,50 @@ pub fn sweep(wh: &Warehouse) -> Result<()> {
     timed("sweep: write", || write(wh, rest)).context("writing the derived rows")
 }
 
-/// Every reading of the runs to derive, grouped by run and series, runs in run_uuid order.
+/// Every reading of the runs to derive, grouped by run and series, runs in run_uuid order: DuckDB
+/// hands them to `sweep_take` (take.rs) on its threads as it scans them.
 fn read_runs(wh: &Warehouse) -> Result<Vec<RunReadings>> {
-    let excluded = Excluded::read(wh)?;
-    let sql = sqlfiles::get("datasets/telemetry/sweep_readings.sql")?;
-    let mut stmt = wh.conn.prepare(sql)?;
-    let mut runs: Vec<RunReadings> = Vec::new();
-    let mut index: HashMap<u64, usize> = HashMap::new();
-    for batch in stmt.stream_arrow([])? {
-        let batch = batch?;
-        let columns = batch.columns();
-        let run_uuid = column::<UInt64Array>(columns, 0)?;
-        let series = column::<UInt8Array>(columns, 1)?;
-        let time_us = column::<Int64Array>(columns, 2)?;
-        let value = column::<Float64Array>(columns, 3)?;
-        let file_id = column::<Int64Array>(columns, 4)?;
-        let row_number = column::<Int64Array>(columns, 5)?;
-        // Rows come in runs of the same run (and file): look them up only when they change.
-        let mut current: Option<(u64, usize)> = None;
-        let mut file: Option<(i64, Option<&[u64]>)> = None;
-        for i in 0..batch.num_rows() {
-            let (f, row) = (file_id.value(i), row_number.value(i));
-            let rows_out = match file {
-                Some((id, rows_out)) if id == f => rows_out,
-                _ => excluded.of_file(f),
-            };
-            file = Some((f, rows_out));
-            if rows_out.is_some_and(|bits| Excluded::has(bits, row)) {
-                continue;
-            }
-            if series.is_null(i) || time_us.is_null(i) || value.is_null(i) {
-                bail!("internal error: row {row} of file #{f} is neither a reading nor rejected");
-            }
-            let uuid = run_uuid.value(i);
-            let at = match current {
-                Some((u, at)) if u == uuid => at,
-                _ => *index.entry(uuid).or_insert_with(|| {
-                    runs.push((uuid, Default::default()));
-                    runs.len() - 1
-                }),
-            };
-            current = Some((uuid, at));
-            runs[at].1[series.value(i) as usize % SERIES].push(Reading {
-                time_us: time_us.value(i),
-                value: value.value(i),
-                file_id: f,
-                row_number: row,
-            });
-        }
+    let taken = Arc::new(Taken::new(excluded(wh)?));
+    take::register(&wh.conn)?;
+    let listed = Listed::new(taken.clone());
+    let readings = sqlfiles::get("datasets/telemetry/sweep_readings.sql")?;
+    let taken_rows: i64 = wh.scalar(&format!(
+        "SELECT count(*) FILTER (WHERE {}({}, run_uuid, series, time_us, value, source_file_id, row_number))
+         FROM ({readings}
+)",
+        take::FUNCTION,
+        listed.token
+    ))?;
+    drop(listed);
+    let taken = Arc::into_inner(taken)
+        .ok_or_else(|| anyhow!("internal error: the sweep's readings are still shared"))?;
+    let runs = taken.into_runs();
+    let filed: usize = runs
+        .iter()
+        .map(|(_, series)| series.iter().map(Vec::len).sum::<usize>())
+        .sum();
+    if filed as i64 != taken_rows {
+        bail!("internal error: the sweep took {taken_rows} readings but filed {filed}");
     }
-    runs.sort_unstable_by_key(|(uuid, _)| *uuid);
     Ok(runs)
 }
 
 /// The rows the sweep skips (`sweep_excluded.sql`), as a bit per row number for each file.
-struct Excluded {
-    files: HashMap<i64, Vec<u64>>,
-}
-
-impl Excluded {
-    fn read(wh: &Warehouse) -> Result<Excluded> {
-        let sql = sqlfiles::get("datasets/telemetry/sweep_excluded.sql")?;
-        let mut files: HashMap<i64, Vec<u64>> = HashMap::new();
-        let mut stmt = wh.conn.prepare(sql)?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let (file_id, row): (i64, i64) = (r.get(0)?, r.get(1)?);
-            let bits = files.entry(file_id).or_default();
-            let word = (row.max(0) / 64) as usize;
-            if bits.len() <= word {
-                bits.resize(word + 1, 0);
-            }
-            bits[word] |= 1 << (row.max(0) % 64);
-        }
-        Ok(Excluded { files })
-    }
-
-    fn of_file(&self, file_id: i64) -> Option<&[u64]> {
-        self.files.get(&file_id).map(Vec::as_slice)
-    }
-
-    fn has(bits: &[u64], row: i64) -> bool {
+fn excluded(wh: &Warehouse) -> Result<HashMap<i64, Vec<u64>>> {
+    let sql = sqlfiles::get("datasets/telemetry/sweep_excluded.sql")?;
+    let mut files: HashMap<i64, Vec<u64>> = HashMap::new();
+    let mut stmt = wh.conn.prepare(sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (file_id, row): (i64, i64) = (r.get(0)?, r.get(1)?);
+        let bits = files.entry(file_id).or_default();
         let word = (row.max(0) / 64) as usize;
-        bits.get(word)
-            .is_some_and(|w| w & (1 << (row.max(0) % 64)) != 0)
+        if bits.len() <= word {
+            bits.resize(word + 1, 0);
+        }
+        bits[word] |= 1 << (row.max(0) % 64);
     }
-}
-
-fn column<T: 'static>(columns: &[ArrayRef], i: usize) -> Result<&T> {
-    columns
-        .get(i)
-        .and_then(|c| c.as_any().downcast_ref::<T>())
-        .ok_or_else(|| anyhow!("sweep_readings.sql: column {i} is not of the type the sweep reads"))
+    Ok(files)
 }
 
 /// Sweeps the runs on all cores, each taking the next run when it is done with one.

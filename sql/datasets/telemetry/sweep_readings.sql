@@ -4,17 +4,24 @@
 -- (rejected, or known duplicates) are skipped by the sweep itself: a hash join against them here would
 -- cost more than the rest of the read. Every other row is a valid reading (the sweep checks that it has
 -- a series, a time and a value).
-SELECT r.run_uuid,
-       -- one string comparison per row: the field string is most of the cost of this read
-       CASE WHEN r.robot_id IN (1, 2)
-            THEN CAST(r.robot_id - 1 + CASE r.field WHEN 'fx' THEN 0 WHEN 'fy' THEN 2 WHEN 'fz' THEN 4
-                                                    WHEN 'x' THEN 6 WHEN 'y' THEN 8 WHEN 'z' THEN 10 END AS UTINYINT)
-       END AS series,
-       epoch_us(r.time) AS time_us,
-       r.value,
-       r.source_file_id,
-       r.row_number
-FROM telemetry.readings_raw r
-WHERE r.run_uuid IS NOT NULL
-  AND (getvariable('sweep_every_run')
-       OR r.run_uuid IN (SELECT run_uuid FROM changed_runs UNION SELECT run_uuid FROM touched_runs))
+-- Every run, or the runs picked: two branches, one of them planned away (getvariable is a constant when
+-- the statement is planned). `every OR run_uuid IN (...)` in one WHERE cost 0.2 s more of 20M rows.
+WITH swept AS (
+    SELECT r.run_uuid,
+           -- one string comparison per row: the field string is most of the cost of this read
+           CASE WHEN r.robot_id BETWEEN 1 AND 2
+                THEN CAST(r.robot_id - 1 + CASE r.field WHEN 'fx' THEN 0 WHEN 'fy' THEN 2 WHEN 'fz' THEN 4
+                                                        WHEN 'x' THEN 6 WHEN 'y' THEN 8 WHEN 'z' THEN 10 END AS UTINYINT)
+           END AS series,
+           epoch_us(r.time) AS time_us,
+           r.value,
+           r.source_file_id,
+           r.row_number
+    FROM telemetry.readings_raw r
+    WHERE r.run_uuid IS NOT NULL
+)
+SELECT * FROM swept WHERE getvariable('sweep_every_run')
+UNION ALL
+SELECT * FROM swept
+WHERE NOT getvariable('sweep_every_run')
+  AND run_uuid IN (SELECT run_uuid FROM changed_runs UNION SELECT run_uuid FROM touched_runs)
