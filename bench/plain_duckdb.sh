@@ -12,6 +12,17 @@ PY_VERSION=$("$VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)')
 CLI_VERSION=$("$VENV/bin/duckdb" --version | awk '{print $1}')
 # Runs all statements of argv[2] in a fresh connection to the database file argv[1], then closes it
 # (the checkpoint on close is timed, as the CLI's on exit). A failing statement raises: exit code 1.
+# The sensor-log table as ours (sql/migrations/V003__dwh_sensor_logs.sql: names, types, NOT NULL, CHECKs),
+# for the plain side of bench/sensor_logs.sh and bench/floors.sh.
+SENSOR_LOGS_TABLE="CREATE SCHEMA dwh;
+CREATE TABLE dwh.data_sample (
+    department_name VARCHAR   NOT NULL CHECK (length(department_name) <= 32),
+    sensor_serial   VARCHAR   NOT NULL CHECK (length(sensor_serial) <= 64),
+    create_at       TIMESTAMP NOT NULL,
+    product_name    VARCHAR   NOT NULL CHECK (length(product_name) <= 16),
+    product_expire  TIMESTAMP NOT NULL,
+    source_file_id  BIGINT    NOT NULL
+);"
 PLAIN_PY='import duckdb, sys
 con = duckdb.connect(sys.argv[1])
 con.execute(sys.argv[2])

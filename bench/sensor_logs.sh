@@ -22,17 +22,9 @@ sync
 # All sides read the same 43k files: read them once first, so none pays alone for a cold page cache.
 find "$DATA" -name '*.parquet' -print0 | xargs -0 cat > /dev/null
 
-# The same table as ours (sql/migrations/V003__dwh_sensor_logs.sql: names, types, NOT NULL, CHECKs),
-# file_index in place of source_file_id; identical for both clients.
-PLAIN_SQL="CREATE SCHEMA dwh;
-CREATE TABLE dwh.data_sample (
-    department_name VARCHAR   NOT NULL CHECK (length(department_name) <= 32),
-    sensor_serial   VARCHAR   NOT NULL CHECK (length(sensor_serial) <= 64),
-    create_at       TIMESTAMP NOT NULL,
-    product_name    VARCHAR   NOT NULL CHECK (length(product_name) <= 16),
-    product_expire  TIMESTAMP NOT NULL,
-    source_file_id  BIGINT    NOT NULL
-);
+# The same table as ours (SENSOR_LOGS_TABLE in bench/plain_duckdb.sh), file_index in place of
+# source_file_id; identical for both clients.
+PLAIN_SQL="$SENSOR_LOGS_TABLE
 INSERT INTO dwh.data_sample
 SELECT department_name, sensor_serial, create_at, product_name, product_expire, file_index
 FROM read_parquet('$DATA/*.parquet');"
