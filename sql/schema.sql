@@ -136,7 +136,7 @@ MACRO meta.uinteger_of(x) AS CASE  WHEN ((typeof(x) IN ('UBIGINT', 'UINTEGER', '
 -- meta.utc_timestamp
 MACRO meta.utc_timestamp(t) AS CASE  WHEN (((length(t) > 26) AND regexp_matches(t, '\.[0-9]{7,}'))) THEN (NULL) WHEN (meta.has_utc_offset(t)) THEN (CASE  WHEN (regexp_matches(t, '([+-](0[0-9]|1[0-4])(:?[0-5][0-9])?|[zZ])$')) THEN (TRY_CAST(TRY_CAST(regexp_replace(t, 'z$', 'Z') AS TIMESTAMPTZ) AS TIMESTAMP_US)) ELSE NULL END) WHEN ((NOT (t[-1] BETWEEN '0' AND '9'))) THEN (NULL) ELSE TRY_CAST(t AS TIMESTAMP_US) END
 -- telemetry.is_valid_reading
-MACRO telemetry.is_valid_reading(time, value, field, robot_id, run_uuid, sensor_type, unparsed) AS COALESCE(((unparsed IS NULL) AND (run_uuid IS NOT NULL) AND ("time" IS NOT NULL) AND meta.plausible_year("time") AND isfinite("value") AND (robot_id IN (1, 2)) AND CASE  WHEN ((sensor_type = 'encoder')) THEN ((field IN ('x', 'y', 'z'))) WHEN ((sensor_type = 'load_cell')) THEN ((field IN ('fx', 'fy', 'fz'))) ELSE false END), false)
+MACRO telemetry.is_valid_reading(time, value, field, robot_id, run_uuid, sensor_type, unparsed) AS COALESCE(((unparsed IS NULL) AND (run_uuid IS NOT NULL) AND ("time" IS NOT NULL) AND meta.plausible_year("time") AND isfinite("value") AND (robot_id BETWEEN 1 AND 2) AND CASE  WHEN ((sensor_type = 'encoder')) THEN ((field IN ('x', 'y', 'z'))) WHEN ((sensor_type = 'load_cell')) THEN ((field IN ('fx', 'fy', 'fz'))) ELSE false END), false)
 -- telemetry.parse_time
 MACRO telemetry.parse_time(t) AS CASE  WHEN ((typeof(t) = 'TIMESTAMP')) THEN (TRY_CAST(t AS TIMESTAMP_US)) ELSE TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP_US) END
 -- telemetry.reading_defect

@@ -49,7 +49,7 @@ CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, r
 CREATE OR REPLACE MACRO telemetry.is_valid_reading(time, value, field, robot_id, run_uuid, sensor_type, unparsed) AS
     coalesce(unparsed IS NULL AND run_uuid IS NOT NULL AND time IS NOT NULL AND meta.plausible_year(time)
              AND isfinite(value)
-             AND robot_id IN (1, 2)
+             AND robot_id BETWEEN 1 AND 2  -- readings_raw.robot_id is a BIGINT: 1 or 2 (IN (1, 2), an OR, cost 0.05 s of 20M rows)
              AND CASE sensor_type WHEN 'encoder' THEN field IN ('x', 'y', 'z')
                                   WHEN 'load_cell' THEN field IN ('fx', 'fy', 'fz')
                                   ELSE false END,
