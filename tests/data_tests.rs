@@ -451,6 +451,34 @@ fn a_failing_warning_exits_0_with_status_warn() {
 }
 
 #[test]
+fn the_rows_quoted_are_the_first_three_in_their_own_order() {
+    // 40 kinds, inserted from the last: a GROUP BY hands its groups back in no useful order, so a report
+    // that took the first rows to come would quote other rows than these
+    let values: Vec<String> = (0..40).rev().map(|i| format!("({i}, 'k{i:02}')")).collect();
+    let ws = warehouse(&format!(
+        "INSERT INTO qa.items (id, kind) VALUES {}",
+        values.join(", ")
+    ));
+    declare(
+        &ws,
+        "items",
+        "[[tests]]\nname = \"kinds\"\nseverity = \"warn\"\n\
+         sql = \"SELECT kind, count(*) AS n FROM qa.items GROUP BY kind\"",
+    );
+    let run = check_qa(&ws);
+    assert_eq!(run.outcome("qa.items.kinds"), ("warn", Some(40)), "{run}");
+    assert_eq!(
+        run.of("qa.items.kinds")["samples"],
+        serde_json::json!([
+            "{'kind': k00, 'n': 1}",
+            "{'kind': k01, 'n': 1}",
+            "{'kind': k02, 'n': 1}"
+        ]),
+        "{run}"
+    );
+}
+
+#[test]
 fn max_failing_allows_that_many_rows_and_no_more() {
     let test = "[[tests]]\nnot_null = [\"kind\"]\nmax_failing = 2";
     let two = "INSERT INTO qa.items (id, kind) VALUES (1, 'a'), (2, NULL), (3, NULL)";

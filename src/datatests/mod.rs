@@ -281,10 +281,18 @@ fn records_its_files(wh: &Warehouse, relation: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// One pass over the failing rows of `sql`: their count and the first three, as text.
+fn first_rows_as_text(wh: &Warehouse, sql: &str) -> Result<Vec<String>> {
+    let mut stmt = wh.conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The failing rows of `sql`: their count and the first three in the rows' own order (so a report
+/// quotes the same rows every time), as text.
 fn failing_rows(wh: &Warehouse, sql: &str) -> Result<Measured> {
     // Counted first, so that DuckDB reads only the columns the test needs (the failing rows' text would
-    // read them all); the first three rows are fetched only when some fail.
+    // read them all); the first three rows are fetched only when some fail, ordered as whole rows and
+    // turned into text only then.
     // DuckDB's own message, not one that quotes the (multi-line) query first.
     let failing: i64 = wh
         .conn
@@ -293,11 +301,16 @@ fn failing_rows(wh: &Warehouse, sql: &str) -> Result<Measured> {
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let samples = if failing > 0 {
-        let mut stmt = wh.conn.prepare(&format!(
-            "SELECT CAST(f AS VARCHAR) FROM (\n{sql}\n) f LIMIT 3"
-        ))?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        rows.collect::<Result<Vec<_>, _>>()?
+        // Rows of a type DuckDB cannot order (a MAP, say) are quoted in the order they come.
+        let ordered = format!(
+            "SELECT CAST(f AS VARCHAR) FROM (SELECT f FROM (\n{sql}\n) f ORDER BY f LIMIT 3) ORDER BY f"
+        );
+        first_rows_as_text(wh, &ordered).or_else(|_| {
+            first_rows_as_text(
+                wh,
+                &format!("SELECT CAST(f AS VARCHAR) FROM (\n{sql}\n) f LIMIT 3"),
+            )
+        })?
     } else {
         Vec::new()
     };
