@@ -17,12 +17,18 @@ pub fn printable_lines(text: &str, cap: usize) -> String {
 
 fn escaped(text: &str, cap: usize, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(text.len().min(cap + 32));
-    for (shown, c) in text.chars().enumerate() {
+    // Spaces at the very end print as nothing: they are written \x20, so that "x " reads unlike "x".
+    let trailing_from = text.trim_end_matches(' ').len();
+    for (shown, (at, c)) in text.char_indices().enumerate() {
         if shown == cap {
             out.push_str(&format!("... ({} bytes)", text.len()));
             break;
         }
-        push_escaped(&mut out, c, keep_newlines);
+        if at >= trailing_from {
+            out.push_str("\\x20");
+        } else {
+            push_escaped(&mut out, c, keep_newlines);
+        }
     }
     out
 }
@@ -78,6 +84,16 @@ mod tests {
         // a byte-order mark inside a line (not the file's first bytes) would make it read as the header
         assert_eq!(printable("\u{feff}Date,Open", CAP), "\\u{feff}Date,Open");
         assert_eq!(printable("a\u{200b}b", CAP), "a\\u{200b}b");
+    }
+
+    #[test]
+    fn spaces_at_the_end_are_shown() {
+        assert_eq!(printable("x ", CAP), "x\\x20");
+        assert_eq!(printable("a b  ", CAP), "a b\\x20\\x20");
+        assert_eq!(printable(" ", CAP), "\\x20");
+        assert_eq!(printable(" x", CAP), " x");
+        assert_ne!(printable("x ", CAP), printable("x", CAP));
+        assert_eq!(printable_lines("a \nb ", CAP), "a \nb\\x20");
     }
 
     #[test]
