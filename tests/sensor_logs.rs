@@ -161,6 +161,15 @@ fn values_too_long_for_their_column_are_rejected_not_truncated() {
         "line_number,reason\n2,department_name is longer than 32 characters\n3,product_name is longer than 16 characters\n4,create_at is missing\n"
     );
     assert_ledger_balances(&ws);
+    // read again, the file replaces its rows and its rejects: each bad row is kept once
+    let again = ws.ingest("sensor-logs", &["logs", "--force", "--max-rejects", "3"]);
+    assert_eq!(again.rows(), (4, 1, 0, 3), "{again}");
+    assert_eq!(
+        ws.csv("SELECT count(*) AS rejects, count(DISTINCT source_file_id) AS loads FROM dwh.data_sample_rejected"),
+        "rejects,loads\n3,1\n"
+    );
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 1);
+    assert_ledger_balances(&ws);
 }
 
 #[test]

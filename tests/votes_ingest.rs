@@ -122,9 +122,18 @@ fn malformed_line_in_the_middle_is_quarantined_with_file_and_line() {
         ws.csv("SELECT regexp_extract(source_file, '[^/]*$') AS f, line_number, raw, reason FROM blog_analysis.votes_rejected"),
         "f,line_number,raw,reason\nvotes.jsonl,3,\"{\"\"Id\"\":\"\"3\"\",\"\"PostId\",malformed JSON\n"
     );
-    // --max-rejects tolerates it on a forced re-read
-    ws.ingest_data(&["in/votes.jsonl", "--force", "--max-rejects", "5"])
-        .success();
+    // read again with --force, the line is a duplicate of the reject already kept, not a second reject
+    let again = ws.ingest_data(&["in/votes.jsonl", "--force"]);
+    assert_eq!(again.code, Some(0), "{again}");
+    assert_eq!(again.rows(), (4, 0, 4, 0), "{again}");
+    // the file grows by a bad line: only that line is a new reject
+    ws.write("in/votes.jsonl", &format!("{body}not json\n"));
+    let grown = ws.ingest_data(&["in/votes.jsonl", "--max-rejects", "5"]);
+    assert_eq!(grown.rows(), (5, 0, 4, 1), "{grown}");
+    assert_eq!(
+        ws.csv("SELECT line_number, raw FROM blog_analysis.votes_rejected ORDER BY line_number"),
+        "line_number,raw\n3,\"{\"\"Id\"\":\"\"3\"\",\"\"PostId\"\n5,not json\n"
+    );
 }
 
 #[test]

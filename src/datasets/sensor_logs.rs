@@ -15,4 +15,5 @@ pub static SENSOR_LOGS: Spec = Spec {
     after_load: None,
     indexed: None,
     name_is_data: false,
+    rejects_are_lines: false, // a changed file replaces its rows and its rejects (replace.sql)
 };

@@ -54,6 +54,7 @@ pub static STEDI: Spec = Spec {
     after_load: None,
     indexed: None,
     name_is_data: false,
+    rejects_are_lines: true,
 };
 
 /// Types the plainest accelerometer and step-trainer readings (99.99% of the lines, and 99.2% of the

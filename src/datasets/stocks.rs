@@ -31,6 +31,7 @@ pub static STOCKS: Spec = Spec {
     after_load: Some(&crate::stocks::ROLLING_FEATURES),
     indexed: None,
     name_is_data: true,
+    rejects_are_lines: true,
 };
 
 /// Types the plainest price lines (`Date,Open,High,Low,Close,Adj Close,Volume` with a date written

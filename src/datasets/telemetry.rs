@@ -13,4 +13,5 @@ pub static TELEMETRY: Spec = Spec {
     after_load: Some(&crate::telemetry::derive::DERIVE_RUNS),
     indexed: None,
     name_is_data: false,
+    rejects_are_lines: false,
 };

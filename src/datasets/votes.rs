@@ -40,6 +40,7 @@ pub static VOTES: Spec = Spec {
     after_load: None,
     indexed: Some("blog_analysis.votes"),
     name_is_data: false,
+    rejects_are_lines: true,
 };
 
 /// The fields of a vote, in the order of the typed columns; the first four are required.

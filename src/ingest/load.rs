@@ -54,6 +54,7 @@ pub fn load_lines(
         timed("indexes", || ix.build_missing(wh))?;
     }
     load.sql("accounting.sql")?;
+    timed("known rejects", || load.set_known_rejects_aside())?;
     report.loaded = timed("ledger", || load.account_and_record())?;
     (report.rejects_total, report.reject_samples) =
         timed("reject samples", || load.reject_samples())?;

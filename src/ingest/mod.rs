@@ -135,6 +135,11 @@ pub struct Spec {
     /// The file's name is part of its rows (stocks: the symbol): a file with the bytes of another, under
     /// another name, holds other rows and is read, not skipped as a copy.
     pub name_is_data: bool,
+    /// A reject stands for a line of a file: read again (`--force`, a file that grew), a line already
+    /// rejected with the same text counts as a duplicate and is not kept twice. Not for telemetry, whose
+    /// rejects stand for landed rows (each load's rows are kept, and its rejects take them out of the
+    /// readings view).
+    pub rejects_are_lines: bool,
 }
 
 impl Spec {
@@ -470,6 +475,20 @@ impl<'a> Load<'a> {
         }
         self.wh.execute_file("ingest/record_ledger.sql")?;
         Ok(outcomes)
+    }
+
+    /// Counts a rejected line that an earlier load of the same file already quarantined as a duplicate
+    /// of that reject, and removes the second copy (`sql/ingest/known_rejects.sql`); for datasets whose
+    /// rejects stand for lines (`Spec::rejects_are_lines`).
+    pub fn set_known_rejects_aside(&self) -> Result<()> {
+        if !self.spec.rejects_are_lines {
+            return Ok(());
+        }
+        let sql = sqlfiles::get("ingest/known_rejects.sql")?
+            .replace("{rejects}", self.spec.rejects_table);
+        self.wh
+            .execute(&sql)
+            .context("setting aside the rejects an earlier load already kept")
     }
 
     /// How many rows of the staged files were rejected, and the first few.

@@ -14,3 +14,9 @@ WHERE source_file_id IN (
 
 UPDATE meta.file_loads SET status = 'superseded'
 WHERE dataset = getvariable('dataset') AND status = 'loaded' AND path IN (SELECT path FROM staged_files);
+
+-- The rejects of those earlier loads go with their rows: the file's rejects are its current version's.
+DELETE FROM dwh.data_sample_rejected
+WHERE source_file_id IN (
+    SELECT file_load_id FROM meta.file_loads
+    WHERE dataset = getvariable('dataset') AND status = 'superseded' AND path IN (SELECT path FROM staged_files));
