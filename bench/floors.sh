@@ -10,7 +10,8 @@
 #        one statement, insertion order not kept, no constraint beyond the table's own, no provenance
 #        lookups, no accounting.
 # (w) is the floor of any tool that keeps the rows in a DuckDB file: it already includes (r). The script
-# prints each side's median and (w) / (p), the share of the peer's time that writing alone takes.
+# prints each side's median and (w) / (p), the share of the peer's time that writing alone takes. Each
+# run is checked: the plain sides must hold (or count) the rows our load read, and it stops otherwise.
 source "$(dirname "$0")/common.sh"
 source bench/plain_duckdb.sh
 ROUNDS="${ROUNDS:-3}"
@@ -56,8 +57,19 @@ TELEMETRY_R="SELECT count(*), sum(epoch_us(time)), sum(value), sum(length(field)
        sum(robot_id), sum(run_uuid::HUGEINT) FROM read_parquet('$TELEMETRY/*.parquet');"
 TELEMETRY_W="SET preserve_insertion_order = false; $TELEMETRY_TABLE INSERT INTO readings_raw $TELEMETRY_SELECT;"
 
-# phase LOG PATTERN: the sum of the EXERCISE_TIMINGS lines of LOG whose label matches PATTERN.
-phase() { grep -E "^timing: ($2)" "$1" | awk '{s += $(NF-1)} END {printf "%.2f", s}'; }
+# phase LOG PATTERN: the sum of the EXERCISE_TIMINGS lines of LOG whose label matches PATTERN (0 when none).
+phase() { { grep -E "^timing: ($2)" "$1" || true; } | awk '{s += $(NF-1)} END {printf "%.2f", s}'; }
+# ours LABEL: the rows our load read ("read N = ..."); stops the script when the load did not finish.
+ours() {
+  local n; n=$({ grep -m1 -oE '^read [0-9]+' "$OUT/$1.log" || true; } | awk '{print $2}')
+  if [ -z "$n" ]; then
+    echo "FAILED: $1: no row accounting; end of $OUT/$1.log:" >&2; tail -n 20 "$OUT/$1.log" >&2; exit 1
+  fi
+  echo "$n"
+}
+# first_number LABEL: the first number of the result the run printed, [(count, ...)] (its log also holds
+# DuckDB's progress bar).
+first_number() { { grep -oE '\[\([0-9]+' "$OUT/$1.log" || true; } | head -1 | tr -d '[('; }
 
 declare -A T
 for round in $(seq "$ROUNDS"); do
@@ -65,23 +77,31 @@ for round in $(seq "$ROUNDS"); do
   rm -f "$OUT/f.db" "$OUT/f.db.wal"
   measure "sensor (a) exercise" env EXERCISE_TIMINGS=1 "$BIN" --db "$OUT/f.db" ingest-data --dataset sensor-logs "$SENSOR"
   T[sa]+=" $SECS"
+  ROWS=$(ours "sensor (a) exercise")
   LOG="$OUT/sensor (a) exercise.log"
   echo "    phases: inserts $(phase "$LOG" 'load.sql #0') s, footer counts and accounting $(phase "$LOG" 'load.sql #[12]|rejects.sql') s, plan and hashes $(phase "$LOG" 'plan ') s, ledger and commits $(phase "$LOG" 'ledger|commit') s"
   measure "sensor (p) plain DuckDB, default" bash -c 'py "$1" "$2"' _ "$OUT/fp.db" "$SENSOR_P"; T[sp]+=" $SECS"
+  plain_check "sensor (p) plain DuckDB, default" "$(plain_count b1 "$OUT/fp.db" dwh.data_sample)" "$ROWS"
   measure "sensor (r) read once" bash -c 'py :memory: "$1"' _ "$SENSOR_R"; T[sr]+=" $SECS"
+  plain_check "sensor (r) read once" "$(first_number "sensor (r) read once")" "$ROWS"
   measure "sensor (w) write, fastest" bash -c 'py "$1" "$2"' _ "$OUT/fw.db" "$SENSOR_W"; T[sw]+=" $SECS"
+  plain_check "sensor (w) write, fastest" "$(plain_count b1 "$OUT/fw.db" dwh.data_sample)" "$ROWS"
 
   rm -f "$OUT/f.db" "$OUT/f.db.wal"
   measure "telemetry (a) exercise" env EXERCISE_TIMINGS=1 "$BIN" --db "$OUT/f.db" ingest-data --dataset telemetry "$TELEMETRY" --max-rejects 100000000
   T[ta]+=" $SECS"
+  ROWS=$(ours "telemetry (a) exercise")
   LOG="$OUT/telemetry (a) exercise.log"
   echo "    phases: raw write $(phase "$LOG" 'stage_parquet') s, rejects $(phase "$LOG" 'load.sql') s, sweep read $(phase "$LOG" 'sweep: read') s, sweep features and grid write $(phase "$LOG" 'sweep: features') s, accounting $(phase "$LOG" 'accounting') s, data tests $(phase "$LOG" 'data tests') s"
   T[tf]+=" $(phase "$LOG" 'sweep: features')"
   measure "telemetry (p) polars" "$VENV/bin/python" bench/telemetry_polars.py "$TELEMETRY" "$OUT/floors-polars.parquet"; T[tp]+=" $SECS"
+  plain_check "telemetry (p) polars" "$([ -s "$OUT/floors-polars.parquet" ] && echo written)"
   measure "telemetry (r) read once" bash -c 'py :memory: "$1"' _ "$TELEMETRY_R"; T[tr]+=" $SECS"
+  plain_check "telemetry (r) read once" "$(first_number "telemetry (r) read once")" "$ROWS"
   measure "telemetry (w) write, fastest" bash -c 'py "$1" "$2"' _ "$OUT/fw.db" "$TELEMETRY_W"; T[tw]+=" $SECS"
+  plain_check "telemetry (w) write, fastest" "$(plain_count b1 "$OUT/fw.db" readings_raw)" "$ROWS"
 done
-rm -f "$OUT/f.db" "$OUT/f.db.wal" "$OUT/fp.db" "$OUT/fp.db.wal" "$OUT/fw.db" "$OUT/fw.db.wal"
+rm -f "$OUT/f.db" "$OUT/f.db.wal" "$OUT/fp.db" "$OUT/fp.db.wal" "$OUT/fw.db" "$OUT/fw.db.wal" "$OUT/floors-polars.parquet"
 
 m() { median ${T[$1]}; }
 echo "sensor-log month, medians: (a) $(m sa) s, (p) $(m sp) s, (r) $(m sr) s, (w) $(m sw) s"

@@ -1,4 +1,4 @@
-# Shared by bench/sensor_logs.sh and bench/votes.sh (source it after common.sh): the plain-DuckDB side
+# Shared by bench/sensor_logs.sh, bench/votes.sh and bench/floors.sh (source it after common.sh): the plain-DuckDB side
 # of their comparisons, run through the clients an outside user would use rather than through our own
 # binary: (b1) the PyPI `duckdb` 2.x Python client and (b2) the DuckDB CLI 1.5 of the PyPI package
 # `duckdb-cli`. Both are installed into the venv at $BENCH_VENV when missing.
@@ -10,8 +10,6 @@ if ! "$VENV/bin/python" -c 'import duckdb, sys; sys.exit(not duckdb.__version__.
 fi
 PY_VERSION=$("$VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)')
 CLI_VERSION=$("$VENV/bin/duckdb" --version | awk '{print $1}')
-# Runs all statements of argv[2] in a fresh connection to the database file argv[1], then closes it
-# (the checkpoint on close is timed, as the CLI's on exit). A failing statement raises: exit code 1.
 # The sensor-log table as ours (sql/migrations/V003__dwh_sensor_logs.sql: names, types, NOT NULL, CHECKs),
 # for the plain side of bench/sensor_logs.sh and bench/floors.sh.
 SENSOR_LOGS_TABLE="CREATE SCHEMA dwh;
@@ -23,6 +21,8 @@ CREATE TABLE dwh.data_sample (
     product_expire  TIMESTAMP NOT NULL,
     source_file_id  BIGINT    NOT NULL
 );"
+# Runs all statements of argv[2] in a fresh connection to the database file argv[1], then closes it
+# (the checkpoint on close is timed, as the CLI's on exit). A failing statement raises: exit code 1.
 PLAIN_PY='import duckdb, sys
 con = duckdb.connect(sys.argv[1])
 con.execute(sys.argv[2])

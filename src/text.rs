@@ -17,15 +17,20 @@ pub fn printable_lines(text: &str, cap: usize) -> String {
 
 fn escaped(text: &str, cap: usize, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(text.len().min(cap + 32));
-    // Spaces at the very end print as nothing: they are written \x20, so that "x " reads unlike "x".
-    let trailing_from = text.trim_end_matches(' ').len();
+    // Blanks at the very end print as nothing: they are written as escapes (a space as \x20, a
+    // no-break space as \u{a0}), so that "x " reads unlike "x".
+    let trailing_from = text.trim_end().len();
     for (shown, (at, c)) in text.char_indices().enumerate() {
         if shown == cap {
             out.push_str(&format!("... ({} bytes)", text.len()));
             break;
         }
-        if at >= trailing_from {
-            out.push_str("\\x20");
+        // (control characters, a line break or tab among them, are escaped, or kept, as anywhere)
+        if at >= trailing_from && !c.is_control() {
+            match c {
+                ' ' => out.push_str("\\x20"),
+                c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            }
         } else {
             push_escaped(&mut out, c, keep_newlines);
         }
@@ -94,6 +99,8 @@ mod tests {
         assert_eq!(printable(" x", CAP), " x");
         assert_ne!(printable("x ", CAP), printable("x", CAP));
         assert_eq!(printable_lines("a \nb ", CAP), "a \nb\\x20");
+        assert_eq!(printable("x\u{a0}", CAP), "x\\u{a0}");
+        assert_eq!(printable("x\u{3000}\t ", CAP), "x\\u{3000}\\t\\x20");
     }
 
     #[test]

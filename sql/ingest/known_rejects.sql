@@ -6,10 +6,13 @@
 CREATE OR REPLACE TEMP TABLE known_rejects AS
 SELECT n.source_file_id AS file_id, n.line_number
 FROM {rejects} n
-SEMI JOIN {rejects} o
+SEMI JOIN (SELECT * FROM {rejects}
+           WHERE source_file_id < (SELECT min(file_id) FROM staged_files)
+             AND source_file IN (SELECT path FROM staged_files)) o
     ON o.source_file = n.source_file AND o.line_number = n.line_number AND o.raw IS NOT DISTINCT FROM n.raw
-   AND o.source_file_id < (SELECT min(file_id) FROM staged_files)
 WHERE n.source_file_id IN (SELECT file_id FROM staged_files);
+
+-- (A load rejects a line at most once: the line identifies the reject within this load.)
 
 DELETE FROM {rejects} r USING known_rejects k
 WHERE r.source_file_id = k.file_id AND r.line_number = k.line_number;

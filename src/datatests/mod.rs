@@ -291,8 +291,9 @@ fn first_rows_as_text(wh: &Warehouse, sql: &str) -> Result<Vec<String>> {
 /// quotes the same rows every time), as text.
 fn failing_rows(wh: &Warehouse, sql: &str) -> Result<Measured> {
     // Counted first, so that DuckDB reads only the columns the test needs (the failing rows' text would
-    // read them all); the first three rows are fetched only when some fail, ordered as whole rows and
-    // turned into text only then.
+    // read them all); the first three rows are fetched only when some fail, ordered as whole rows (all
+    // failing rows are read for that) and turned into text only then. (A column of the test's own named
+    // failing_row would be ordered by alone.)
     // DuckDB's own message, not one that quotes the (multi-line) query first.
     let failing: i64 = wh
         .conn
@@ -303,7 +304,8 @@ fn failing_rows(wh: &Warehouse, sql: &str) -> Result<Measured> {
     let samples = if failing > 0 {
         // Rows of a type DuckDB cannot order (a MAP, say) are quoted in the order they come.
         let ordered = format!(
-            "SELECT CAST(f AS VARCHAR) FROM (SELECT f FROM (\n{sql}\n) f ORDER BY f LIMIT 3) ORDER BY f"
+            "SELECT CAST(failing_row AS VARCHAR) FROM (SELECT failing_row FROM (\n{sql}\n) failing_row
+             ORDER BY failing_row LIMIT 3) ORDER BY failing_row"
         );
         first_rows_as_text(wh, &ordered).or_else(|_| {
             first_rows_as_text(

@@ -79,16 +79,26 @@ fn read_runs(wh: &Warehouse) -> Result<Vec<RunReadings>> {
     take::register(&wh.conn)?;
     let listed = Listed::new(taken.clone());
     let readings = sqlfiles::get("datasets/telemetry/sweep_readings.sql")?;
-    let taken_rows: i64 = wh.scalar(&format!(
-        "SELECT count(*) FILTER (WHERE {}({}, run_uuid, series, time_us, value, source_file_id, row_number))
-         FROM ({readings}
-)",
-        take::FUNCTION,
-        listed.token
-    ))?;
+    // Every row of the query, and those the function took: DuckDB must have handed it every row once.
+    let (rows, taken_rows): (i64, i64) = wh.conn.query_row(
+        &format!(
+            "SELECT count(*), count(*) FILTER (WHERE {}({}, run_uuid, series, time_us, value, source_file_id, row_number))
+             FROM ({readings}\n)",
+            take::FUNCTION,
+            listed.token
+        ),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     drop(listed);
     let taken = Arc::into_inner(taken)
         .ok_or_else(|| anyhow!("internal error: the sweep's readings are still shared"))?;
+    if taken.seen() != rows as u64 {
+        bail!(
+            "internal error: the sweep was handed {} of the {rows} rows of its query",
+            taken.seen()
+        );
+    }
     let runs = taken.into_runs();
     let filed: usize = runs
         .iter()

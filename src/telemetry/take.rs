@@ -24,6 +24,8 @@ pub type RunReadings = (u64, [Vec<Reading>; SERIES]);
 pub struct Taken {
     excluded: HashMap<i64, Vec<u64>>,
     runs: Mutex<Runs>,
+    /// Rows handed to the function, taken or not: the caller checks them against the rows the query saw.
+    seen: AtomicU64,
 }
 
 #[derive(Default)]
@@ -39,7 +41,13 @@ impl Taken {
         Taken {
             excluded,
             runs: Mutex::new(Runs::default()),
+            seen: AtomicU64::new(0),
         }
+    }
+
+    /// How many rows the function was handed.
+    pub fn seen(&self) -> u64 {
+        self.seen.load(Ordering::Relaxed)
     }
 
     /// The readings taken, by run, runs in run_uuid order.
@@ -106,13 +114,10 @@ impl Drop for Listed {
     }
 }
 
-/// Registers the function in the connection's database; a second registration is a no-op.
+/// Registers the function in the connection's database (again: DuckDB replaces it).
 pub fn register(conn: &Connection) -> anyhow::Result<()> {
-    match conn.register_scalar_function::<SweepTake>(FUNCTION) {
-        Ok(()) => Ok(()),
-        Err(e) if e.to_string().contains("already exists") => Ok(()),
-        Err(e) => Err(anyhow::anyhow!("registering {FUNCTION}: {e}")),
-    }
+    conn.register_scalar_function::<SweepTake>(FUNCTION)
+        .map_err(|e| anyhow::anyhow!("registering {FUNCTION}: {e}"))
 }
 
 pub struct SweepTake;
@@ -127,8 +132,12 @@ impl VScalar for SweepTake {
     ) -> Result<(), Box<dyn Error>> {
         let len = input.len();
         let mut out = output.flat_vector();
-        // SAFETY: the output is BOOLEAN (one byte a row) and sized for the chunk's rows.
-        let out = unsafe { out.as_mut_slice_with_len::<bool>(len) };
+        // SAFETY: the output is BOOLEAN (one byte a row) and sized for the chunk's rows; its bytes are
+        // set to false before they are read as bools.
+        let out = unsafe {
+            std::ptr::write_bytes(out.as_mut_ptr::<u8>(), 0, len);
+            out.as_mut_slice_with_len::<bool>(len)
+        };
         if len == 0 {
             return Ok(());
         }
@@ -162,6 +171,7 @@ impl VScalar for SweepTake {
             .get(&tokens[0])
             .cloned()
             .ok_or_else(|| format!("{FUNCTION}: no sweep {}", tokens[0]))?;
+        taken.seen.fetch_add(len as u64, Ordering::Relaxed);
         // Outside the lock: the chunk's readings, in stretches of one run (rows come so), by series.
         let mut stretches: Vec<RunReadings> = Vec::new();
         let mut file_rows_out: Option<(i64, Option<&[u64]>)> = None;
