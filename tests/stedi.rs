@@ -120,8 +120,15 @@ fn withdrawn_consent_removes_the_customer_and_reingestion_changes_nothing() {
     let counts = ws.csv("SELECT * FROM (FROM stedi_landing.customer SELECT count(*)), (FROM stedi_curated.machine_learning_curated SELECT count(*))");
     let load = ws.ingest("stedi", &["stedi", "--max-rejects", "5"]);
     assert_eq!((load.loaded, load.unchanged), (0, 3), "{load}");
-    ws.ingest("stedi", &["stedi", "--force", "--max-rejects", "5"])
-        .success();
+    let rejects = ws.count("SELECT count(*) FROM stedi_landing.rejected");
+    assert!(rejects > 0);
+    // read again: every line is a duplicate, of a row or of a reject already kept
+    let forced = ws.ingest("stedi", &["stedi", "--force"]).success();
+    assert_eq!((forced.rows().1, forced.rows().3), (0, 0), "{forced}");
+    assert_eq!(
+        ws.count("SELECT count(*) FROM stedi_landing.rejected"),
+        rejects
+    );
     assert_eq!(ws.csv("SELECT * FROM (FROM stedi_landing.customer SELECT count(*)), (FROM stedi_curated.machine_learning_curated SELECT count(*))"), counts);
     // a newer customer file: frank withdraws consent, alice's record arrives again unchanged
     ws.write(
