@@ -9,6 +9,11 @@ CREATE OR REPLACE TEMP TABLE staged_files (
     modified_us   BIGINT  NOT NULL,
     content_hash  VARCHAR           -- NULL until a text file is hashed while it is read
 );
+-- footer_rows: the rows each staged Parquet file's footer states (bulk loads: the accounting's rows read).
+CREATE OR REPLACE TEMP TABLE footer_rows (
+    file_id   BIGINT NOT NULL,
+    num_rows  BIGINT NOT NULL
+);
 -- staged_lines: non-blank lines exactly as landed, with provenance: every line of the run for datasets
 -- whose SQL reads them several times (telemetry CSV); for the others (votes, stocks, STEDI), which read the text files' lines once
 -- as they arrive (view incoming_lines), only Parquet rows staged as JSON.

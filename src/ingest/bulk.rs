@@ -1,10 +1,13 @@
 //! Bulk Parquet loads: many files per transaction, read by DuckDB on all cores. A batch that fails is
 //! retried file by file, so one bad file is recorded as failed and the rest still load; an interrupted
 //! run keeps every committed batch and the next run resumes after it.
-use super::{Load, Planned, Report};
+use super::{parquet_footer, Load, Planned, Registered, Report};
 use crate::duck::timed;
-use crate::par::progress_bar;
+use crate::par::{parallel_map, progress_bar};
 use anyhow::Result;
+use duckdb::arrow::array::{ArrayRef, Int64Array};
+use duckdb::arrow::record_batch::RecordBatch;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub fn load(
@@ -44,8 +47,14 @@ pub fn load(
 
 /// One transaction: register the files, replace earlier versions, insert, quarantine, account, record.
 fn load_batch(load: &Load, files: &[Planned], report: &mut Report) -> Result<()> {
+    let footers = timed("footers", || {
+        parallel_map(files, |f| Ok(parquet_footer::row_count(&f.meta.path).ok()))
+    })?;
     let tx = load.wh.begin()?;
-    timed("register", || load.register(files))?;
+    let registered = timed("register", || load.register(files))?;
+    timed("footer rows", || {
+        record_footer_rows(load, &registered, &footers)
+    })?;
     load.wh.execute(
         "SET VARIABLE batch_files = (SELECT list(meta.file_pattern(path) ORDER BY file_index) FROM staged_files)",
     )?;
@@ -64,6 +73,36 @@ fn load_batch(load: &Load, files: &[Planned], report: &mut Report) -> Result<()>
     report.rejects_total += rejects;
     let room = 10usize.saturating_sub(report.reject_samples.len());
     report.reject_samples.extend(samples.into_iter().take(room));
+    Ok(())
+}
+
+/// Lists each file's rows as its footer states them in `footer_rows`: those read here, then DuckDB's
+/// reading of the footers that could not be (its error names the file).
+fn record_footer_rows(
+    load: &Load,
+    registered: &[Registered],
+    footers: &[Option<i64>],
+) -> Result<()> {
+    load.wh.execute("DELETE FROM footer_rows")?;
+    let (ids, rows): (Vec<i64>, Vec<i64>) = registered
+        .iter()
+        .zip(footers)
+        .filter_map(|(file, rows)| rows.map(|n| (file.file_id, n)))
+        .unzip();
+    let batch = RecordBatch::try_from_iter([
+        ("file_id", Arc::new(Int64Array::from(ids)) as ArrayRef),
+        ("num_rows", Arc::new(Int64Array::from(rows)) as ArrayRef),
+    ])?;
+    load.wh
+        .append("footer_rows", batch, "listing the rows the footers state")?;
+    if footers.iter().any(Option::is_none) {
+        load.wh.execute(
+            "SET VARIABLE unread_footers = (
+                 SELECT list(meta.file_pattern(path) ORDER BY file_index) FROM staged_files
+                 WHERE file_id NOT IN (SELECT file_id FROM footer_rows))",
+        )?;
+        load.wh.execute_file("ingest/footer_rows.sql")?;
+    }
     Ok(())
 }
 

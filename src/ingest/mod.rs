@@ -9,6 +9,7 @@ mod indexes;
 pub mod ledger;
 pub mod lines;
 mod load;
+mod parquet_footer;
 pub mod plain_json;
 mod plan;
 mod stage;

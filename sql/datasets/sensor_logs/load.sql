@@ -6,13 +6,13 @@ FROM read_parquet(getvariable('batch_files')) p
 JOIN staged_files f ON f.file_index = p.file_index
 WHERE dwh.sensor_log_defect(p.department_name, p.sensor_serial, p.create_at, p.product_name, p.product_expire) IS NULL;
 
--- Rows per file as the Parquet footers state them, rows inserted per file, rows of earlier versions
--- replaced (meta.file_accounting_of); rejects.sql adds the rejected rows when a file came up short.
+-- Rows per file as the Parquet footers state them (footer_rows, src/ingest/bulk.rs), rows inserted per
+-- file, rows of earlier versions replaced (meta.file_accounting_of); rejects.sql adds the rejected rows
+-- when a file came up short.
 CREATE OR REPLACE TEMP VIEW file_counts AS
-SELECT f.file_id, m.num_rows AS rows_read, NULL::BIGINT AS rows_duplicate, NULL::BIGINT AS rows_rejected,
+SELECT file_id, num_rows AS rows_read, NULL::BIGINT AS rows_duplicate, NULL::BIGINT AS rows_rejected,
        NULL::VARCHAR AS message
-FROM parquet_file_metadata(getvariable('batch_files')) m
-JOIN staged_files f ON f.path = m.file_name
+FROM footer_rows
 UNION ALL BY NAME
 SELECT source_file_id AS file_id, count(*) AS rows_inserted
 FROM dwh.data_sample WHERE source_file_id IN (SELECT file_id FROM staged_files) GROUP BY ALL
