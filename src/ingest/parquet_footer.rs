@@ -35,6 +35,9 @@ fn footer(path: &Path) -> Result<Vec<u8>> {
     if length + 12 > size {
         bail!("a footer of {length} bytes in a file of {size}");
     }
+    if length > MAX_FOOTER_BYTES {
+        bail!("a footer of {length} bytes (more than this reader takes; DuckDB reads it)");
+    }
     let mut metadata = vec![0u8; length as usize];
     file.seek(SeekFrom::End(-8 - length as i64))?;
     file.read_exact(&mut metadata)?;
@@ -80,6 +83,9 @@ const STRUCT: u8 = 12;
 /// Deeper nesting than Parquet's own is no footer.
 const MAX_DEPTH: u32 = 32;
 
+/// The largest footer read here (a file's footer is a few kilobytes per row group and column).
+const MAX_FOOTER_BYTES: u64 = 64 << 20;
+
 struct Compact<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -118,19 +124,20 @@ impl Compact<'_> {
         Ok((v >> 1) as i64 ^ -((v & 1) as i64))
     }
 
-    /// A field's type and id (the id a delta from the previous one, or in full); None at the struct's end.
-    fn field_header(&mut self, last: &mut i64) -> Result<Option<(u8, i64)>> {
+    /// A field's type and id (an i16: a delta from the previous one, or in full); None at the struct's end.
+    fn field_header(&mut self, last: &mut i16) -> Result<Option<(u8, i16)>> {
         let b = self.byte()?;
         let kind = b & 0x0f;
         if kind == 0 {
             return Ok(None);
         }
-        let delta = i64::from(b >> 4);
-        *last = if delta == 0 {
-            self.zigzag()?
+        let delta = i16::from(b >> 4);
+        let id = if delta == 0 {
+            i16::try_from(self.zigzag()?).ok()
         } else {
-            *last + delta
+            last.checked_add(delta)
         };
+        *last = id.context("a field id out of range in the footer")?;
         Ok(Some((kind, *last)))
     }
 
@@ -264,9 +271,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let good = written(dir.path(), "good.parquet", "SELECT 1 AS a", "");
         let bytes = std::fs::read(&good).unwrap();
-        let cases: [(&str, Vec<u8>); 4] = [
+        let cases: [(&str, Vec<u8>); 5] = [
             ("short.parquet", b"PAR1".to_vec()),
             ("text.parquet", b"Date,Open\n2020-01-01,1\n".to_vec()),
+            // a field id in full at i16's largest, then one more by delta: out of range
+            ("ids.parquet", {
+                let metadata = [0x05, 0xfe, 0xff, 0x03, 0x00, 0x15, 0x00];
+                let mut b = b"PAR1".to_vec();
+                b.extend_from_slice(&metadata);
+                b.extend_from_slice(&(metadata.len() as u32).to_le_bytes());
+                b.extend_from_slice(b"PAR1");
+                b
+            }),
             // the footer's length points before the file's start
             ("long.parquet", {
                 let mut b = bytes.clone();
