@@ -45,6 +45,25 @@ impl Taken {
         }
     }
 
+    /// Appends a chunk's stretches to their runs, under the one lock.
+    fn file(&self, stretches: Vec<RunReadings>) -> Result<(), String> {
+        let mut runs = self
+            .runs
+            .lock()
+            .map_err(|_| format!("{FUNCTION}: readings poisoned"))?;
+        let Runs { runs, at } = &mut *runs;
+        for (run_uuid, stretch) in stretches {
+            let run = *at.entry(run_uuid).or_insert_with(|| {
+                runs.push((run_uuid, Default::default()));
+                runs.len() - 1
+            });
+            for (all, these) in runs[run].1.iter_mut().zip(stretch) {
+                all.extend_from_slice(&these);
+            }
+        }
+        Ok(())
+    }
+
     /// How many rows the function was handed.
     pub fn seen(&self) -> u64 {
         self.seen.load(Ordering::Relaxed)
@@ -120,6 +139,97 @@ pub fn register(conn: &Connection) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("registering {FUNCTION}: {e}"))
 }
 
+/// One call's input: the columns as slices, and the validity masks of all but the token.
+struct Chunk<'a> {
+    len: usize,
+    tokens: &'a [u64],
+    uuids: &'a [u64],
+    serieses: &'a [u8],
+    times: &'a [i64],
+    values: &'a [f64],
+    files: &'a [i64],
+    rows: &'a [i64],
+    /// Of run_uuid, series, time, value, file, row (columns 1 to 6).
+    masks: Vec<Option<&'a [u64]>>,
+}
+
+impl<'a> Chunk<'a> {
+    fn of(input: &'a DataChunkHandle, len: usize) -> Chunk<'a> {
+        // SAFETY: DuckDB flattens a C API function's input, and the signature fixes each column's type
+        // (UBIGINT, UBIGINT, UTINYINT, BIGINT, DOUBLE, BIGINT, BIGINT); a NULL slot's value is never used.
+        // The slices point into DuckDB's vectors, which live for the call, not into the handles.
+        unsafe {
+            Chunk {
+                len,
+                tokens: slice(input, 0, len),
+                uuids: slice(input, 1, len),
+                serieses: slice(input, 2, len),
+                times: slice(input, 3, len),
+                values: slice(input, 4, len),
+                files: slice(input, 5, len),
+                rows: slice(input, 6, len),
+                masks: (1..7).map(|i| validity(input, i, len)).collect(),
+            }
+        }
+    }
+
+    /// The chunk's readings, in stretches of one run (rows come so), by series, leaving out the excluded
+    /// rows; `out` says which rows were taken.
+    fn readings(
+        &self,
+        taken: &Taken,
+        out: &mut [bool],
+    ) -> Result<Vec<RunReadings>, Box<dyn Error>> {
+        let mut stretches: Vec<RunReadings> = Vec::new();
+        let mut file_rows_out: Option<(i64, Option<&[u64]>)> = None;
+        for i in 0..self.len {
+            if !is_valid(self.masks[4], i) || !is_valid(self.masks[5], i) {
+                return Err(format!("{FUNCTION}: a row without its file or row number").into());
+            }
+            let (file_id, row_number) = (self.files[i], self.rows[i]);
+            let rows_out = match file_rows_out {
+                Some((f, rows_out)) if f == file_id => rows_out,
+                _ => taken.excluded.get(&file_id).map(Vec::as_slice),
+            };
+            file_rows_out = Some((file_id, rows_out));
+            if rows_out.is_some_and(|bits| has_row(bits, row_number)) {
+                out[i] = false;
+                continue;
+            }
+            if !(0..4).all(|c| is_valid(self.masks[c], i)) {
+                return Err(format!(
+                    "internal error: row {row_number} of file #{file_id} is neither a reading nor rejected"
+                )
+                .into());
+            }
+            if stretches.last().is_none_or(|(u, _)| *u != self.uuids[i]) {
+                stretches.push((self.uuids[i], Default::default()));
+            }
+            if let Some((_, run)) = stretches.last_mut() {
+                run[self.serieses[i] as usize % SERIES].push(Reading {
+                    time_us: self.times[i],
+                    value: self.values[i],
+                    file_id,
+                    row_number,
+                });
+            }
+            out[i] = true;
+        }
+        Ok(stretches)
+    }
+}
+
+/// Column `column` of the chunk as a slice of `len` values of `T`.
+///
+/// # Safety
+/// `T` must be the column's physical type, and the chunk must hold at least `len` rows.
+unsafe fn slice<T>(input: &DataChunkHandle, column: usize, len: usize) -> &[T] {
+    unsafe {
+        let vector = ffi::duckdb_data_chunk_get_vector(input.get_ptr(), column as u64);
+        std::slice::from_raw_parts(ffi::duckdb_vector_get_data(vector).cast::<T>(), len)
+    }
+}
+
 pub struct SweepTake;
 
 impl VScalar for SweepTake {
@@ -141,87 +251,17 @@ impl VScalar for SweepTake {
         if len == 0 {
             return Ok(());
         }
-        let column = |i: usize| input.flat_vector(i);
-        let (token, uuid, series, time, value, file, row) = (
-            column(0),
-            column(1),
-            column(2),
-            column(3),
-            column(4),
-            column(5),
-            column(6),
-        );
-        // SAFETY: DuckDB flattens a C API function's input, and the signature fixes each column's type
-        // (UBIGINT, UBIGINT, UTINYINT, BIGINT, DOUBLE, BIGINT, BIGINT); a NULL slot's value is never used.
-        let (tokens, uuids, serieses, times, values, files, rows) = unsafe {
-            (
-                token.as_slice_with_len::<u64>(len),
-                uuid.as_slice_with_len::<u64>(len),
-                series.as_slice_with_len::<u8>(len),
-                time.as_slice_with_len::<i64>(len),
-                value.as_slice_with_len::<f64>(len),
-                file.as_slice_with_len::<i64>(len),
-                row.as_slice_with_len::<i64>(len),
-            )
-        };
-        let masks: Vec<Option<&[u64]>> = (1..7).map(|i| validity(input, i, len)).collect();
+        let chunk = Chunk::of(input, len);
+        let token = chunk.tokens[0];
         let taken = registry()
             .lock()
             .map_err(|_| format!("{FUNCTION}: registry poisoned"))?
-            .get(&tokens[0])
+            .get(&token)
             .cloned()
-            .ok_or_else(|| format!("{FUNCTION}: no sweep {}", tokens[0]))?;
+            .ok_or_else(|| format!("{FUNCTION}: no sweep {token}"))?;
         taken.seen.fetch_add(len as u64, Ordering::Relaxed);
-        // Outside the lock: the chunk's readings, in stretches of one run (rows come so), by series.
-        let mut stretches: Vec<RunReadings> = Vec::new();
-        let mut file_rows_out: Option<(i64, Option<&[u64]>)> = None;
-        for i in 0..len {
-            if !is_valid(masks[4], i) || !is_valid(masks[5], i) {
-                return Err(format!("{FUNCTION}: a row without its file or row number").into());
-            }
-            let (file_id, row_number) = (files[i], rows[i]);
-            let rows_out = match file_rows_out {
-                Some((f, rows_out)) if f == file_id => rows_out,
-                _ => taken.excluded.get(&file_id).map(Vec::as_slice),
-            };
-            file_rows_out = Some((file_id, rows_out));
-            if rows_out.is_some_and(|bits| has_row(bits, row_number)) {
-                out[i] = false;
-                continue;
-            }
-            if !(0..4).all(|c| is_valid(masks[c], i)) {
-                return Err(format!(
-                    "internal error: row {row_number} of file #{file_id} is neither a reading nor rejected"
-                )
-                .into());
-            }
-            if stretches.last().is_none_or(|(u, _)| *u != uuids[i]) {
-                stretches.push((uuids[i], Default::default()));
-            }
-            if let Some((_, run)) = stretches.last_mut() {
-                run[serieses[i] as usize % SERIES].push(Reading {
-                    time_us: times[i],
-                    value: values[i],
-                    file_id,
-                    row_number,
-                });
-            }
-            out[i] = true;
-        }
-        let mut runs = taken
-            .runs
-            .lock()
-            .map_err(|_| format!("{FUNCTION}: readings poisoned"))?;
-        let Runs { runs, at } = &mut *runs;
-        for (run_uuid, stretch) in stretches {
-            let run = *at.entry(run_uuid).or_insert_with(|| {
-                runs.push((run_uuid, Default::default()));
-                runs.len() - 1
-            });
-            for (all, these) in runs[run].1.iter_mut().zip(stretch) {
-                all.extend_from_slice(&these);
-            }
-        }
+        let stretches = chunk.readings(&taken, out)?;
+        taken.file(stretches)?;
         Ok(())
     }
 
