@@ -336,7 +336,8 @@ fn stocks_stedi_and_telemetry_integers_are_exact_too() {
          2020-01-06,1.0,2.0,0.5,1.5,1.5,0x10\n\
          2020-01-07,1.0,2.0,0.5,1.5,1.5,1158000.5\n\
          2020-01-08,0x1,2.0,0.5,1.5,1.5,100\n\
-         99999-01-09,1.0,2.0,0.5,1.5,1.5,100\n",
+         99999-01-09,1.0,2.0,0.5,1.5,1.5,100\n\
+         infinity,1.0,2.0,0.5,1.5,1.5,100\n",
     );
     ws.write(
         "stocks/symbols_valid_meta.csv",
@@ -354,7 +355,8 @@ fn stocks_stedi_and_telemetry_integers_are_exact_too() {
         reasons,
         "reason\nVolume is not a whole number: 1_158_000\nVolume is not a whole number: 0x10\n\
          Volume is not a whole number: 1158000.5\na price is not a number\n\
-         Date is outside the years 1900-2199: 99999-01-09\n"
+         Date is outside the years 1900-2199: 99999-01-09\n\
+         Date is outside the years 1900-2199: infinity\n"
     );
     ws.write(
         "stedi/step_trainer/s.json",
@@ -376,13 +378,17 @@ fn stocks_stedi_and_telemetry_integers_are_exact_too() {
         "time,value,field,robot_id,run_uuid,sensor_type\n\
          2022-11-23T20:40:00.000Z,1.5,x,1.4,77,encoder\n\
          2022-11-23T20:40:00.000Z,1.5,x,1,77.5,encoder\n\
-         2022-11-23T20:40:00.000Z,1.5,x,1,77,encoder\n",
+         2022-11-23T20:40:00.000Z,1.5,x,1,77,encoder\n\
+         infinity,1.5,y,1,77,encoder\n\
+         -infinity,1.5,z,1,77,encoder\n",
     );
+    // (A time of 'infinity' has no year: it once passed as neither a reading nor a reject.)
     ws.ingest("telemetry", &["run.csv", "--max-rejects", "10"])
         .success();
     assert_eq!(
         ws.csv("SELECT reason FROM telemetry.readings_rejected ORDER BY line_number"),
-        "reason\nrobot_id is not an integer: 1.4\nrun_uuid is not an unsigned 64-bit integer: 77.5\n"
+        "reason\nrobot_id is not an integer: 1.4\nrun_uuid is not an unsigned 64-bit integer: 77.5\n\
+         time is outside the years 1900-2199: infinity\ntime is outside the years 1900-2199: -infinity\n"
     );
 }
 

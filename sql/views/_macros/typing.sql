@@ -62,8 +62,9 @@ CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
          ELSE TRY_CAST(t AS TIMESTAMP) END;
 
 -- The years a landed timestamp or date may have: one outside them (99999, -0001, a clock at year 0) is
--- a mistake in the data, rejected with its reason rather than stored. Change the range here.
-CREATE OR REPLACE MACRO meta.plausible_year(ts) AS year(ts) BETWEEN 1900 AND 2199;
+-- a mistake in the data, rejected with its reason rather than stored; so is 'infinity' (whose year is
+-- NULL). Compared as instants, not through year(): two integer comparisons. Change the range here.
+CREATE OR REPLACE MACRO meta.plausible_year(ts) AS ts >= '1900-01-01' AND ts < '2200-01-01';
 CREATE OR REPLACE MACRO meta.plausible_years() AS '1900-2199';
 
 -- Epoch milliseconds (a whole number, JSON number or text) as TIMESTAMP; NULL when not a whole number
