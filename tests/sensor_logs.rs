@@ -211,3 +211,35 @@ fn generated_delivery_matches_the_real_shape() {
         ) > 0
     );
 }
+
+#[test]
+fn a_product_expiring_outside_87_to_89_calendar_days_fails_its_data_test() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.path("logs")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    // Calendar days, not 24-hour spans: 23:59 to 00:01 89 days on is 89 days (passes), 00:00 to 23:59
+    // 89 days on too; 90 and 86 calendar days fail.
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM (VALUES
+            ('dept', 'serial-1', TIMESTAMP '2023-01-01 23:59:00', 'product', TIMESTAMP '2023-03-31 00:01:00'),
+            ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-31 23:59:00'),
+            ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-29 00:00:00'),
+            ('dept', 'serial-1', TIMESTAMP '2023-01-01 23:59:00', 'product', TIMESTAMP '2023-04-01 00:00:00'),
+            ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:01:00', 'product', TIMESTAMP '2023-03-28 23:59:00'))
+            t(department_name, sensor_serial, create_at, product_name, product_expire))
+         TO '{}' (FORMAT parquet)",
+        ws.path("logs/2023-01-01 00:00:00.parquet").display()
+    ))
+    .unwrap();
+    let load = ws.ingest("sensor-logs", &["logs"]);
+    assert_eq!(load.rows(), (5, 5, 0, 0), "{load}");
+    let line = load
+        .stdout
+        .lines()
+        .chain(load.stderr.lines())
+        .find(|l| l.contains("product_expire_87_to_89_days_after_create_at"))
+        .unwrap_or_else(|| panic!("no line for the test: {load}"))
+        .to_string();
+    assert!(line.starts_with("FAIL"), "{line}");
+    assert!(line.contains(" 2 failing"), "{line}");
+}
