@@ -243,3 +243,31 @@ fn a_product_expiring_outside_87_to_89_calendar_days_fails_its_data_test() {
     assert!(line.starts_with("FAIL"), "{line}");
     assert!(line.contains(" 2 failing"), "{line}");
 }
+
+#[test]
+fn a_time_outside_the_plausible_years_is_rejected_not_stored() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.path("logs")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM (VALUES
+            ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-30'),
+            ('dept', 'serial-2', TIMESTAMP '0001-01-01 00:00:00', 'product', TIMESTAMP '2023-03-30'),
+            ('dept', 'serial-3', TIMESTAMP 'infinity', 'product', TIMESTAMP '2023-03-30'),
+            ('dept', 'serial-4', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2300-03-30'))
+            t(department_name, sensor_serial, create_at, product_name, product_expire))
+         TO '{}' (FORMAT parquet)",
+        ws.path("logs/2023-01-01 00:00:00.parquet").display()
+    ))
+    .unwrap();
+    let load = ws.ingest("sensor-logs", &["logs", "--max-rejects", "3"]);
+    assert_eq!(load.rows(), (4, 1, 0, 3), "{load}");
+    assert_eq!(
+        ws.csv("SELECT line_number, reason FROM dwh.data_sample_rejected ORDER BY line_number"),
+        "line_number,reason\n\
+         2,create_at is outside the years 1900-2199: 0001-01-01 00:00:00\n\
+         3,create_at is outside the years 1900-2199: infinity\n\
+         4,product_expire is outside the years 1900-2199: 2300-03-30 00:00:00\n"
+    );
+    assert_ledger_balances(&ws);
+}
