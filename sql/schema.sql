@@ -124,7 +124,7 @@ MACRO meta.has_utc_offset(t) AS (suffix(t, 'Z') OR suffix(t, 'z') OR contains(su
 -- meta.integer_of
 MACRO meta.integer_of(x) AS CASE  WHEN ((typeof(x) IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'UINTEGER', 'USMALLINT', 'UTINYINT'))) THEN (TRY_CAST(x AS BIGINT)) WHEN ((typeof(x) = 'VARCHAR')) THEN (meta.exact_bigint(CAST(x AS VARCHAR))) WHEN ((TRY_CAST(x AS DOUBLE) = TRY_CAST(TRY_CAST(x AS BIGINT) AS DOUBLE))) THEN (TRY_CAST(x AS BIGINT)) ELSE NULL END
 -- meta.plausible_year
-MACRO meta.plausible_year(ts) AS ((ts >= '1900-01-01') AND (ts < '2200-01-01'))
+MACRO meta.plausible_year(ts) AS ((ts >= CAST('1900-01-01' AS TIMESTAMP_US)) AND (ts < CAST('2200-01-01' AS TIMESTAMP_US)))
 -- meta.plausible_years
 MACRO meta.plausible_years() AS '1900-2199'
 -- meta.price_folder_is_etf

@@ -242,6 +242,10 @@ fn a_product_expiring_outside_87_to_89_calendar_days_fails_its_data_test() {
         .to_string();
     assert!(line.starts_with("FAIL"), "{line}");
     assert!(line.contains(" 2 failing"), "{line}");
+    // Sensor logs commit batch by batch: the failure is reported (exit 1), the rows stay.
+    assert_eq!(load.code, Some(1), "{load}");
+    assert!(load.stderr.contains("the rows stay loaded"), "{load}");
+    assert_eq!(ws.count("SELECT count(*) FROM dwh.data_sample"), 5);
 }
 
 #[test]
@@ -251,23 +255,33 @@ fn a_time_outside_the_plausible_years_is_rejected_not_stored() {
     let conn = duckdb::Connection::open_in_memory().unwrap();
     conn.execute_batch(&format!(
         "COPY (SELECT * FROM (VALUES
-            ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-30'),
+            ('dept', 'serial-1', TIMESTAMP '1900-01-01 00:00:00', 'product', TIMESTAMP '1900-03-30 00:00:00'),
             ('dept', 'serial-2', TIMESTAMP '0001-01-01 00:00:00', 'product', TIMESTAMP '2023-03-30'),
             ('dept', 'serial-3', TIMESTAMP 'infinity', 'product', TIMESTAMP '2023-03-30'),
-            ('dept', 'serial-4', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2300-03-30'))
+            ('dept', 'serial-4', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2200-01-01 00:00:00'),
+            ('dept', 'serial-5', TIMESTAMP '1899-12-31 23:59:59.999999', 'product', TIMESTAMP '2023-03-30'),
+            ('dept', 'serial-6', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '-infinity'))
             t(department_name, sensor_serial, create_at, product_name, product_expire))
          TO '{}' (FORMAT parquet)",
         ws.path("logs/2023-01-01 00:00:00.parquet").display()
     ))
     .unwrap();
-    let load = ws.ingest("sensor-logs", &["logs", "--max-rejects", "3"]);
-    assert_eq!(load.rows(), (4, 1, 0, 3), "{load}");
+    let load = ws
+        .ingest("sensor-logs", &["logs", "--max-rejects", "5"])
+        .success();
+    assert_eq!(load.rows(), (6, 1, 0, 5), "{load}");
     assert_eq!(
         ws.csv("SELECT line_number, reason FROM dwh.data_sample_rejected ORDER BY line_number"),
         "line_number,reason\n\
          2,create_at is outside the years 1900-2199: 0001-01-01 00:00:00\n\
          3,create_at is outside the years 1900-2199: infinity\n\
-         4,product_expire is outside the years 1900-2199: 2300-03-30 00:00:00\n"
+         4,product_expire is outside the years 1900-2199: 2200-01-01 00:00:00\n\
+         5,create_at is outside the years 1900-2199: 1899-12-31 23:59:59.999999\n\
+         6,product_expire is outside the years 1900-2199: -infinity\n"
+    );
+    assert_eq!(
+        ws.csv("SELECT sensor_serial FROM dwh.data_sample"),
+        "sensor_serial\nserial-1\n"
     );
     assert_ledger_balances(&ws);
 }

@@ -63,8 +63,9 @@ CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
 
 -- The years a landed timestamp or date may have: one outside them (99999, -0001, a clock at year 0) is
 -- a mistake in the data, rejected with its reason rather than stored; so is 'infinity' (whose year is
--- NULL). Compared as instants, not through year(): two integer comparisons. Change the range here.
-CREATE OR REPLACE MACRO meta.plausible_year(ts) AS ts >= '1900-01-01' AND ts < '2200-01-01';
+-- NULL). Compared as instants (a DATE as its midnight; text is refused, not compared as text), not through
+-- year(): two integer comparisons. Change the range here.
+CREATE OR REPLACE MACRO meta.plausible_year(ts) AS ts >= TIMESTAMP '1900-01-01' AND ts < TIMESTAMP '2200-01-01';
 CREATE OR REPLACE MACRO meta.plausible_years() AS '1900-2199';
 
 -- Epoch milliseconds (a whole number, JSON number or text) as TIMESTAMP; NULL when not a whole number
