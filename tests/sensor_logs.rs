@@ -285,3 +285,39 @@ fn a_time_outside_the_plausible_years_is_rejected_not_stored() {
     );
     assert_ledger_balances(&ws);
 }
+
+#[test]
+fn a_gap_in_the_minutes_is_one_warning_row_however_long() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.path("logs")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    // Minutes 00:00, 00:01, 00:04 and 00:07 of 2023-01-01, and one reading from 1950: three gaps, the
+    // first of 38 million minutes (not generated one by one), then 00:02-00:03 and 00:05-00:06.
+    conn.execute_batch(&format!(
+        "COPY (SELECT 'dept' AS department_name, 'serial-1' AS sensor_serial, create_at,
+                      'product' AS product_name, create_at + INTERVAL 88 DAY AS product_expire
+               FROM (VALUES (TIMESTAMP '1950-01-01 00:00:00'), (TIMESTAMP '2023-01-01 00:00:10'),
+                            (TIMESTAMP '2023-01-01 00:01:20'), (TIMESTAMP '2023-01-01 00:04:30'),
+                            (TIMESTAMP '2023-01-01 00:07:59')) t(create_at))
+         TO '{}' (FORMAT parquet)",
+        ws.path("logs/2023-01-01 00:00:00.parquet").display()
+    ))
+    .unwrap();
+    let load = ws.ingest("sensor-logs", &["logs"]).success();
+    let out = format!("{}{}", load.stdout, load.stderr);
+    let line = out
+        .lines()
+        .find(|l| l.contains("no_missing_minute"))
+        .unwrap_or_else(|| panic!("no line for the test: {load}"));
+    assert!(line.starts_with("WARN"), "{line}");
+    assert!(line.contains(" 3 failing"), "{line}");
+    assert!(
+        // 26,663 days (73 years, 18 of them leap) of 1,440 minutes, less the one seen
+        out.contains("'first_missing_minute': '1950-01-01 00:01:00', 'last_missing_minute': '2022-12-31 23:59:00', 'missing_minutes': 38394719}"),
+        "{out}"
+    );
+    assert!(
+        out.contains("'first_missing_minute': '2023-01-01 00:02:00', 'last_missing_minute': '2023-01-01 00:03:00', 'missing_minutes': 2}"),
+        "{out}"
+    );
+}
