@@ -1160,3 +1160,164 @@ fn a_test_ending_in_a_comment_runs() {
     );
     assert_eq!(run.outcome("qa.items.positive"), ("pass", Some(0)), "{run}");
 }
+
+/// A migrated warehouse of the shipped schema with `rows` written by DuckDB directly, and what
+/// `exercise check` (every shipped test) says of it.
+fn shipped_check_on(rows: &str) -> Checked {
+    let ws = Workspace::new();
+    assert!(ws.run(&["migrate"]).status.success());
+    sql(&ws, rows);
+    check(&ws, &[])
+}
+
+/// Asserts (status, failing rows) for each test id.
+fn assert_outcomes(run: &Checked, expected: &[(&str, &str, u64)]) {
+    for (id, status, failing) in expected {
+        assert_eq!(run.outcome(id), (*status, Some(*failing)), "{id}: {run}");
+    }
+}
+
+/// Each shipped test of the data (not of a view's definition) fails, or warns, on rows written to break
+/// it, with the number of failing rows those rows make; a test whose rule the table itself enforces
+/// (NOT NULL) is shown refusing the row instead. (The tests of a view's definition, `on_load = false`
+/// on STEDI's zones and the reviewer's view, cannot be broken by rows.)
+#[test]
+fn every_shipped_data_test_fails_on_rows_built_to_break_it() {
+    // Votes: a type outside the dump's, a date before the site, a bounty on an up-vote.
+    let run = shipped_check_on(
+        "INSERT INTO blog_analysis.votes VALUES
+            (1, 1, 13, TIMESTAMP '2020-01-01', NULL, NULL, 1, 1),
+            (2, 1, 2, TIMESTAMP '2001-01-01', NULL, NULL, 1, 2),
+            (3, 1, 2, TIMESTAMP '2020-01-02', NULL, 50, 1, 3);",
+    );
+    assert_outcomes(
+        &run,
+        &[
+            ("blog_analysis.votes.accepted_values_VoteTypeId", "fail", 1),
+            ("blog_analysis.votes.creation_date_in_range", "fail", 1),
+            ("blog_analysis.votes.bounty_only_on_bounty_votes", "warn", 1),
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{run}");
+    // One vote: one week, the mean, so no outlier week although votes exist.
+    let run = shipped_check_on(
+        "INSERT INTO blog_analysis.votes VALUES (1, 1, 2, TIMESTAMP '2020-01-01', NULL, NULL, 1, 1);",
+    );
+    assert_outcomes(
+        &run,
+        &[(
+            "blog_analysis.outlier_weeks.not_empty_when_votes_exist",
+            "warn",
+            1,
+        )],
+    );
+
+    // Sensor logs: serial-1 expires 90 days on and moves department; 00:02-00:04 missing.
+    let run = shipped_check_on(
+        "INSERT INTO dwh.data_sample VALUES
+            ('a', 'serial-1', TIMESTAMP '2023-01-01 00:00:00', 'p', TIMESTAMP '2023-04-01 00:00:00', 1),
+            ('b', 'serial-1', TIMESTAMP '2023-01-01 00:01:00', 'p', TIMESTAMP '2023-03-30 00:00:00', 1),
+            ('a', 'serial-2', TIMESTAMP '2023-01-01 00:05:00', 'p', TIMESTAMP '2023-03-30 00:00:00', 1);",
+    );
+    assert_outcomes(
+        &run,
+        &[
+            (
+                "dwh.data_sample.product_expire_87_to_89_days_after_create_at",
+                "fail",
+                1,
+            ),
+            (
+                "dwh.data_sample.department_of_a_sensor_never_changes",
+                "fail",
+                1,
+            ),
+            ("dwh.data_sample.no_missing_minute", "warn", 1),
+        ],
+    );
+    // A loaded sensor-log file, and no rows.
+    let run = shipped_check_on(
+        "INSERT INTO meta.file_loads (file_load_id, run_id, dataset, path, size_bytes, content_hash,
+                                     status, started_at, finished_at)
+         VALUES (1, 1, 'sensor-logs', 'm.parquet', 10, 'h', 'loaded', now()::TIMESTAMP, now()::TIMESTAMP);",
+    );
+    assert_outcomes(
+        &run,
+        &[("dwh.data_sample.not_empty_once_a_file_is_loaded", "fail", 1)],
+    );
+    let ws = Workspace::new();
+    assert!(ws.run(&["migrate"]).status.success());
+    let conn = duckdb::Connection::open(ws.db()).unwrap();
+    let refused = conn.execute_batch(
+        "INSERT INTO dwh.data_sample VALUES (NULL, 's', TIMESTAMP '2023-01-01', 'p', TIMESTAMP '2023-03-30', 1)",
+    );
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("NOT NULL")),
+        "all_columns_not_null is the table's own rule"
+    );
+    drop(conn);
+
+    // Stocks: one symbol and day twice, High below Low, a negative volume, no symbol directory, and a
+    // feature row of its own whose first row already has its averages.
+    let run = shipped_check_on(
+        "INSERT INTO market.prices VALUES
+            ('AAA', NULL, DATE '2020-01-02', 1, 1, 2, 1.5, 1.5, 100, false, 1, 2),
+            ('AAA', NULL, DATE '2020-01-02', 1, 2, 0.5, 1.5, 1.5, -5, false, 1, 3);
+         INSERT INTO market.features VALUES
+            ('BBB', NULL, DATE '2020-01-02', 1, 2, 0.5, 1.5, 1.5, 100, false, 100.0, 1.5);",
+    );
+    assert_outcomes(
+        &run,
+        &[
+            ("market.prices.unique_Symbol_Date", "fail", 1),
+            ("market.prices.high_at_least_low", "fail", 1),
+            ("market.prices.volume_not_negative", "fail", 1),
+            (
+                "market.prices.relationships_Symbol_to_market_symbols",
+                "warn",
+                2,
+            ),
+            ("market.features.one_row_per_price", "fail", 1),
+            (
+                "market.features.features_null_exactly_for_first_29_rows",
+                "fail",
+                1,
+            ),
+        ],
+    );
+
+    // Telemetry (grid 10 ms): run 7 has all four sensors but no force on its two grid points, which are
+    // 15 ms apart, one at 6 m/s; run 8 is listed twice, derived on a 20 ms grid.
+    let run = shipped_check_on(
+        "INSERT INTO telemetry.run_sensors
+         SELECT 7, robot, sensor, 1, 1, 0, TIMESTAMP '2022-11-23 20:40:00', TIMESTAMP '2022-11-23 20:40:00',
+                0, 1, 0
+         FROM (VALUES (1), (2)) r(robot), (VALUES ('encoder'), ('load_cell')) s(sensor);
+         INSERT INTO telemetry.run_grid (run_uuid, time, x_1, x_2, y_1, y_2, z_1, z_2, vx_1, vy_1, vz_1)
+         VALUES (7, TIMESTAMP '2022-11-23 20:40:00', 0, 0, 0, 0, 0, 0, 6000, 0, 0),
+                (7, TIMESTAMP '2022-11-23 20:40:00.015', 0, 0, 0, 0, 0, 0, 0, 0, 0);
+         INSERT INTO telemetry.runs VALUES (8, 20, 1, now()::TIMESTAMP), (8, 20, 1, now()::TIMESTAMP);",
+    );
+    assert_outcomes(
+        &run,
+        &[
+            (
+                "telemetry.run_features.no_null_sensor_column_with_all_sensors",
+                "fail",
+                2,
+            ),
+            (
+                "telemetry.run_features.speeds_within_physical_limits",
+                "warn",
+                1,
+            ),
+            (
+                "telemetry.run_features.grid_spacing_equals_setting",
+                "fail",
+                1,
+            ),
+            ("telemetry.runs.unique_run_uuid", "fail", 1),
+            ("telemetry.runs.derived_on_the_current_grid", "fail", 2),
+        ],
+    );
+}
