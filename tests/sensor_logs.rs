@@ -20,6 +20,17 @@ fn copy_real(ws: &Workspace, dest: &str) -> PathBuf {
     dir
 }
 
+/// Writes `logs/2023-01-01 00:00:00.parquet` with the rows of `query` (DuckDB SQL), as a delivered minute.
+fn write_minute(ws: &Workspace, query: &str) {
+    std::fs::create_dir_all(ws.path("logs")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY ({query}) TO '{}' (FORMAT parquet)",
+        ws.path("logs/2023-01-01 00:00:00.parquet").display()
+    ))
+    .unwrap();
+}
+
 fn assert_ledger_balances(ws: &Workspace) {
     assert_eq!(
         ws.count("SELECT count(*) FROM meta.file_loads WHERE rows_read <> rows_inserted + rows_duplicate + rows_rejected"),
@@ -140,19 +151,15 @@ fn bad_files_are_recorded_as_failed_without_stopping_the_others() {
 #[test]
 fn values_too_long_for_their_column_are_rejected_not_truncated() {
     let ws = Workspace::new();
-    std::fs::create_dir_all(ws.path("logs")).unwrap();
-    let conn = duckdb::Connection::open_in_memory().unwrap();
-    conn.execute_batch(&format!(
-        "COPY (SELECT * FROM (VALUES
+    write_minute(
+        &ws,
+        "SELECT * FROM (VALUES
             ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-30'),
             (repeat('d', 33), 'serial-2', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-30'),
             ('dept', 'serial-3', TIMESTAMP '2023-01-01 00:00:00', repeat('p', 17), TIMESTAMP '2023-03-30'),
             ('dept', 'serial-4', NULL, 'product', TIMESTAMP '2023-03-30'))
-            t(department_name, sensor_serial, create_at, product_name, product_expire))
-         TO '{}' (FORMAT parquet)",
-        ws.path("logs/2023-01-01 00:00:00.parquet").display()
-    ))
-    .unwrap();
+            t(department_name, sensor_serial, create_at, product_name, product_expire)",
+    );
     let load = ws.ingest("sensor-logs", &["logs"]);
     assert_eq!(load.code, Some(1), "{load}");
     assert_eq!(load.rows(), (4, 1, 0, 3), "{load}");
@@ -215,22 +222,18 @@ fn generated_delivery_matches_the_real_shape() {
 #[test]
 fn a_product_expiring_outside_87_to_89_calendar_days_fails_its_data_test() {
     let ws = Workspace::new();
-    std::fs::create_dir_all(ws.path("logs")).unwrap();
-    let conn = duckdb::Connection::open_in_memory().unwrap();
     // Calendar days, not 24-hour spans: 23:59 to 00:01 89 days on is 89 days (passes), 00:00 to 23:59
     // 89 days on too; 90 and 86 calendar days fail.
-    conn.execute_batch(&format!(
-        "COPY (SELECT * FROM (VALUES
+    write_minute(
+        &ws,
+        "SELECT * FROM (VALUES
             ('dept', 'serial-1', TIMESTAMP '2023-01-01 23:59:00', 'product', TIMESTAMP '2023-03-31 00:01:00'),
             ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-31 23:59:00'),
             ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2023-03-29 00:00:00'),
             ('dept', 'serial-1', TIMESTAMP '2023-01-01 23:59:00', 'product', TIMESTAMP '2023-04-01 00:00:00'),
             ('dept', 'serial-1', TIMESTAMP '2023-01-01 00:01:00', 'product', TIMESTAMP '2023-03-28 23:59:00'))
-            t(department_name, sensor_serial, create_at, product_name, product_expire))
-         TO '{}' (FORMAT parquet)",
-        ws.path("logs/2023-01-01 00:00:00.parquet").display()
-    ))
-    .unwrap();
+            t(department_name, sensor_serial, create_at, product_name, product_expire)",
+    );
     let load = ws.ingest("sensor-logs", &["logs"]);
     assert_eq!(load.rows(), (5, 5, 0, 0), "{load}");
     let line = load
@@ -251,21 +254,17 @@ fn a_product_expiring_outside_87_to_89_calendar_days_fails_its_data_test() {
 #[test]
 fn a_time_outside_the_plausible_years_is_rejected_not_stored() {
     let ws = Workspace::new();
-    std::fs::create_dir_all(ws.path("logs")).unwrap();
-    let conn = duckdb::Connection::open_in_memory().unwrap();
-    conn.execute_batch(&format!(
-        "COPY (SELECT * FROM (VALUES
+    write_minute(
+        &ws,
+        "SELECT * FROM (VALUES
             ('dept', 'serial-1', TIMESTAMP '1900-01-01 00:00:00', 'product', TIMESTAMP '1900-03-30 00:00:00'),
             ('dept', 'serial-2', TIMESTAMP '0001-01-01 00:00:00', 'product', TIMESTAMP '2023-03-30'),
             ('dept', 'serial-3', TIMESTAMP 'infinity', 'product', TIMESTAMP '2023-03-30'),
             ('dept', 'serial-4', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '2200-01-01 00:00:00'),
             ('dept', 'serial-5', TIMESTAMP '1899-12-31 23:59:59.999999', 'product', TIMESTAMP '2023-03-30'),
             ('dept', 'serial-6', TIMESTAMP '2023-01-01 00:00:00', 'product', TIMESTAMP '-infinity'))
-            t(department_name, sensor_serial, create_at, product_name, product_expire))
-         TO '{}' (FORMAT parquet)",
-        ws.path("logs/2023-01-01 00:00:00.parquet").display()
-    ))
-    .unwrap();
+            t(department_name, sensor_serial, create_at, product_name, product_expire)",
+    );
     let load = ws
         .ingest("sensor-logs", &["logs", "--max-rejects", "5"])
         .success();
@@ -289,20 +288,16 @@ fn a_time_outside_the_plausible_years_is_rejected_not_stored() {
 #[test]
 fn a_gap_in_the_minutes_is_one_warning_row_however_long() {
     let ws = Workspace::new();
-    std::fs::create_dir_all(ws.path("logs")).unwrap();
-    let conn = duckdb::Connection::open_in_memory().unwrap();
     // Minutes 00:00, 00:01, 00:04 and 00:07 of 2023-01-01, and one reading from 1950: three gaps, the
     // first of 38 million minutes (not generated one by one), then 00:02-00:03 and 00:05-00:06.
-    conn.execute_batch(&format!(
-        "COPY (SELECT 'dept' AS department_name, 'serial-1' AS sensor_serial, create_at,
+    write_minute(
+        &ws,
+        "SELECT 'dept' AS department_name, 'serial-1' AS sensor_serial, create_at,
                       'product' AS product_name, create_at + INTERVAL 88 DAY AS product_expire
                FROM (VALUES (TIMESTAMP '1950-01-01 00:00:00'), (TIMESTAMP '2023-01-01 00:00:10'),
                             (TIMESTAMP '2023-01-01 00:01:20'), (TIMESTAMP '2023-01-01 00:04:30'),
-                            (TIMESTAMP '2023-01-01 00:07:59')) t(create_at))
-         TO '{}' (FORMAT parquet)",
-        ws.path("logs/2023-01-01 00:00:00.parquet").display()
-    ))
-    .unwrap();
+                            (TIMESTAMP '2023-01-01 00:07:59')) t(create_at)",
+    );
     let load = ws.ingest("sensor-logs", &["logs"]).success();
     let out = format!("{}{}", load.stdout, load.stderr);
     let line = out
