@@ -316,3 +316,27 @@ fn a_gap_in_the_minutes_is_one_warning_row_however_long() {
         "{out}"
     );
 }
+
+#[test]
+fn times_sent_as_text_are_judged_as_the_times_they_cast_to() {
+    let ws = Workspace::new();
+    write_minute(
+        &ws,
+        "SELECT * FROM (VALUES
+            ('dept', 'serial-1', '2023-01-01 00:00:00', 'product', '2023-03-30 00:00:00'),
+            ('dept', 'serial-2', '0001-01-01 00:00:00', 'product', '2023-03-30 00:00:00'))
+            t(department_name, sensor_serial, create_at, product_name, product_expire)",
+    );
+    let load = ws
+        .ingest("sensor-logs", &["logs", "--max-rejects", "1"])
+        .success();
+    assert_eq!(load.rows(), (2, 1, 0, 1), "{load}");
+    assert_eq!(
+        ws.csv("SELECT sensor_serial, create_at FROM dwh.data_sample"),
+        "sensor_serial,create_at\nserial-1,2023-01-01T00:00:00\n"
+    );
+    assert_eq!(
+        ws.csv("SELECT line_number, reason FROM dwh.data_sample_rejected"),
+        "line_number,reason\n2,create_at is outside the years 1900-2199: 0001-01-01 00:00:00\n"
+    );
+}
