@@ -1,9 +1,16 @@
 # Shared by the bench scripts: build once, measure wall time and peak memory of one command.
+# EXERCISE_BIN=PATH measures that binary instead of building this checkout (e.g. a copy of one build, so
+# that a long run of scripts is not changed by a build made meanwhile).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/exercise-target}"
-cargo build --release --quiet
-BIN="$CARGO_TARGET_DIR/release/exercise"
+if [ -n "${EXERCISE_BIN:-}" ]; then
+  BIN="$EXERCISE_BIN"
+  [ -x "$BIN" ] || { echo "EXERCISE_BIN=$BIN is not an executable file" >&2; exit 1; }
+else
+  cargo build --release --quiet
+  BIN="$CARGO_TARGET_DIR/release/exercise"
+fi
 OUT="${BENCH_OUT:-bench/out}"
 mkdir -p "$OUT"
 
