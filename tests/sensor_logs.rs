@@ -318,13 +318,51 @@ fn a_gap_in_the_minutes_is_one_warning_row_however_long() {
 }
 
 #[test]
-fn times_sent_as_text_are_judged_as_the_times_they_cast_to() {
+fn times_sent_as_text_are_stored_as_sent_or_rejected_row_by_row() {
     let ws = Workspace::new();
     write_minute(
         &ws,
         "SELECT * FROM (VALUES
             ('dept', 'serial-1', '2023-01-01 00:00:00', 'product', '2023-03-30 00:00:00'),
-            ('dept', 'serial-2', '0001-01-01 00:00:00', 'product', '2023-03-30 00:00:00'))
+            ('dept', 'serial-2', '0001-01-01 00:00:00', 'product', '2023-03-30 00:00:00'),
+            ('dept', 'serial-3', '2023-01-01 05:00:00+05', 'product', '2023-03-30 00:00:00Z'),
+            ('dept', 'serial-4', '2023-01-01 00:00:00 EST', 'product', '2023-03-30 00:00:00'),
+            ('dept', 'serial-5', 'epoch', 'product', '2023-03-30 00:00:00'),
+            ('dept', 'serial-6', '2023-01-01 00:00:00', 'product', '2023-03-30 00:00:00.1234567'),
+            ('dept', 'serial-7', '2023-01-01 00:00:00', 'product', 'not a time'))
+            t(department_name, sensor_serial, create_at, product_name, product_expire)",
+    );
+    let load = ws
+        .ingest("sensor-logs", &["logs", "--max-rejects", "5"])
+        .success();
+    assert_eq!(load.rows(), (7, 2, 0, 5), "{load}");
+    // an offset is converted to UTC; a zone name, a word, a cut fraction or bad text is no timestamp
+    assert_eq!(
+        ws.csv("SELECT sensor_serial, create_at, product_expire FROM dwh.data_sample ORDER BY 1"),
+        "sensor_serial,create_at,product_expire\n\
+         serial-1,2023-01-01T00:00:00,2023-03-30T00:00:00\n\
+         serial-3,2023-01-01T00:00:00,2023-03-30T00:00:00\n"
+    );
+    assert_eq!(
+        ws.csv("SELECT line_number, reason FROM dwh.data_sample_rejected ORDER BY line_number"),
+        "line_number,reason\n\
+         2,create_at is outside the years 1900-2199: 0001-01-01 00:00:00\n\
+         4,create_at is not a timestamp: 2023-01-01 00:00:00 EST\n\
+         5,create_at is not a timestamp: epoch\n\
+         6,product_expire is not a timestamp: 2023-03-30 00:00:00.1234567\n\
+         7,product_expire is not a timestamp: not a time\n"
+    );
+    assert_ledger_balances(&ws);
+}
+
+#[test]
+fn nanoseconds_are_stored_only_when_they_are_whole_microseconds() {
+    let ws = Workspace::new();
+    write_minute(
+        &ws,
+        "SELECT * FROM (VALUES
+            ('dept', 'serial-1', TIMESTAMP_NS '2023-01-01 00:00:00.123456000', 'product', TIMESTAMP_NS '2023-03-30 00:00:00'),
+            ('dept', 'serial-2', TIMESTAMP_NS '2023-01-01 00:00:00.123456789', 'product', TIMESTAMP_NS '2023-03-30 00:00:00'))
             t(department_name, sensor_serial, create_at, product_name, product_expire)",
     );
     let load = ws
@@ -333,10 +371,10 @@ fn times_sent_as_text_are_judged_as_the_times_they_cast_to() {
     assert_eq!(load.rows(), (2, 1, 0, 1), "{load}");
     assert_eq!(
         ws.csv("SELECT sensor_serial, create_at FROM dwh.data_sample"),
-        "sensor_serial,create_at\nserial-1,2023-01-01T00:00:00\n"
+        "sensor_serial,create_at\nserial-1,2023-01-01T00:00:00.123456\n"
     );
     assert_eq!(
         ws.csv("SELECT line_number, reason FROM dwh.data_sample_rejected"),
-        "line_number,reason\n2,create_at is outside the years 1900-2199: 0001-01-01 00:00:00\n"
+        "line_number,reason\n2,create_at is not a timestamp: 2023-01-01 00:00:00.123456789\n"
     );
 }

@@ -594,10 +594,58 @@ fn customers_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
     for reason in [
         "missing email",
         "missing lastUpdateDate",
-        "birthDay is not a date: 1980-02-30",
+        "birthDay is not a date (YYYY-MM-DD): 1980-02-30",
         "registrationDate is not whole epoch milliseconds of the years 1900-2199: 7258118400000",
         "duplicated key phone",
     ] {
         assert!(typed[1].contains(reason), "{reason}: {}", typed[1]);
+    }
+}
+
+/// A birthday is a day written YYYY-MM-DD, stored as sent: not a word the cast knows ('epoch', 'infinity'),
+/// not a time of day the cast would drop, not a five-digit year. The reader's fast path and SQL agree.
+#[test]
+fn a_birthday_is_stored_as_the_day_sent_or_rejected() {
+    let line = |name: &str, birthday: &str| {
+        format!(
+            r#"{{"customerName":"{name}","email":"{name}@x.org","birthDay":"{birthday}","lastUpdateDate":1655564376362}}"#
+        )
+    };
+    let file = [
+        line("a", "1980-01-01"),
+        line("b", "0999-12-31"),
+        line("c", "epoch"),
+        line("d", "1980-01-01 12:00:00"),
+        line("e", "infinity"),
+        line("f", "99999-01-01"),
+        line("g", "1980-01-01T00:00:00+05"),
+    ];
+    for typed in ["on", "off"] {
+        let ws = Workspace::new();
+        ws.write("stedi/customer/c.json", &file.join("\n"));
+        let args = ["--dataset", "stedi", "stedi", "--max-rejects", "5"];
+        let tables = [
+            "SELECT email, birthDay FROM stedi_landing.customer ORDER BY 1",
+            "SELECT line_number, reason FROM stedi_landing.rejected ORDER BY 1",
+        ];
+        let (out, landed) = ws.ingest_typed(typed, &args, &tables);
+        assert!(
+            out.contains("read 7 = inserted 2 + duplicates 0 + rejected 5"),
+            "{typed}: {out}"
+        );
+        assert_eq!(
+            landed[0], "email,birthDay\na@x.org,1980-01-01\nb@x.org,0999-12-31\n",
+            "{typed}"
+        );
+        assert_eq!(
+            landed[1],
+            "line_number,reason\n\
+             3,birthDay is not a date (YYYY-MM-DD): epoch\n\
+             4,birthDay is not a date (YYYY-MM-DD): 1980-01-01 12:00:00\n\
+             5,birthDay is not a date (YYYY-MM-DD): infinity\n\
+             6,birthDay is not a date (YYYY-MM-DD): 99999-01-01\n\
+             7,birthDay is not a date (YYYY-MM-DD): 1980-01-01T00:00:00+05\n",
+            "{typed}"
+        );
     }
 }

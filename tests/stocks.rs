@@ -442,6 +442,11 @@ fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         "2020-01-30,10,11,10,10,10,8.000",
         "2020-01-31,10,11,10,10,10,-7.0",
         "2020-02-03,10,11,10,10,10,7.01",
+        // dates the cast would take as some other day, or with a time it would drop
+        "epoch,10,11,10,10,10,5",
+        "infinity,10,11,10,10,10,5",
+        "2020-02-04 16:00:00,10,11,10,10,10,5",
+        "2020-02-05T00:00:00+05,10,11,10,10,10,5",
     ];
     let load = |typed: &str| {
         let ws = Workspace::new();
@@ -468,6 +473,16 @@ fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         "{}",
         typed[2]
     );
+    for date in [
+        "epoch",
+        "infinity",
+        "2020-02-04 16:00:00",
+        "2020-02-05T00:00:00+05",
+    ] {
+        let reason = format!("Date is not a date (YYYY-MM-DD): {date}");
+        assert!(typed[2].contains(&reason), "{reason}: {}", typed[2]);
+    }
+    assert!(typed[0].contains("AAA,,2020-01-14,"), "{}", typed[0]);
     // the day typed twice ways: one row, and the differing repeat rejected against the first
     assert_eq!(
         typed[0].matches("AAA,,2020-01-27,").count(),

@@ -648,3 +648,40 @@ fn a_reading_stamped_years_off_fails_the_load_naming_its_run_and_changes_nothing
         0
     );
 }
+
+#[test]
+fn csv_texts_are_read_exactly_or_rejected_with_what_they_said() {
+    let ws = Workspace::new();
+    let run = "9000000000000000002";
+    let lines = [
+        HEADER.to_string(),
+        format!("2022-11-23T21:40:00.010+01:00,1.5,x,1,{run},encoder"),
+        format!("2022-11-23T20:40:00.020Z,2.5,x,1,{run},encoder"),
+        format!("epoch,1.0,x,1,{run},encoder"),
+        format!("2022-11-23 20:40:00.030 EST,1.0,x,1,{run},encoder"),
+        format!("2022-11-23T20:40:00.0400001Z,1.0,x,1,{run},encoder"),
+        format!("infinity,1.0,x,1,{run},encoder"),
+        format!("2022-11-23T20:40:00.050Z,1_000,x,1,{run},encoder"),
+        format!("2022-11-23T20:40:00.060Z,+-5,x,1,{run},encoder"),
+    ];
+    ws.write("runs/texts.csv", &(lines.join("\n") + "\n"));
+    let load = ws
+        .ingest("telemetry", &["--max-rejects", "10", "runs/texts.csv"])
+        .success();
+    assert_eq!(load.rows(), (8, 2, 0, 6), "{load}");
+    // the offset is converted to UTC; the rest is not stored as some other instant or number
+    assert_eq!(
+        ws.csv("SELECT time, value FROM telemetry.readings ORDER BY time"),
+        "time,value\n2022-11-23T20:40:00.010,1.5\n2022-11-23T20:40:00.020,2.5\n"
+    );
+    assert_eq!(
+        ws.csv("SELECT line_number, reason FROM telemetry.readings_rejected ORDER BY line_number"),
+        "line_number,reason\n\
+         4,time is not a timestamp: epoch\n\
+         5,time is not a timestamp: 2022-11-23 20:40:00.030 EST\n\
+         6,time is not a timestamp: 2022-11-23T20:40:00.0400001Z\n\
+         7,time is not a timestamp: infinity\n\
+         8,value is not a number: 1_000\n\
+         9,value is not a number: +-5\n"
+    );
+}

@@ -1,7 +1,8 @@
 -- Sensor logs: the batch's Parquet files (getvariable('batch_files'): their meta.file_pattern, in file_index
 -- order) into dwh.data_sample.
 INSERT INTO dwh.data_sample
-SELECT p.department_name, p.sensor_serial, p.create_at, p.product_name, p.product_expire, f.file_id
+SELECT p.department_name, p.sensor_serial, meta.timestamp_of(p.create_at), p.product_name,
+       meta.timestamp_of(p.product_expire), f.file_id
 FROM read_parquet(getvariable('batch_files')) p
 JOIN staged_files f ON f.file_index = p.file_index
 WHERE dwh.sensor_log_defect(p.department_name, p.sensor_serial, p.create_at, p.product_name, p.product_expire) IS NULL;

@@ -75,7 +75,7 @@ SELECT file_id, line_no, source, raw, typed, t_text, t_ms, t_x, t_y, t_z, t_int,
                WHEN v[7] IS NULL                                  THEN 'missing lastUpdateDate'
                WHEN stedi_ms(v[7]) IS NULL                        THEN 'lastUpdateDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[7]
                WHEN v[6] IS NOT NULL AND stedi_ms(v[6]) IS NULL   THEN 'registrationDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[6]
-               WHEN v[4] IS NOT NULL AND TRY_CAST(v[4] AS DATE) IS NULL THEN 'birthDay is not a date: ' || v[4]
+               WHEN v[4] IS NOT NULL AND meta.exact_date(v[4]) IS NULL THEN 'birthDay is not a date (YYYY-MM-DD): ' || v[4]
                WHEN v[8] IS NOT NULL AND stedi_ms(v[8]) IS NULL   THEN 'shareWithResearchAsOfDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[8]
                WHEN v[9] IS NOT NULL AND stedi_ms(v[9]) IS NULL   THEN 'shareWithPublicAsOfDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[9]
                WHEN v[10] IS NOT NULL AND stedi_ms(v[10]) IS NULL THEN 'shareWithFriendsAsOfDate is not whole epoch milliseconds of the years ' || meta.plausible_years() || ': ' || v[10]
@@ -116,7 +116,7 @@ INSERT INTO stedi_landing.rejected SELECT * FROM rejected_rows('stedi_typed');
 -- went straight in (which is then removed).
 CREATE OR REPLACE TEMP TABLE stedi_customer_weighed AS
 WITH typed_here AS (
-    SELECT v[1] AS customerName, v[2] AS email, v[3] AS phone, TRY_CAST(v[4] AS DATE) AS birthDay,
+    SELECT v[1] AS customerName, v[2] AS email, v[3] AS phone, meta.exact_date(v[4]) AS birthDay,
            v[5] AS serialNumber, stedi_ms(v[6]) AS registrationDate, stedi_ms(v[7]) AS lastUpdateDate,
            stedi_ms(v[8]) AS shareWithResearchAsOfDate, stedi_ms(v[9]) AS shareWithPublicAsOfDate,
            stedi_ms(v[10]) AS shareWithFriendsAsOfDate, file_id, line_no

@@ -32,7 +32,7 @@ typed AS (
            len(v)                                                          AS n_fields,
            v[1]                                                            AS date_text,
            v[7]                                                            AS volume_text,
-           CASE WHEN typed THEN t_date ELSE TRY_CAST(v[1] AS DATE) END     AS Date,
+           CASE WHEN typed THEN t_date ELSE meta.exact_date(v[1]) END     AS Date,
            CASE WHEN typed THEN t_open ELSE meta.exact_double(v[2]) END    AS Open,
            CASE WHEN typed THEN t_high ELSE meta.exact_double(v[3]) END    AS High,
            CASE WHEN typed THEN t_low ELSE meta.exact_double(v[4]) END     AS Low,
@@ -53,7 +53,7 @@ judged AS (
             WHEN defect IS NOT NULL                                  THEN defect
             WHEN n_fields <> 7                                       THEN 'expected 7 fields, found ' || n_fields
             WHEN contains(raw, ',,') OR starts_with(raw, ',') OR ends_with(raw, ',') THEN 'missing values'
-            WHEN Date IS NULL                                        THEN 'Date is not a date: ' || date_text
+            WHEN Date IS NULL                                        THEN 'Date is not a date (YYYY-MM-DD): ' || date_text
             WHEN NOT meta.plausible_year(Date)                       THEN 'Date is outside the years ' || meta.plausible_years() || ': ' || date_text
             WHEN Open IS NULL OR High IS NULL OR Low IS NULL OR Close IS NULL OR "Adj Close" IS NULL
                                                                      THEN 'a price is not a number'

@@ -12,7 +12,7 @@ GROUP BY file_id;
 
 INSERT INTO telemetry.readings_raw
 SELECT file_id, line_no,
-       telemetry.parse_time(time), TRY_CAST(value AS DOUBLE), field,
+       meta.timestamp_of(time), meta.double_of(value), field,
        meta.integer_of(robot_id), meta.uinteger_of(run_uuid), sensor_type,
        coalesce(defect, telemetry.unparsed(time, value, robot_id, run_uuid))
 FROM (

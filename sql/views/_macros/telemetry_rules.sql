@@ -4,12 +4,10 @@
 CREATE OR REPLACE MACRO telemetry.sensor_of(field) AS
     CASE WHEN field IN ('x', 'y', 'z') THEN 'encoder' WHEN field IN ('fx', 'fy', 'fz') THEN 'load_cell' END;
 
--- A landed time (TIMESTAMP, TIMESTAMPTZ or ISO-8601 text) as UTC: a trailing Z or offset is honoured, a
--- bare time is taken as UTC. NULL when it is not a time.
--- (typeof is constant for a column: DuckDB keeps only the branch for the column's type.)
-CREATE OR REPLACE MACRO telemetry.parse_time(t) AS
-    CASE WHEN typeof(t) = 'TIMESTAMP' THEN TRY_CAST(t AS TIMESTAMP)
-         ELSE TRY_CAST(TRY_CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) END;
+-- A landed time (TIMESTAMP, TIMESTAMPTZ or ISO-8601 text) is read by meta.timestamp_of (typing.sql), as
+-- every dataset's: a trailing Z or offset is honoured, a bare time is taken as UTC. (It replaced
+-- telemetry.parse_time, whose TRY_CAST took 'epoch' as 1970 and cut a seventh digit of a second.)
+DROP MACRO IF EXISTS telemetry.parse_time;
 
 -- The landed texts that did not parse into readings_raw's types, as 'column: text; ...'; NULL when all did.
 CREATE OR REPLACE MACRO telemetry.unparsed(time, value, robot_id, run_uuid) AS
@@ -17,9 +15,9 @@ CREATE OR REPLACE MACRO telemetry.unparsed(time, value, robot_id, run_uuid) AS
               AND typeof(run_uuid) = 'UBIGINT'
          THEN NULL  -- columns of the very types of readings_raw: nothing can fail to parse
          ELSE nullif(concat_ws('; ',
-        CASE WHEN time IS NOT NULL AND telemetry.parse_time(time) IS NULL
+        CASE WHEN time IS NOT NULL AND meta.timestamp_of(time) IS NULL
              THEN 'time is not a timestamp: ' || time END,
-        CASE WHEN value IS NOT NULL AND TRY_CAST(value AS DOUBLE) IS NULL
+        CASE WHEN value IS NOT NULL AND meta.double_of(value) IS NULL
              THEN 'value is not a number: ' || value END,
         CASE WHEN robot_id IS NOT NULL AND meta.integer_of(robot_id) IS NULL
              THEN 'robot_id is not an integer: ' || robot_id END,

@@ -61,6 +61,28 @@ CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
          WHEN NOT (t[-1] BETWEEN '0' AND '9') THEN NULL
          ELSE TRY_CAST(t AS TIMESTAMP) END;
 
+-- A landed time column of any type (a Parquet TIMESTAMP of any unit, TIMESTAMPTZ, DATE, or text) as
+-- TIMESTAMP, exactly: text as meta.utc_timestamp reads it (so 'epoch', a zone name or a dropped offset
+-- is not taken), nanoseconds only when they are whole microseconds. NULL otherwise.
+-- (typeof is constant for a column: DuckDB keeps only the branch for the column's type.)
+CREATE OR REPLACE MACRO meta.timestamp_of(x) AS
+    CASE WHEN typeof(x) = 'TIMESTAMP' THEN TRY_CAST(x AS TIMESTAMP)
+         WHEN typeof(x) = 'VARCHAR' THEN meta.utc_timestamp(CAST(x AS VARCHAR))
+         WHEN typeof(x) = 'TIMESTAMP_NS' THEN
+             CASE WHEN epoch_ns(TRY_CAST(x AS TIMESTAMP_NS)) % 1000 = 0 THEN TRY_CAST(x AS TIMESTAMP) END
+         ELSE TRY_CAST(x AS TIMESTAMP) END;
+
+-- A landed date text as DATE: only YYYY-MM-DD (or YYYY-M-D) of a day that exists. The cast alone also
+-- takes 'epoch' (1970-01-01), 'infinity', a five-digit year, and a time of day or an offset, which it drops.
+CREATE OR REPLACE MACRO meta.exact_date(t) AS
+    CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') THEN TRY_CAST(t AS DATE) END;
+
+-- A landed number column of any type as DOUBLE: text as meta.exact_double reads it ('1_000' and '+-5'
+-- are not numbers), a number as itself.
+CREATE OR REPLACE MACRO meta.double_of(x) AS
+    CASE WHEN typeof(x) = 'VARCHAR' THEN meta.exact_double(CAST(x AS VARCHAR))
+         ELSE TRY_CAST(x AS DOUBLE) END;
+
 -- The years a landed timestamp or date may have: one outside them (99999, -0001, a clock at year 0) is
 -- a mistake in the data, rejected with its reason rather than stored; so is 'infinity' (whose year is
 -- NULL). Compared as instants (a DATE as its midnight; text is refused, not compared as text), not through
