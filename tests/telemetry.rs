@@ -663,12 +663,13 @@ fn csv_texts_are_read_exactly_or_rejected_with_what_they_said() {
         format!("infinity,1.0,x,1,{run},encoder"),
         format!("2022-11-23T20:40:00.050Z,1_000,x,1,{run},encoder"),
         format!("2022-11-23T20:40:00.060Z,+-5,x,1,{run},encoder"),
+        format!("2022-11-23T20:40:00.070Z,1.0,w,1,{run},gyro"),
     ];
     ws.write("runs/texts.csv", &(lines.join("\n") + "\n"));
     let load = ws
         .ingest("telemetry", &["--max-rejects", "10", "runs/texts.csv"])
         .success();
-    assert_eq!(load.rows(), (8, 2, 0, 6), "{load}");
+    assert_eq!(load.rows(), (9, 2, 0, 7), "{load}");
     // the offset is converted to UTC; the rest is not stored as some other instant or number
     assert_eq!(
         ws.csv("SELECT time, value FROM telemetry.readings ORDER BY time"),
@@ -682,6 +683,50 @@ fn csv_texts_are_read_exactly_or_rejected_with_what_they_said() {
          6,time is not a timestamp: 2022-11-23T20:40:00.0400001Z\n\
          7,time is not a timestamp: infinity\n\
          8,value is not a number: 1_000\n\
-         9,value is not a number: +-5\n"
+         9,value is not a number: +-5\n\
+         10,unknown field: w; unknown sensor_type: gyro\n"
+    );
+}
+
+/// V015 makes field and sensor_type ENUMs of their known values; a warehouse loaded before keeps the text
+/// of any other value in unparsed (it was rejected already, with that text in its reason).
+#[test]
+fn a_warehouse_from_before_the_enums_keeps_each_unknown_text_in_unparsed() {
+    let ws = Workspace::new();
+    ws.exercise().arg("migrate").assert().success();
+    {
+        let conn = duckdb::Connection::open(ws.db()).unwrap();
+        conn.execute_batch(
+            "DROP TABLE telemetry.readings_raw;
+             CREATE TABLE telemetry.readings_raw (source_file_id BIGINT NOT NULL, row_number BIGINT NOT NULL,
+                 time TIMESTAMP, value DOUBLE, field VARCHAR, robot_id BIGINT, run_uuid UBIGINT,
+                 sensor_type VARCHAR, unparsed VARCHAR);
+             INSERT INTO telemetry.readings_raw VALUES
+                 (1, 1, TIMESTAMP '2022-11-23 20:40:00', 1.5, 'x', 1, 7, 'encoder', NULL),
+                 (1, 2, TIMESTAMP '2022-11-23 20:40:00', 1.5, 'w', 1, 7, 'encoder', NULL),
+                 (1, 3, NULL, 1.5, 'torque', 1, 7, 'gyro', 'time is not a timestamp: later'),
+                 (1, 4, TIMESTAMP '2022-11-23 20:40:00', 1.5, 'fx', 2, 7, NULL, NULL);
+             DELETE FROM meta.schema_migrations WHERE version >= 15;",
+        )
+        .unwrap();
+    }
+    ws.exercise().arg("migrate").assert().success();
+    assert_eq!(
+        ws.csv("SELECT row_number, field, sensor_type, unparsed FROM telemetry.readings_raw ORDER BY 1"),
+        "row_number,field,sensor_type,unparsed\n\
+         1,x,encoder,\n\
+         2,,encoder,unknown field: w\n\
+         3,,,time is not a timestamp: later; unknown field: torque; unknown sensor_type: gyro\n\
+         4,fx,,\n"
+    );
+    assert_eq!(
+        ws.csv(
+            "SELECT column_name, data_type FROM duckdb_columns()
+             WHERE schema_name = 'telemetry' AND table_name = 'readings_raw'
+               AND column_name IN ('field', 'sensor_type') ORDER BY 1"
+        ),
+        "column_name,data_type\n\
+         field,\"ENUM('fx', 'fy', 'fz', 'x', 'y', 'z')\"\n\
+         sensor_type,\"ENUM('encoder', 'load_cell')\"\n"
     );
 }

@@ -12,9 +12,9 @@ GROUP BY file_id;
 
 INSERT INTO telemetry.readings_raw
 SELECT file_id, line_no,
-       meta.timestamp_of(time), meta.double_of(value), field,
-       meta.integer_of(robot_id), meta.uinteger_of(run_uuid), sensor_type,
-       coalesce(defect, telemetry.unparsed(time, value, robot_id, run_uuid))
+       meta.timestamp_of(time), meta.double_of(value), telemetry.known_field(field),
+       meta.integer_of(robot_id), meta.uinteger_of(run_uuid), telemetry.known_sensor_type(sensor_type),
+       coalesce(defect, telemetry.unparsed(time, value, field, robot_id, run_uuid, sensor_type))
 FROM (
     SELECT l.file_id, l.line_no,
            coalesce(l.defect, CASE WHEN len(l.parts) <> len(h.names)

@@ -8,7 +8,7 @@ SET VARIABLE parquet_file_ids = (
 SET VARIABLE parquet_files = list_transform(getvariable('parquet_paths'), lambda p: meta.file_pattern(p));
 INSERT INTO telemetry.readings_raw
 SELECT getvariable('parquet_file_ids')[p.file_index::BIGINT + 1], p.file_row_number + 1,
-       meta.timestamp_of(p.time), meta.double_of(p.value), CAST(p.field AS VARCHAR),
-       meta.integer_of(p.robot_id), meta.uinteger_of(p.run_uuid), CAST(p.sensor_type AS VARCHAR),
-       telemetry.unparsed(p.time, p.value, p.robot_id, p.run_uuid)
+       meta.timestamp_of(p.time), meta.double_of(p.value), telemetry.known_field(p.field),
+       meta.integer_of(p.robot_id), meta.uinteger_of(p.run_uuid), telemetry.known_sensor_type(p.sensor_type),
+       telemetry.unparsed(p.time, p.value, p.field, p.robot_id, p.run_uuid, p.sensor_type)
 FROM read_parquet(getvariable('parquet_files'), file_row_number = true) p;

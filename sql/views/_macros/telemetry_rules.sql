@@ -9,20 +9,31 @@ CREATE OR REPLACE MACRO telemetry.sensor_of(field) AS
 -- telemetry.parse_time, whose TRY_CAST took 'epoch' as 1970 and cut a seventh digit of a second.)
 DROP MACRO IF EXISTS telemetry.parse_time;
 
+-- The known values of field and sensor_type, as readings_raw's ENUMs (V015); NULL for any other text.
+CREATE OR REPLACE MACRO telemetry.known_field(f) AS TRY_CAST(f AS ENUM('fx', 'fy', 'fz', 'x', 'y', 'z'));
+CREATE OR REPLACE MACRO telemetry.known_sensor_type(s) AS TRY_CAST(s AS ENUM('encoder', 'load_cell'));
+
 -- The landed texts that did not parse into readings_raw's types, as 'column: text; ...'; NULL when all did.
-CREATE OR REPLACE MACRO telemetry.unparsed(time, value, robot_id, run_uuid) AS
+-- (A field or sensor_type that is not a known value is stored as NULL with its text here.)
+CREATE OR REPLACE MACRO telemetry.unparsed(time, value, field, robot_id, run_uuid, sensor_type) AS
     CASE WHEN typeof(time) = 'TIMESTAMP' AND typeof(value) = 'DOUBLE' AND typeof(robot_id) = 'BIGINT'
               AND typeof(run_uuid) = 'UBIGINT'
-         THEN NULL  -- columns of the very types of readings_raw: nothing can fail to parse
+              AND (field IS NULL OR telemetry.known_field(field) IS NOT NULL)
+              AND (sensor_type IS NULL OR telemetry.known_sensor_type(sensor_type) IS NOT NULL)
+         THEN NULL  -- columns of the very types of readings_raw, and known texts: nothing failed to parse
          ELSE nullif(concat_ws('; ',
         CASE WHEN time IS NOT NULL AND meta.timestamp_of(time) IS NULL
              THEN 'time is not a timestamp: ' || time END,
         CASE WHEN value IS NOT NULL AND meta.double_of(value) IS NULL
              THEN 'value is not a number: ' || value END,
+        CASE WHEN field IS NOT NULL AND telemetry.known_field(field) IS NULL
+             THEN 'unknown field: ' || field END,
         CASE WHEN robot_id IS NOT NULL AND meta.integer_of(robot_id) IS NULL
              THEN 'robot_id is not an integer: ' || robot_id END,
         CASE WHEN run_uuid IS NOT NULL AND meta.uinteger_of(run_uuid) IS NULL
-             THEN 'run_uuid is not an unsigned 64-bit integer: ' || run_uuid END), '') END::VARCHAR;
+             THEN 'run_uuid is not an unsigned 64-bit integer: ' || run_uuid END,
+        CASE WHEN sensor_type IS NOT NULL AND telemetry.known_sensor_type(sensor_type) IS NULL
+             THEN 'unknown sensor_type: ' || sensor_type END), '') END::VARCHAR;
 
 -- Why a row of readings_raw cannot be a reading; NULL when it can.
 CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, run_uuid, sensor_type, unparsed) AS
@@ -37,9 +48,8 @@ CREATE OR REPLACE MACRO telemetry.reading_defect(time, value, field, robot_id, r
         WHEN robot_id IS NULL                                  THEN 'robot_id is missing'
         WHEN robot_id NOT IN (1, 2)                            THEN 'robot_id is not 1 or 2: ' || robot_id
         WHEN field IS NULL                                     THEN 'field is missing'
-        WHEN field NOT IN ('x', 'y', 'z', 'fx', 'fy', 'fz')    THEN 'unknown field: ' || field
-        WHEN sensor_type IS DISTINCT FROM telemetry.sensor_of(field)
-            THEN 'field ' || field || ' is not reported by sensor_type ' || coalesce(sensor_type, 'NULL')
+        WHEN sensor_type::VARCHAR IS DISTINCT FROM telemetry.sensor_of(field::VARCHAR)
+            THEN 'field ' || field::VARCHAR || ' is not reported by sensor_type ' || coalesce(sensor_type::VARCHAR, 'NULL')
     END;
 
 -- True exactly when reading_defect is NULL, and cheap: most rows are valid, and only the others need
