@@ -116,7 +116,7 @@ MACRO meta.exact_bigint(t) AS CASE  WHEN ((CAST(TRY_CAST(t AS BIGINT) AS VARCHAR
 -- meta.exact_date
 MACRO meta.exact_date(t) AS CASE  WHEN (regexp_full_match(t, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}')) THEN (TRY_CAST(t AS DATE)) ELSE NULL END
 -- meta.exact_double
-MACRO meta.exact_double(t) AS CASE  WHEN (((NOT contains(t, '_')) AND (NOT starts_with(t, '+-')) AND (ascii(t) > 32) AND (ascii(t[-1]) > 32))) THEN (TRY_CAST(t AS DOUBLE)) ELSE NULL END
+MACRO meta.exact_double(t) AS CASE  WHEN ((contains(t, '_') OR starts_with(t, '+-') OR (ascii(t) <= 32) OR (ascii(t[-1]) <= 32))) THEN (NULL) WHEN ((isinf(TRY_CAST(t AS DOUBLE)) AND (NOT (lower(ltrim(t, '+-')) IN ('inf', 'infinity'))))) THEN (NULL) WHEN (((TRY_CAST(t AS DOUBLE) = 0) AND regexp_matches(t, '^[+-]?[0.]*[1-9]'))) THEN (NULL) ELSE TRY_CAST(t AS DOUBLE) END
 -- meta.exact_ubigint
 MACRO meta.exact_ubigint(t) AS CASE  WHEN ((CAST(TRY_CAST(t AS UBIGINT) AS VARCHAR) = t)) THEN (TRY_CAST(t AS UBIGINT)) WHEN (regexp_full_match(t, '[+]?[0-9]+')) THEN (TRY_CAST(t AS UBIGINT)) ELSE NULL END
 -- meta.exact_whole
@@ -140,7 +140,7 @@ MACRO meta.timestamp_of(x) AS CASE  WHEN ((typeof(x) = 'TIMESTAMP')) THEN (TRY_C
 -- meta.uinteger_of
 MACRO meta.uinteger_of(x) AS CASE  WHEN ((typeof(x) IN ('UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT'))) THEN (TRY_CAST(x AS UBIGINT)) WHEN ((typeof(x) = 'VARCHAR')) THEN (meta.exact_ubigint(CAST(x AS VARCHAR))) WHEN ((TRY_CAST(x AS DOUBLE) = TRY_CAST(TRY_CAST(x AS UBIGINT) AS DOUBLE))) THEN (TRY_CAST(x AS UBIGINT)) ELSE NULL END
 -- meta.utc_timestamp
-MACRO meta.utc_timestamp(t) AS CASE  WHEN (((length(t) > 26) AND regexp_matches(t, '\.[0-9]{7,}'))) THEN (NULL) WHEN (meta.has_utc_offset(t)) THEN (CASE  WHEN (regexp_matches(t, '([+-](0[0-9]|1[0-4])(:?[0-5][0-9])?|[zZ])$')) THEN (TRY_CAST(TRY_CAST(regexp_replace(t, 'z$', 'Z') AS TIMESTAMPTZ) AS TIMESTAMP_US)) ELSE NULL END) WHEN ((NOT (t[-1] BETWEEN '0' AND '9'))) THEN (NULL) ELSE TRY_CAST(t AS TIMESTAMP_US) END
+MACRO meta.utc_timestamp(t) AS CASE  WHEN ((ascii(t) <= 32)) THEN (NULL) WHEN ((contains(t, '.') AND regexp_matches(t, '\.[0-9]{7,}'))) THEN (NULL) WHEN (meta.has_utc_offset(t)) THEN (CASE  WHEN (regexp_matches(t, '([+-](0[0-9]|1[0-4])(:?[0-5][0-9])?|[zZ])$')) THEN (TRY_CAST(TRY_CAST(regexp_replace(t, 'z$', 'Z') AS TIMESTAMPTZ) AS TIMESTAMP_US)) ELSE NULL END) WHEN ((NOT (t[-1] BETWEEN '0' AND '9'))) THEN (NULL) ELSE TRY_CAST(t AS TIMESTAMP_US) END
 -- telemetry.is_valid_reading
 MACRO telemetry.is_valid_reading(time, value, field, robot_id, run_uuid, sensor_type, unparsed) AS COALESCE(((unparsed IS NULL) AND (run_uuid IS NOT NULL) AND ("time" IS NOT NULL) AND meta.plausible_year("time") AND isfinite("value") AND (robot_id BETWEEN 1 AND 2) AND CASE  WHEN ((sensor_type = 'encoder')) THEN ((field IN ('x', 'y', 'z'))) WHEN ((sensor_type = 'load_cell')) THEN ((field IN ('fx', 'fy', 'fz'))) ELSE false END), false)
 -- telemetry.known_field

@@ -447,6 +447,9 @@ fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         "infinity,10,11,10,10,10,5",
         "2020-02-04 16:00:00,10,11,10,10,10,5",
         "2020-02-05T00:00:00+05,10,11,10,10,10,5",
+        // prices beyond a double's range: not stored as 0 or infinity
+        "2020-02-06,1e-400,11,10,10,10,5",
+        "2020-02-07,10,1e400,10,10,10,5",
     ];
     let load = |typed: &str| {
         let ws = Workspace::new();
@@ -483,6 +486,15 @@ fn prices_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
         assert!(typed[2].contains(&reason), "{reason}: {}", typed[2]);
     }
     assert!(typed[0].contains("AAA,,2020-01-14,"), "{}", typed[0]);
+    for day in ["2020-02-06", "2020-02-07"] {
+        assert!(!typed[0].contains(day), "{day}: {}", typed[0]);
+        let reject = typed[2].lines().find(|l| l.contains(day));
+        assert!(
+            reject.is_some_and(|l| l.ends_with("a price is not a number")),
+            "{day}: {}",
+            typed[2]
+        );
+    }
     // the day typed twice ways: one row, and the differing repeat rejected against the first
     assert_eq!(
         typed[0].matches("AAA,,2020-01-27,").count(),

@@ -664,12 +664,17 @@ fn csv_texts_are_read_exactly_or_rejected_with_what_they_said() {
         format!("2022-11-23T20:40:00.050Z,1_000,x,1,{run},encoder"),
         format!("2022-11-23T20:40:00.060Z,+-5,x,1,{run},encoder"),
         format!("2022-11-23T20:40:00.070Z,1.0,w,1,{run},gyro"),
+        // a short text with a seventh digit of a second; a blank before a time; beyond a double's range
+        format!("2022-11-23 20:40:1.1234567,1.0,x,1,{run},encoder"),
+        format!(" 2022-11-23T20:40:00.080Z,1.0,x,1,{run},encoder"),
+        format!("2022-11-23T20:40:00.090Z,1e400,x,1,{run},encoder"),
+        format!("2022-11-23T20:40:00.100Z,1e-400,x,1,{run},encoder"),
     ];
     ws.write("runs/texts.csv", &(lines.join("\n") + "\n"));
     let load = ws
-        .ingest("telemetry", &["--max-rejects", "10", "runs/texts.csv"])
+        .ingest("telemetry", &["--max-rejects", "20", "runs/texts.csv"])
         .success();
-    assert_eq!(load.rows(), (9, 2, 0, 7), "{load}");
+    assert_eq!(load.rows(), (13, 2, 0, 11), "{load}");
     // the offset is converted to UTC; the rest is not stored as some other instant or number
     assert_eq!(
         ws.csv("SELECT time, value FROM telemetry.readings ORDER BY time"),
@@ -684,7 +689,11 @@ fn csv_texts_are_read_exactly_or_rejected_with_what_they_said() {
          7,time is not a timestamp: infinity\n\
          8,value is not a number: 1_000\n\
          9,value is not a number: +-5\n\
-         10,unknown field: w; unknown sensor_type: gyro\n"
+         10,unknown field: w; unknown sensor_type: gyro\n\
+         11,time is not a timestamp: 2022-11-23 20:40:1.1234567\n\
+         12,time is not a timestamp:  2022-11-23T20:40:00.080Z\n\
+         13,value is not a number: 1e400\n\
+         14,value is not a number: 1e-400\n"
     );
 }
 

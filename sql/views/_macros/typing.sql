@@ -25,10 +25,15 @@ CREATE OR REPLACE MACRO meta.exact_whole(t) AS
 -- A number written in decimal (sign, digits, fraction, exponent), as DOUBLE; NULL for digit separators,
 -- whitespace around it, '+-' (which the cast reads as '-') and hex (which the cast refuses itself). 'nan'
 -- and 'inf' pass as NaN and infinity: each dataset's rules say whether they are allowed (isfinite).
+-- NULL too for a number beyond a double's range, which the cast makes infinity ('1e400') or 0 ('1e-400').
 CREATE OR REPLACE MACRO meta.exact_double(t) AS
-    CASE WHEN NOT contains(t, '_') AND NOT starts_with(t, '+-')
-              AND ascii(t) > 32 AND ascii(t[-1]) > 32   -- no whitespace at either end (trim() costs 5x)
-         THEN TRY_CAST(t AS DOUBLE) END;
+    CASE WHEN contains(t, '_') OR starts_with(t, '+-')
+              OR ascii(t) <= 32 OR ascii(t[-1]) <= 32   -- whitespace at either end (trim() costs 5x)
+         THEN NULL
+         WHEN isinf(TRY_CAST(t AS DOUBLE))
+              AND lower(ltrim(t, '+-')) NOT IN ('inf', 'infinity') THEN NULL
+         WHEN TRY_CAST(t AS DOUBLE) = 0 AND regexp_matches(t, '^[+-]?[0.]*[1-9]') THEN NULL
+         ELSE TRY_CAST(t AS DOUBLE) END;
 
 -- A landed integer column of any type (text, or a number type of a Parquet file) as BIGINT or UBIGINT,
 -- exactly: text must be sign and digits, a number must have no fraction. NULL otherwise.
@@ -51,10 +56,12 @@ CREATE OR REPLACE MACRO meta.has_utc_offset(t) AS
 -- A landed timestamp text as UTC: with a Z or offset (+05:00, -0800) it is converted to UTC, without one
 -- it is taken as written (already UTC). NULL when it is not a timestamp, and when it does not end in a
 -- digit (a zone name such as 'EST', which TRY_CAST would drop).
--- More than six digits of a second would be cut to microseconds: NULL too (26 characters hold a full
--- timestamp with microseconds, so only longer texts need the look).
+-- More than six digits of a second would be cut to microseconds: NULL too (only a text with a '.' needs
+-- the look: the cast takes one-digit fields, so length alone does not tell). So is a text that starts
+-- with a blank (one that ends with one is, as it does not end in a digit).
 CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
-    CASE WHEN length(t) > 26 AND regexp_matches(t, '\.[0-9]{7,}') THEN NULL
+    CASE WHEN ascii(t) <= 32 THEN NULL
+         WHEN contains(t, '.') AND regexp_matches(t, '\.[0-9]{7,}') THEN NULL
          WHEN meta.has_utc_offset(t) THEN
              CASE WHEN regexp_matches(t, '([+-](0[0-9]|1[0-4])(:?[0-5][0-9])?|[zZ])$')
                   THEN TRY_CAST(TRY_CAST(regexp_replace(t, 'z$', 'Z') AS TIMESTAMPTZ) AS TIMESTAMP) END
