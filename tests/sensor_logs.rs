@@ -378,3 +378,54 @@ fn nanoseconds_are_stored_only_when_they_are_whole_microseconds() {
         "line_number,reason\n2,create_at is not a timestamp: 2023-01-01 00:00:00.123456789\n"
     );
 }
+
+/// DuckDB reads the files of one statement with the first file's column types, converting the others'
+/// values with its lenient casts; files of other types go in a statement of their own, so each file's
+/// times are judged as that file sent them.
+#[test]
+fn files_whose_times_have_other_types_are_each_judged_as_sent() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.path("logs")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let minute = |name: &str, create_at: &str| {
+        conn.execute_batch(&format!(
+            "COPY (SELECT 'dept' AS department_name, 'serial-' || i AS sensor_serial, {create_at} AS create_at,
+                          'product' AS product_name, TIMESTAMP '2023-03-30 00:00:00' AS product_expire
+                   FROM range(2) r(i)) TO '{}' (FORMAT parquet)",
+            ws.path(&format!("logs/{name}.parquet")).display()
+        ))
+        .unwrap();
+    };
+    minute(
+        "2023-01-01 00:00:00",
+        "TIMESTAMP '2023-01-01 00:00:00' + INTERVAL (i) SECOND",
+    );
+    minute(
+        "2023-01-01 00:01:00",
+        "CASE i WHEN 0 THEN '2023-01-01 05:01:00+05' ELSE 'epoch' END",
+    );
+    minute(
+        "2023-01-01 00:02:00",
+        "CASE i WHEN 0 THEN TIMESTAMP_NS '2023-01-01 00:02:00.123456789'
+                ELSE TIMESTAMP_NS '2023-01-01 00:02:01.123456789' END",
+    );
+    let load = ws
+        .ingest("sensor-logs", &["logs", "--max-rejects", "5"])
+        .success();
+    assert_eq!(load.rows(), (6, 3, 0, 3), "{load}");
+    assert_eq!(
+        ws.csv("SELECT create_at FROM dwh.data_sample ORDER BY 1"),
+        "create_at\n2023-01-01T00:00:00\n2023-01-01T00:00:01\n2023-01-01T00:01:00\n"
+    );
+    assert_eq!(
+        ws.csv(
+            "SELECT regexp_extract(source_file, '[^/]*$') AS file, line_number, reason
+             FROM dwh.data_sample_rejected ORDER BY 1, 2"
+        ),
+        "file,line_number,reason\n\
+         2023-01-01 00:01:00.parquet,2,create_at is not a timestamp: epoch\n\
+         2023-01-01 00:02:00.parquet,1,create_at is not a timestamp: 2023-01-01 00:02:00.123456789\n\
+         2023-01-01 00:02:00.parquet,2,create_at is not a timestamp: 2023-01-01 00:02:01.123456789\n"
+    );
+    assert_ledger_balances(&ws);
+}

@@ -739,3 +739,52 @@ fn a_warehouse_from_before_the_enums_keeps_each_unknown_text_in_unparsed() {
          sensor_type,\"ENUM('encoder', 'load_cell')\"\n"
     );
 }
+
+/// Parquet files whose columns have other types are read in statements of their own (DuckDB would read
+/// them with the first file's types, converting with its lenient casts), so each file's times are judged
+/// as that file sent them.
+#[test]
+fn parquet_files_whose_times_have_other_types_are_each_judged_as_sent() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.path("runs")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let file = |name: &str, time: &str| {
+        conn.execute_batch(&format!(
+            "COPY (SELECT {time} AS time, 1.5 + i AS value, 'x' AS field, 1::BIGINT AS robot_id,
+                          77::UBIGINT AS run_uuid, 'encoder' AS sensor_type FROM range(2) r(i))
+             TO '{}' (FORMAT parquet)",
+            ws.path(&format!("runs/{name}.parquet")).display()
+        ))
+        .unwrap();
+    };
+    file(
+        "a",
+        "TIMESTAMP '2022-11-23 20:40:00' + INTERVAL (10 * i) MILLISECOND",
+    );
+    file(
+        "b",
+        "CASE i WHEN 0 THEN '2022-11-23T21:40:00.020+01:00' ELSE '2022-11-23 20:40:00.0300001' END",
+    );
+    file(
+        "c",
+        "CASE i WHEN 0 THEN TIMESTAMP_NS '2022-11-23 20:40:00.040000000'
+                ELSE TIMESTAMP_NS '2022-11-23 20:40:00.050000001' END",
+    );
+    let load = ws
+        .ingest("telemetry", &["--max-rejects", "5", "runs"])
+        .success();
+    assert_eq!(load.rows(), (6, 4, 0, 2), "{load}");
+    assert_eq!(
+        ws.csv("SELECT time FROM telemetry.readings ORDER BY time"),
+        "time\n2022-11-23T20:40:00\n2022-11-23T20:40:00.010\n2022-11-23T20:40:00.020\n2022-11-23T20:40:00.040\n"
+    );
+    assert_eq!(
+        ws.csv(
+            "SELECT regexp_extract(source_file, '[^/]*$') AS file, line_number, reason
+             FROM telemetry.readings_rejected ORDER BY 1, 2"
+        ),
+        "file,line_number,reason\n\
+         b.parquet,2,time is not a timestamp: 2022-11-23 20:40:00.0300001\n\
+         c.parquet,2,time is not a timestamp: 2022-11-23 20:40:00.050000001\n"
+    );
+}

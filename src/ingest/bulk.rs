@@ -21,39 +21,79 @@ pub fn load(
         "{spinner} [{bar:30}] {pos}/{len} files  {msg}  ETA {eta}",
     );
     let started = Instant::now();
-    for batch in todo.chunks(files_per_batch.max(1)) {
-        match load_batch(load, batch, report) {
-            Ok(()) => {}
-            Err(err) if is_warehouse_failure(load, &err) => return Err(err),
-            Err(_) if batch.len() > 1 => {
-                for one in batch.chunks(1) {
-                    match load_batch(load, one, report) {
-                        Ok(()) => {}
-                        Err(err) if is_warehouse_failure(load, &err) => return Err(err),
-                        Err(err) => record_failure(load, &one[0], &format!("{err:#}"), report)?,
-                    }
-                }
-            }
-            Err(err) => record_failure(load, &batch[0], &format!("{err:#}"), report)?,
+    let footers = timed("footers", || {
+        parallel_map(&todo, |f| Ok(parquet_footer::read(&f.meta.path).ok()))
+    })?;
+    let per_batch = files_per_batch.max(1);
+    for (files, rows) in alike(todo, footers) {
+        for (batch, counts) in files.chunks(per_batch).zip(rows.chunks(per_batch)) {
+            load_alike(load, batch, counts, report)?;
+            let rows: i64 = report.loaded.iter().map(|o| o.rows_inserted).sum();
+            bar.inc(batch.len() as u64);
+            let secs = started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!("{rows} rows  {:.0} rows/s", rows as f64 / secs));
         }
-        let rows: i64 = report.loaded.iter().map(|o| o.rows_inserted).sum();
-        bar.inc(batch.len() as u64);
-        let secs = started.elapsed().as_secs_f64().max(1e-3);
-        bar.set_message(format!("{rows} rows  {:.0} rows/s", rows as f64 / secs));
     }
     bar.finish_and_clear();
     Ok(())
 }
 
+/// The files in groups of the same Parquet schema (`parquet_footer::groups`), each in path order, with
+/// the rows their footers state. A delivery of one writer is one group.
+fn alike(
+    files: Vec<Planned>,
+    footers: Vec<Option<parquet_footer::Footer>>,
+) -> Vec<(Vec<Planned>, Vec<Option<i64>>)> {
+    let schemas: Vec<Option<u64>> = footers.iter().map(|f| f.map(|f| f.schema)).collect();
+    let mut files: Vec<Option<Planned>> = files.into_iter().map(Some).collect();
+    parquet_footer::groups(&schemas)
+        .into_iter()
+        .map(|group| {
+            let rows = group.iter().map(|&i| footers[i].map(|f| f.rows)).collect();
+            (
+                group.iter().filter_map(|&i| files[i].take()).collect(),
+                rows,
+            )
+        })
+        .collect()
+}
+
+/// Loads files of one schema in one transaction; when that fails for a file's sake, file by file, so that
+/// the others load and the bad one is recorded as failed.
+fn load_alike(
+    load: &Load,
+    batch: &[Planned],
+    footers: &[Option<i64>],
+    report: &mut Report,
+) -> Result<()> {
+    match load_batch(load, batch, footers, report) {
+        Ok(()) => Ok(()),
+        Err(err) if is_warehouse_failure(load, &err) => Err(err),
+        Err(_) if batch.len() > 1 => {
+            for (one, footer) in batch.chunks(1).zip(footers.chunks(1)) {
+                match load_batch(load, one, footer, report) {
+                    Ok(()) => {}
+                    Err(err) if is_warehouse_failure(load, &err) => return Err(err),
+                    Err(err) => record_failure(load, &one[0], &format!("{err:#}"), report)?,
+                }
+            }
+            Ok(())
+        }
+        Err(err) => record_failure(load, &batch[0], &format!("{err:#}"), report),
+    }
+}
+
 /// One transaction: register the files, replace earlier versions, insert, quarantine, account, record.
-fn load_batch(load: &Load, files: &[Planned], report: &mut Report) -> Result<()> {
-    let footers = timed("footers", || {
-        parallel_map(files, |f| Ok(parquet_footer::row_count(&f.meta.path).ok()))
-    })?;
+fn load_batch(
+    load: &Load,
+    files: &[Planned],
+    footers: &[Option<i64>],
+    report: &mut Report,
+) -> Result<()> {
     let tx = load.wh.begin()?;
     let registered = timed("register", || load.register(files))?;
     timed("footer rows", || {
-        record_footer_rows(load, &registered, &footers)
+        record_footer_rows(load, &registered, footers)
     })?;
     load.wh.execute(
         "SET VARIABLE batch_files = (SELECT list(meta.file_pattern(path) ORDER BY file_index) FROM staged_files)",

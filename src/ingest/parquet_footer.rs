@@ -1,8 +1,9 @@
 //! The number of rows a Parquet file's footer states (`FileMetaData.num_rows`), read without DuckDB: the
-//! accounting's rows read for each file of a bulk load. The footer is the file's last bytes: the
+//! accounting's rows read for each file of a bulk load; and a hash of its schema, so that only files of
+//! the same column types are read in one statement (bulk.rs). The footer is the file's last bytes: the
 //! metadata, its length (4 bytes, little-endian) and `PAR1`; the metadata is a Thrift struct in the
 //! compact protocol, whose field 3 is `num_rows`. Only what comes before that field is walked (the
-//! version and the schema), skipped by type without being decoded. DuckDB's `parquet_file_metadata`
+//! version and the schema), skipped by type without being decoded; the schema's bytes are hashed. DuckDB's `parquet_file_metadata`
 //! reads the same number; asking it cost 0.056 s per 2,000 files, one file after another, where this
 //! reads the few kilobytes of each footer on all cores. A file this cannot read gets `None`, and the
 //! load asks DuckDB for it.
@@ -11,11 +12,37 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-/// The rows the footer of the Parquet file at `path` states.
-pub fn row_count(path: &Path) -> Result<i64> {
+/// What the footer of one Parquet file says: its rows, and a hash of its schema's bytes (field 2 of the
+/// FileMetaData: every column's name, type and logical type, in order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Footer {
+    pub rows: i64,
+    /// Files whose schemas are encoded alike have the same column types: DuckDB may read them together
+    /// without converting one file's values to another's types.
+    pub schema: u64,
+}
+
+/// The rows and the schema hash of the Parquet file at `path`.
+pub fn read(path: &Path) -> Result<Footer> {
     let metadata =
         footer(path).with_context(|| format!("reading the footer of {}", path.display()))?;
-    num_rows(&metadata).with_context(|| format!("reading the footer of {}", path.display()))
+    summary(&metadata).with_context(|| format!("reading the footer of {}", path.display()))
+}
+
+/// The positions of `schemas` in groups of equal schema hashes, each in order, groups in the order of
+/// their first file; a file without one (its footer unread) is a group of its own. DuckDB reads the files
+/// of one statement with the first file's column types, converting the others' values with its lenient
+/// casts (a text time's offset dropped, nanoseconds rounded), where each file's values must be judged as
+/// that file sent them: only the files of one group are read together.
+pub fn groups(schemas: &[Option<u64>]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Option<u64>, Vec<usize>)> = Vec::new();
+    for (i, &key) in schemas.iter().enumerate() {
+        match groups.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
+            Some((_, group)) => group.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
 }
 
 /// The metadata bytes at the end of the file.
@@ -44,13 +71,15 @@ fn footer(path: &Path) -> Result<Vec<u8>> {
     Ok(metadata)
 }
 
-/// Field 3 (`num_rows`, an i64) of the FileMetaData struct.
-fn num_rows(metadata: &[u8]) -> Result<i64> {
+/// Field 3 (`num_rows`, an i64) of the FileMetaData struct, and the hash of field 2 (`schema`, the list
+/// of SchemaElements before it).
+fn summary(metadata: &[u8]) -> Result<Footer> {
     let mut r = Compact {
         bytes: metadata,
         at: 0,
     };
     let mut last = 0;
+    let mut schema = None;
     loop {
         match r.field_header(&mut last)? {
             None => bail!("the footer has no row count"),
@@ -59,7 +88,13 @@ fn num_rows(metadata: &[u8]) -> Result<i64> {
                 if rows < 0 {
                     bail!("the footer states {rows} rows");
                 }
-                return Ok(rows);
+                let schema = schema.context("the footer has no schema before its row count")?;
+                return Ok(Footer { rows, schema });
+            }
+            Some((LIST, 2)) => {
+                let start = r.at;
+                r.skip(LIST, 0)?;
+                schema = Some(xxhash_rust::xxh3::xxh3_64(&metadata[start..r.at]));
             }
             Some((kind, _)) => r.skip(kind, 0)?,
         }
@@ -258,11 +293,45 @@ mod tests {
         }
         for path in files {
             assert_eq!(
-                row_count(&path).unwrap(),
+                read(&path).unwrap().rows,
                 duckdb_rows(&path),
                 "{}",
                 path.display()
             );
+        }
+    }
+
+    #[test]
+    fn files_of_the_same_column_types_share_a_schema_hash_and_others_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // every column computed from i, so that each is written as nullable (OPTIONAL) alike
+        let schema = |name: &str, columns: &str, rows: u32| {
+            let select = format!("SELECT {columns} FROM range({rows}) r(i)");
+            read(&written(d, name, &select, "")).unwrap().schema
+        };
+        let t = "TIMESTAMP '2023-01-01' + INTERVAL (i) SECOND";
+        let a = schema("a.parquet", &format!("{t} AS t, 'x' || i AS s"), 1);
+        let b = schema("b.parquet", &format!("{t} AS t, 'longer ' || i AS s"), 5000);
+        assert_eq!(a, b, "other values, other row counts: the same types");
+        for (name, columns) in [
+            (
+                "text.parquet",
+                format!("({t})::VARCHAR AS t, 'x' || i AS s"),
+            ),
+            (
+                "ns.parquet",
+                format!("({t})::TIMESTAMP_NS AS t, 'x' || i AS s"),
+            ),
+            (
+                "tz.parquet",
+                format!("({t})::TIMESTAMPTZ AS t, 'x' || i AS s"),
+            ),
+            ("date.parquet", format!("({t})::DATE AS t, 'x' || i AS s")),
+            ("order.parquet", format!("'x' || i AS s, {t} AS t")),
+            ("name.parquet", format!("{t} AS u, 'x' || i AS s")),
+        ] {
+            assert_ne!(schema(name, &columns, 1), a, "{name}");
         }
     }
 
@@ -304,7 +373,7 @@ mod tests {
         for (name, content) in cases {
             let path = dir.path().join(name);
             std::fs::write(&path, content).unwrap();
-            let err = format!("{:#}", row_count(&path).unwrap_err());
+            let err = format!("{:#}", read(&path).unwrap_err());
             assert!(err.contains(name), "{err}");
         }
     }

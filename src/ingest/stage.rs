@@ -1,8 +1,9 @@
 //! Staging: the reference file, Parquet files (as JSON rows, or read by the dataset's SQL after their
 //! columns are checked), and the hashes of text files read while they streamed.
-use super::{discover, lines, Load, Registered, Staging};
+use super::{discover, lines, parquet_footer, Load, Registered, Staging};
 use crate::duck::warehouse::Warehouse;
 use crate::duck::{duckdb_reason, sql_string, sqlfiles, timed};
+use crate::par::parallel_map;
 use anyhow::{bail, Context, Result};
 use duckdb::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use indicatif::ProgressBar;
@@ -164,10 +165,20 @@ fn stage_parquet_by_sql(load: &Load, files: &[&Registered]) -> Result<()> {
             )
         }
     }
-    let list: Vec<String> = files.iter().map(|f| sql_string(&f.meta.key())).collect();
-    load.wh.execute(&format!(
-        "SET VARIABLE parquet_paths = [{}]::VARCHAR[]",
-        list.join(", ")
-    ))?;
-    timed("parquet", || load.sql("stage_parquet.sql"))
+    // One statement per group of files of the same column types (parquet_footer::groups).
+    let schemas = parallel_map(files, |f| {
+        Ok(parquet_footer::read(&f.meta.path).ok().map(|f| f.schema))
+    })?;
+    for group in parquet_footer::groups(&schemas) {
+        let list: Vec<String> = group
+            .iter()
+            .map(|&i| sql_string(&files[i].meta.key()))
+            .collect();
+        load.wh.execute(&format!(
+            "SET VARIABLE parquet_paths = [{}]::VARCHAR[]",
+            list.join(", ")
+        ))?;
+        timed("parquet", || load.sql("stage_parquet.sql"))?;
+    }
+    Ok(())
 }
