@@ -354,7 +354,7 @@ fn stocks_stedi_and_telemetry_integers_are_exact_too() {
     assert_eq!(
         reasons,
         "reason\nVolume is not a whole number: 1_158_000\nVolume is not a whole number: 0x10\n\
-         Volume is not a whole number: 1158000.5\na price is not a number\n\
+         Volume is not a whole number: 1158000.5\nOpen is not a number: 0x1\n\
          Date is not a date (YYYY-MM-DD): 99999-01-09\n\
          Date is not a date (YYYY-MM-DD): infinity\n"
     );

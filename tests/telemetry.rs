@@ -669,16 +669,18 @@ fn csv_texts_are_read_exactly_or_rejected_with_what_they_said() {
         format!(" 2022-11-23T20:40:00.080Z,1.0,x,1,{run},encoder"),
         format!("2022-11-23T20:40:00.090Z,1e400,x,1,{run},encoder"),
         format!("2022-11-23T20:40:00.100Z,1e-400,x,1,{run},encoder"),
+        // nine digits of a second whose last three are zeros: whole microseconds, stored
+        format!("2022-11-23T20:40:00.110000000Z,3.5,x,1,{run},encoder"),
     ];
     ws.write("runs/texts.csv", &(lines.join("\n") + "\n"));
     let load = ws
         .ingest("telemetry", &["--max-rejects", "20", "runs/texts.csv"])
         .success();
-    assert_eq!(load.rows(), (13, 2, 0, 11), "{load}");
+    assert_eq!(load.rows(), (14, 3, 0, 11), "{load}");
     // the offset is converted to UTC; the rest is not stored as some other instant or number
     assert_eq!(
         ws.csv("SELECT time, value FROM telemetry.readings ORDER BY time"),
-        "time,value\n2022-11-23T20:40:00.010,1.5\n2022-11-23T20:40:00.020,2.5\n"
+        "time,value\n2022-11-23T20:40:00.010,1.5\n2022-11-23T20:40:00.020,2.5\n2022-11-23T20:40:00.110,3.5\n"
     );
     assert_eq!(
         ws.csv("SELECT line_number, reason FROM telemetry.readings_rejected ORDER BY line_number"),
@@ -786,5 +788,47 @@ fn parquet_files_whose_times_have_other_types_are_each_judged_as_sent() {
         "file,line_number,reason\n\
          b.parquet,2,time is not a timestamp: 2022-11-23 20:40:00.0300001\n\
          c.parquet,2,time is not a timestamp: 2022-11-23 20:40:00.050000001\n"
+    );
+}
+
+/// A Parquet value column of integers is stored only where a double holds the integer exactly; one of
+/// booleans is no number.
+#[test]
+fn parquet_values_a_double_cannot_hold_are_rejected() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.path("runs")).unwrap();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let file = |name: &str, value: &str| {
+        conn.execute_batch(&format!(
+            "COPY (SELECT TIMESTAMP '2022-11-23 20:40:00' + INTERVAL (10 * i) MILLISECOND AS time, {value} AS value,
+                          'x' AS field, 1::BIGINT AS robot_id, 77::UBIGINT AS run_uuid, 'encoder' AS sensor_type
+                   FROM range(2) r(i))
+             TO '{}' (FORMAT parquet)",
+            ws.path(&format!("runs/{name}.parquet")).display()
+        ))
+        .unwrap();
+    };
+    file(
+        "ints",
+        "CASE i WHEN 0 THEN 5::BIGINT ELSE 9007199254740993::BIGINT END",
+    );
+    file("flags", "i = 0");
+    let load = ws
+        .ingest("telemetry", &["--max-rejects", "5", "runs"])
+        .success();
+    assert_eq!(load.rows(), (4, 1, 0, 3), "{load}");
+    assert_eq!(
+        ws.csv("SELECT value FROM telemetry.readings"),
+        "value\n5.0\n"
+    );
+    assert_eq!(
+        ws.csv(
+            "SELECT regexp_extract(source_file, '[^/]*$') AS file, line_number, reason
+             FROM telemetry.readings_rejected ORDER BY 1, 2"
+        ),
+        "file,line_number,reason\n\
+         flags.parquet,1,value is not a number: true\n\
+         flags.parquet,2,value is not a number: false\n\
+         ints.parquet,2,value is not a number: 9007199254740993\n"
     );
 }

@@ -55,8 +55,11 @@ judged AS (
             WHEN contains(raw, ',,') OR starts_with(raw, ',') OR ends_with(raw, ',') THEN 'missing values'
             WHEN Date IS NULL                                        THEN 'Date is not a date (YYYY-MM-DD): ' || date_text
             WHEN NOT meta.plausible_year(Date)                       THEN 'Date is outside the years ' || meta.plausible_years() || ': ' || date_text
-            WHEN Open IS NULL OR High IS NULL OR Low IS NULL OR Close IS NULL OR "Adj Close" IS NULL
-                                                                     THEN 'a price is not a number'
+            WHEN Open IS NULL                                        THEN 'Open is not a number: ' || v[2]
+            WHEN High IS NULL                                        THEN 'High is not a number: ' || v[3]
+            WHEN Low IS NULL                                         THEN 'Low is not a number: ' || v[4]
+            WHEN Close IS NULL                                       THEN 'Close is not a number: ' || v[5]
+            WHEN "Adj Close" IS NULL                                 THEN 'Adj Close is not a number: ' || v[6]
             WHEN NOT isfinite(Open + High + Low + Close + "Adj Close") THEN 'a price is not finite'
             WHEN volume_number IS NULL OR volume_number < 0          THEN 'Volume is not a whole number: ' || volume_text
         END AS reject_reason

@@ -56,12 +56,12 @@ CREATE OR REPLACE MACRO meta.has_utc_offset(t) AS
 -- A landed timestamp text as UTC: with a Z or offset (+05:00, -0800) it is converted to UTC, without one
 -- it is taken as written (already UTC). NULL when it is not a timestamp, and when it does not end in a
 -- digit (a zone name such as 'EST', which TRY_CAST would drop).
--- More than six digits of a second would be cut to microseconds: NULL too (only a text with a '.' needs
+-- A digit other than 0 after the sixth of a second would be cut: NULL too (only a text with a '.' needs
 -- the look: the cast takes one-digit fields, so length alone does not tell). So is a text that starts
 -- with a blank (one that ends with one is, as it does not end in a digit).
 CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
     CASE WHEN ascii(t) <= 32 THEN NULL
-         WHEN contains(t, '.') AND regexp_matches(t, '\.[0-9]{7,}') THEN NULL
+         WHEN contains(t, '.') AND regexp_matches(t, '\.[0-9]{6}[0-9]*[1-9]') THEN NULL
          WHEN meta.has_utc_offset(t) THEN
              CASE WHEN regexp_matches(t, '([+-](0[0-9]|1[0-4])(:?[0-5][0-9])?|[zZ])$')
                   THEN TRY_CAST(TRY_CAST(regexp_replace(t, 'z$', 'Z') AS TIMESTAMPTZ) AS TIMESTAMP) END
@@ -85,9 +85,15 @@ CREATE OR REPLACE MACRO meta.exact_date(t) AS
     CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') THEN TRY_CAST(t AS DATE) END;
 
 -- A landed number column of any type as DOUBLE: text as meta.exact_double reads it ('1_000' and '+-5'
--- are not numbers), a number as itself.
+-- are not numbers), an integer only when a double holds it exactly (not 2^53 + 1), a boolean not at all,
+-- any other number as itself.
 CREATE OR REPLACE MACRO meta.double_of(x) AS
-    CASE WHEN typeof(x) = 'VARCHAR' THEN meta.exact_double(CAST(x AS VARCHAR))
+    CASE WHEN typeof(x) = 'DOUBLE' THEN TRY_CAST(x AS DOUBLE)
+         WHEN typeof(x) = 'VARCHAR' THEN meta.exact_double(CAST(x AS VARCHAR))
+         WHEN typeof(x) = 'BOOLEAN' THEN NULL
+         WHEN typeof(x) IN ('BIGINT', 'UBIGINT', 'HUGEINT', 'UHUGEINT')
+             THEN CASE WHEN TRY_CAST(TRY_CAST(x AS DOUBLE) AS HUGEINT) = TRY_CAST(x AS HUGEINT)
+                       THEN TRY_CAST(x AS DOUBLE) END
          ELSE TRY_CAST(x AS DOUBLE) END;
 
 -- The years a landed timestamp or date may have: one outside them (99999, -0001, a clock at year 0) is
