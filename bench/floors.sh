@@ -48,10 +48,12 @@ SENSOR_R="SELECT count(*), sum(length(department_name) + length(sensor_serial) +
        max(create_at), max(product_expire), sum(file_index) FROM ($SENSOR_SELECT);"
 SENSOR_W="SET preserve_insertion_order = false; $SENSOR_P"
 
+# readings_raw's shape since V015: field and sensor_type as ENUMs of their known values.
 TELEMETRY_TABLE="CREATE TABLE readings_raw (source_file_id BIGINT NOT NULL, row_number BIGINT NOT NULL,
-    time TIMESTAMP, value DOUBLE, field VARCHAR, robot_id BIGINT, run_uuid UBIGINT, sensor_type VARCHAR,
-    unparsed VARCHAR);"
-TELEMETRY_SELECT="SELECT file_index, file_row_number + 1, time, value, field, robot_id, run_uuid, sensor_type,
+    time TIMESTAMP, value DOUBLE, field ENUM('fx', 'fy', 'fz', 'x', 'y', 'z'), robot_id BIGINT, run_uuid UBIGINT,
+    sensor_type ENUM('encoder', 'load_cell'), unparsed VARCHAR);"
+TELEMETRY_SELECT="SELECT file_index, file_row_number + 1, time, value, TRY_CAST(field AS ENUM('fx', 'fy', 'fz', 'x', 'y', 'z')),
+       robot_id, run_uuid, TRY_CAST(sensor_type AS ENUM('encoder', 'load_cell')),
        NULL FROM read_parquet('$TELEMETRY/*.parquet', file_row_number = true)"
 TELEMETRY_R="SELECT count(*), sum(epoch_us(time)), sum(value), sum(length(field) + length(sensor_type)),
        sum(robot_id), sum(run_uuid::HUGEINT) FROM read_parquet('$TELEMETRY/*.parquet');"
