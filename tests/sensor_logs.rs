@@ -349,7 +349,7 @@ fn times_sent_as_text_are_stored_as_sent_or_rejected_row_by_row() {
          2,create_at is outside the years 1900-2199: 0001-01-01 00:00:00\n\
          4,create_at is not a timestamp: 2023-01-01 00:00:00 EST\n\
          5,create_at is not a timestamp: epoch\n\
-         6,product_expire is not a timestamp: 2023-03-30 00:00:00.1234567\n\
+         6,product_expire is finer than a microsecond: 2023-03-30 00:00:00.1234567\n\
          7,product_expire is not a timestamp: not a time\n"
     );
     assert_ledger_balances(&ws);
@@ -375,7 +375,7 @@ fn nanoseconds_are_stored_only_when_they_are_whole_microseconds() {
     );
     assert_eq!(
         ws.csv("SELECT line_number, reason FROM dwh.data_sample_rejected"),
-        "line_number,reason\n2,create_at is not a timestamp: 2023-01-01 00:00:00.123456789\n"
+        "line_number,reason\n2,create_at is finer than a microsecond: 2023-01-01 00:00:00.123456789\n"
     );
 }
 
@@ -424,8 +424,8 @@ fn files_whose_times_have_other_types_are_each_judged_as_sent() {
         ),
         "file,line_number,reason\n\
          2023-01-01 00:01:00.parquet,2,create_at is not a timestamp: epoch\n\
-         2023-01-01 00:02:00.parquet,1,create_at is not a timestamp: 2023-01-01 00:02:00.123456789\n\
-         2023-01-01 00:02:00.parquet,2,create_at is not a timestamp: 2023-01-01 00:02:01.123456789\n"
+         2023-01-01 00:02:00.parquet,1,create_at is finer than a microsecond: 2023-01-01 00:02:00.123456789\n\
+         2023-01-01 00:02:00.parquet,2,create_at is finer than a microsecond: 2023-01-01 00:02:01.123456789\n"
     );
     assert_ledger_balances(&ws);
 }

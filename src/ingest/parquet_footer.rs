@@ -35,14 +35,20 @@ pub fn read(path: &Path) -> Result<Footer> {
 /// casts (a text time's offset dropped, nanoseconds rounded), where each file's values must be judged as
 /// that file sent them: only the files of one group are read together.
 pub fn groups(schemas: &[Option<u64>]) -> Vec<Vec<usize>> {
-    let mut groups: Vec<(Option<u64>, Vec<usize>)> = Vec::new();
-    for (i, &key) in schemas.iter().enumerate() {
-        match groups.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
-            Some((_, group)) => group.push(i),
-            None => groups.push((key, vec![i])),
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut of_schema: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for (i, key) in schemas.iter().enumerate() {
+        match key.and_then(|k| of_schema.get(&k)) {
+            Some(&group) => groups[group].push(i),
+            None => {
+                if let Some(k) = key {
+                    of_schema.insert(*k, groups.len());
+                }
+                groups.push(vec![i]);
+            }
         }
     }
-    groups.into_iter().map(|(_, group)| group).collect()
+    groups
 }
 
 /// The metadata bytes at the end of the file.
@@ -91,14 +97,53 @@ fn summary(metadata: &[u8]) -> Result<Footer> {
                 let schema = schema.context("the footer has no schema before its row count")?;
                 return Ok(Footer { rows, schema });
             }
-            Some((LIST, 2)) => {
-                let start = r.at;
-                r.skip(LIST, 0)?;
-                schema = Some(xxhash_rust::xxh3::xxh3_64(&metadata[start..r.at]));
-            }
+            Some((LIST, 2)) => schema = Some(schema_key(&mut r)?),
             Some((kind, _)) => r.skip(kind, 0)?,
         }
     }
+}
+
+/// A hash of what decides the columns' types in the schema (field 2 of the FileMetaData, a list of
+/// SchemaElements): each element's type, length, name, children, converted and logical type, scale and
+/// precision, and whether it repeats (a list). Left out, as they change no type DuckDB reads: REQUIRED
+/// against OPTIONAL (a writer says REQUIRED of a column it knows has no NULL), field ids, and the root's
+/// name (each writer names it its own way).
+fn schema_key(r: &mut Compact) -> Result<u64> {
+    const REPETITION: i16 = 3;
+    const NAME: i16 = 4;
+    const FIELD_ID: i16 = 9;
+    const REPEATED: i64 = 2;
+    let header = r.byte()?;
+    let mut n = u64::from(header >> 4);
+    if n == 15 {
+        n = r.varint()?;
+    }
+    if header & 0x0f != STRUCT {
+        bail!("the footer's schema is not a list of structs");
+    }
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    hash.update(&n.to_le_bytes());
+    for element in 0..n {
+        let mut last = 0;
+        while let Some((kind, id)) = r.field_header(&mut last)? {
+            if id == REPETITION && kind == I32 {
+                if r.zigzag()? == REPEATED {
+                    hash.update(b"repeated");
+                }
+                continue;
+            }
+            let start = r.at;
+            r.skip(kind, 1)?;
+            if id == FIELD_ID || (element == 0 && id == NAME) {
+                continue;
+            }
+            hash.update(&[kind]);
+            hash.update(&id.to_le_bytes());
+            hash.update(&r.bytes[start..r.at]);
+        }
+        hash.update(b"end");
+    }
+    Ok(hash.digest())
 }
 
 // Thrift compact protocol types (in a field header's low nibble, or a list's element type).
@@ -305,7 +350,6 @@ mod tests {
     fn files_of_the_same_column_types_share_a_schema_hash_and_others_do_not() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        // every column computed from i, so that each is written as nullable (OPTIONAL) alike
         let schema = |name: &str, columns: &str, rows: u32| {
             let select = format!("SELECT {columns} FROM range({rows}) r(i)");
             read(&written(d, name, &select, "")).unwrap().schema
@@ -314,6 +358,19 @@ mod tests {
         let a = schema("a.parquet", &format!("{t} AS t, 'x' || i AS s"), 1);
         let b = schema("b.parquet", &format!("{t} AS t, 'longer ' || i AS s"), 5000);
         assert_eq!(a, b, "other values, other row counts: the same types");
+        // constants are written REQUIRED (no NULL), computed columns OPTIONAL: the same types
+        let required = read(&written(
+            d,
+            "required.parquet",
+            "SELECT TIMESTAMP '2023-01-01' AS t, 'x' AS s",
+            "",
+        ))
+        .unwrap()
+        .schema;
+        assert_eq!(
+            required, a,
+            "REQUIRED and OPTIONAL columns of the same types"
+        );
         for (name, columns) in [
             (
                 "text.parquet",
@@ -330,6 +387,7 @@ mod tests {
             ("date.parquet", format!("({t})::DATE AS t, 'x' || i AS s")),
             ("order.parquet", format!("'x' || i AS s, {t} AS t")),
             ("name.parquet", format!("{t} AS u, 'x' || i AS s")),
+            ("list.parquet", format!("[{t}] AS t, 'x' || i AS s")),
         ] {
             assert_ne!(schema(name, &columns, 1), a, "{name}");
         }

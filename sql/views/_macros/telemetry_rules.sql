@@ -23,7 +23,7 @@ CREATE OR REPLACE MACRO telemetry.unparsed(time, value, field, robot_id, run_uui
          THEN NULL  -- columns of the very types of readings_raw, and known texts: nothing failed to parse
          ELSE nullif(concat_ws('; ',
         CASE WHEN time IS NOT NULL AND meta.timestamp_of(time) IS NULL
-             THEN 'time is not a timestamp: ' || time END,
+             THEN 'time ' || meta.timestamp_problem(time) || ': ' || time END,
         CASE WHEN value IS NOT NULL AND meta.double_of(value) IS NULL
              THEN 'value is not a number: ' || value END,
         CASE WHEN field IS NOT NULL AND telemetry.known_field(field) IS NULL

@@ -68,16 +68,25 @@ CREATE OR REPLACE MACRO meta.utc_timestamp(t) AS
          WHEN NOT (t[-1] BETWEEN '0' AND '9') THEN NULL
          ELSE TRY_CAST(t AS TIMESTAMP) END;
 
--- A landed time column of any type (a Parquet TIMESTAMP of any unit, TIMESTAMPTZ, DATE, or text) as
+-- A landed time column of any type (a Parquet TIMESTAMP or TIMESTAMPTZ of any unit, DATE, or text) as
 -- TIMESTAMP, exactly: text as meta.utc_timestamp reads it (so 'epoch', a zone name or a dropped offset
--- is not taken), nanoseconds only when they are whole microseconds. NULL otherwise.
+-- is not taken), nanoseconds only when they are whole microseconds. NULL otherwise. (A Parquet INT96
+-- time, a deprecated type, reaches SQL already cut to microseconds by DuckDB's reader.)
 -- (typeof is constant for a column: DuckDB keeps only the branch for the column's type.)
 CREATE OR REPLACE MACRO meta.timestamp_of(x) AS
     CASE WHEN typeof(x) = 'TIMESTAMP' THEN TRY_CAST(x AS TIMESTAMP)
          WHEN typeof(x) = 'VARCHAR' THEN meta.utc_timestamp(CAST(x AS VARCHAR))
-         WHEN typeof(x) = 'TIMESTAMP_NS' THEN
-             CASE WHEN epoch_ns(TRY_CAST(x AS TIMESTAMP_NS)) % 1000 = 0 THEN TRY_CAST(x AS TIMESTAMP) END
+         WHEN typeof(x) IN ('TIMESTAMP_NS', 'TIMESTAMPTZ_NS') THEN
+             CASE WHEN epoch_ns(TRY_CAST(x AS TIMESTAMP_NS)) % 1000 = 0
+                  THEN TRY_CAST(TRY_CAST(x AS TIMESTAMP_NS) AS TIMESTAMP) END
          ELSE TRY_CAST(x AS TIMESTAMP) END;
+
+-- Why meta.timestamp_of(x) is NULL for a value that is not NULL: a time finer than a microsecond (which
+-- a TIMESTAMP cannot hold without cutting it), or no timestamp at all. For reject reasons.
+CREATE OR REPLACE MACRO meta.timestamp_problem(x) AS
+    CASE WHEN typeof(x) IN ('TIMESTAMP_NS', 'TIMESTAMPTZ_NS')
+              OR (typeof(x) = 'VARCHAR' AND regexp_matches(CAST(x AS VARCHAR), '\.[0-9]{6}[0-9]*[1-9]'))
+         THEN 'is finer than a microsecond' ELSE 'is not a timestamp' END;
 
 -- A landed date text as DATE: only YYYY-MM-DD (or YYYY-M-D) of a day that exists. The cast alone also
 -- takes 'epoch' (1970-01-01), 'infinity', a five-digit year, and a time of day or an offset, which it drops.
@@ -85,15 +94,12 @@ CREATE OR REPLACE MACRO meta.exact_date(t) AS
     CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') THEN TRY_CAST(t AS DATE) END;
 
 -- A landed number column of any type as DOUBLE: text as meta.exact_double reads it ('1_000' and '+-5'
--- are not numbers), an integer only when a double holds it exactly (not 2^53 + 1), a boolean not at all,
--- any other number as itself.
+-- are not numbers), a boolean not at all, any number as the nearest double (as for a decimal text: a
+-- DOUBLE column holds 0.1 and 2^53 + 1 as their nearest doubles).
 CREATE OR REPLACE MACRO meta.double_of(x) AS
     CASE WHEN typeof(x) = 'DOUBLE' THEN TRY_CAST(x AS DOUBLE)
          WHEN typeof(x) = 'VARCHAR' THEN meta.exact_double(CAST(x AS VARCHAR))
          WHEN typeof(x) = 'BOOLEAN' THEN NULL
-         WHEN typeof(x) IN ('BIGINT', 'UBIGINT', 'HUGEINT', 'UHUGEINT')
-             THEN CASE WHEN TRY_CAST(TRY_CAST(x AS DOUBLE) AS HUGEINT) = TRY_CAST(x AS HUGEINT)
-                       THEN TRY_CAST(x AS DOUBLE) END
          ELSE TRY_CAST(x AS DOUBLE) END;
 
 -- The years a landed timestamp or date may have: one outside them (99999, -0001, a clock at year 0) is
