@@ -748,21 +748,8 @@ fn a_warehouse_from_before_the_enums_keeps_each_unknown_text_in_unparsed() {
 #[test]
 fn parquet_files_whose_times_have_other_types_are_each_judged_as_sent() {
     let ws = Workspace::new();
-    std::fs::create_dir_all(ws.path("runs")).unwrap();
-    let conn = duckdb::Connection::open_in_memory().unwrap();
-    let file = |name: &str, time: &str| {
-        conn.execute_batch(&format!(
-            "COPY (SELECT {time} AS time, 1.5 + i AS value, 'x' AS field, 1::BIGINT AS robot_id,
-                          77::UBIGINT AS run_uuid, 'encoder' AS sensor_type FROM range(2) r(i))
-             TO '{}' (FORMAT parquet)",
-            ws.path(&format!("runs/{name}.parquet")).display()
-        ))
-        .unwrap();
-    };
-    file(
-        "a",
-        "TIMESTAMP '2022-11-23 20:40:00' + INTERVAL (10 * i) MILLISECOND",
-    );
+    let file = |name: &str, time: &str| two_readings(&ws, name, time, "1.5 + i");
+    file("a", TWO_TIMES);
     file(
         "b",
         "CASE i WHEN 0 THEN '2022-11-23T21:40:00.020+01:00' ELSE '2022-11-23 20:40:00.0300001' END",
@@ -786,10 +773,7 @@ fn parquet_files_whose_times_have_other_types_are_each_judged_as_sent() {
         "time\n2022-11-23T20:40:00\n2022-11-23T20:40:00.010\n2022-11-23T20:40:00.020\n2022-11-23T20:40:00.040\n2022-11-23T20:40:00.060\n"
     );
     assert_eq!(
-        ws.csv(
-            "SELECT regexp_extract(source_file, '[^/]*$') AS file, line_number, reason
-             FROM telemetry.readings_rejected ORDER BY 1, 2"
-        ),
+        rejects_by_file(&ws),
         "file,line_number,reason\n\
          b.parquet,2,time is finer than a microsecond: 2022-11-23 20:40:00.0300001\n\
          c.parquet,2,time is finer than a microsecond: 2022-11-23 20:40:00.050000001\n\
@@ -801,18 +785,7 @@ fn parquet_files_whose_times_have_other_types_are_each_judged_as_sent() {
 #[test]
 fn parquet_values_of_booleans_are_no_numbers() {
     let ws = Workspace::new();
-    std::fs::create_dir_all(ws.path("runs")).unwrap();
-    let conn = duckdb::Connection::open_in_memory().unwrap();
-    let file = |name: &str, value: &str| {
-        conn.execute_batch(&format!(
-            "COPY (SELECT TIMESTAMP '2022-11-23 20:40:00' + INTERVAL (10 * i) MILLISECOND AS time, {value} AS value,
-                          'x' AS field, 1::BIGINT AS robot_id, 77::UBIGINT AS run_uuid, 'encoder' AS sensor_type
-                   FROM range(2) r(i))
-             TO '{}' (FORMAT parquet)",
-            ws.path(&format!("runs/{name}.parquet")).display()
-        ))
-        .unwrap();
-    };
+    let file = |name: &str, value: &str| two_readings(&ws, name, TWO_TIMES, value);
     file("ints", "CASE i WHEN 0 THEN 5::BIGINT ELSE 7::BIGINT END");
     file("flags", "i = 0");
     let load = ws
@@ -824,12 +797,35 @@ fn parquet_values_of_booleans_are_no_numbers() {
         "value\n5.0\n7.0\n"
     );
     assert_eq!(
-        ws.csv(
-            "SELECT regexp_extract(source_file, '[^/]*$') AS file, line_number, reason
-             FROM telemetry.readings_rejected ORDER BY 1, 2"
-        ),
+        rejects_by_file(&ws),
         "file,line_number,reason\n\
          flags.parquet,1,value is not a number: true\n\
          flags.parquet,2,value is not a number: false\n"
     );
+}
+
+/// The times of `two_readings`' rows when they are plain: 20:40:00.000 and .010.
+const TWO_TIMES: &str = "TIMESTAMP '2022-11-23 20:40:00' + INTERVAL (10 * i) MILLISECOND";
+
+/// Writes `runs/NAME.parquet`: two readings (i = 0 and 1) of run 77, robot 1, field x, whose time and
+/// value are the DuckDB expressions given (of i), each column of the type its expression has.
+fn two_readings(ws: &Workspace, name: &str, time: &str, value: &str) {
+    std::fs::create_dir_all(ws.path("runs")).unwrap();
+    duckdb::Connection::open_in_memory()
+        .unwrap()
+        .execute_batch(&format!(
+            "COPY (SELECT {time} AS time, {value} AS value, 'x' AS field, 1::BIGINT AS robot_id,
+                          77::UBIGINT AS run_uuid, 'encoder' AS sensor_type FROM range(2) r(i))
+             TO '{}' (FORMAT parquet)",
+            ws.path(&format!("runs/{name}.parquet")).display()
+        ))
+        .unwrap();
+}
+
+/// The rejected readings as `file,line_number,reason` (the file's name only), by file and line.
+fn rejects_by_file(ws: &Workspace) -> String {
+    ws.csv(
+        "SELECT regexp_extract(source_file, '[^/]*$') AS file, line_number, reason
+         FROM telemetry.readings_rejected ORDER BY 1, 2",
+    )
 }
