@@ -426,3 +426,28 @@ fn sigterm_stops_the_server_gracefully() {
     let addr = base.trim_start_matches("http://");
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+#[test]
+fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
+    use std::io::{Read, Write};
+    let (_ws, server) = served();
+    let addr = server.base.trim_start_matches("http://").to_string();
+    // A POST whose body never comes. "100 Continue" says its handler is waiting for the body: the
+    // request is in flight when the stop arrives.
+    let mut stalled = std::net::TcpStream::connect(&addr).expect("connect");
+    stalled
+        .write_all(
+            b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n",
+        )
+        .expect("send the head of a request");
+    let mut interim = [0u8; 25];
+    stalled.read_exact(&mut interim).expect("read 100 Continue");
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    let (status, err) = server.terminate();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("connections still open 5 s after the stop signal were dropped; stopped"),
+        "{err}"
+    );
+    drop(stalled);
+}

@@ -17,11 +17,13 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The most instances one POST may hold, and the most bytes its body may have.
 pub const MAX_INSTANCES: usize = 10_000;
 pub const MAX_BODY_BYTES: usize = 2 << 20;
+/// How long a stop waits for requests in flight before it drops their connections.
+pub const DRAIN: Duration = Duration::from_secs(5);
 
 struct Served {
     forest: Forest,
@@ -57,11 +59,30 @@ pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr) -> Result<()>
         );
         use std::io::Write;
         std::io::stdout().flush()?;
-        axum::serve(listener, app(served))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving")?;
-        eprintln!("stopped");
+        let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
+        let server = axum::serve(listener, app(served)).with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stopping.send(true);
+        });
+        // A connection that never finishes its request (or a client's idle keep-alive that the
+        // graceful stop does not see) must not keep the process alive: the wait has a deadline.
+        let deadline = async move {
+            if stop_seen.changed().await.is_ok() {
+                tokio::time::sleep(DRAIN).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            served = server => {
+                served.context("serving")?;
+                eprintln!("stopped");
+            }
+            _ = deadline => eprintln!(
+                "connections still open {} s after the stop signal were dropped; stopped",
+                DRAIN.as_secs()
+            ),
+        }
         Ok(())
     })
 }

@@ -305,7 +305,7 @@ impl Server {
             .agent
             .get(format!("{}{path}", self.base))
             .call()
-            .expect("GET");
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
         reply(response)
     }
 
@@ -315,7 +315,7 @@ impl Server {
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/json")
             .send(body.into())
-            .expect("POST");
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
         reply(response)
     }
 
@@ -326,7 +326,11 @@ impl Server {
             .uri(format!("{}{path}", self.base))
             .body(())
             .unwrap();
-        reply(self.agent.run(request).expect("request"))
+        let response = self
+            .agent
+            .run(request)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        reply(response)
     }
 
     /// GET /predict?vol_moving_avg=..&adj_close_rolling_med=..: the predicted volume.
