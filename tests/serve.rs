@@ -5,6 +5,9 @@ mod common;
 use common::model::{stump_model, Server, STUMP_LEFT, STUMP_RIGHT};
 use common::Workspace;
 use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
 
 const MAX_INSTANCES: usize = 10_000;
 const MAX_BODY_BYTES: usize = 2 << 20;
@@ -427,14 +430,22 @@ fn sigterm_stops_the_server_gracefully() {
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
 
+/// A plain TCP connection to the server, for what an HTTP client library will not send.
+fn raw_connection(server: &Server) -> TcpStream {
+    let addr = server.base.trim_start_matches("http://");
+    let connection = TcpStream::connect(addr).expect("connect");
+    connection
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("set a read timeout");
+    connection
+}
+
 #[test]
 fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
-    use std::io::{Read, Write};
     let (_ws, server) = served();
-    let addr = server.base.trim_start_matches("http://").to_string();
     // A POST whose body never comes. "100 Continue" says its handler is waiting for the body: the
     // request is in flight when the stop arrives.
-    let mut stalled = std::net::TcpStream::connect(&addr).expect("connect");
+    let mut stalled = raw_connection(&server);
     stalled
         .write_all(
             b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n",
@@ -450,4 +461,40 @@ fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
         "{err}"
     );
     drop(stalled);
+}
+
+#[test]
+fn a_connection_stays_usable_after_a_refused_request_with_a_chunked_body() {
+    let (_ws, server) = served();
+    let mut connection = raw_connection(&server);
+    let mut answer = |head: &[u8], body: &[u8]| -> String {
+        connection.write_all(head).expect("send a request's head");
+        // the body comes a little later, as it may from a real client
+        std::thread::sleep(Duration::from_millis(100));
+        connection.write_all(body).expect("send its body");
+        let mut buffer = [0u8; 4096];
+        let n = connection.read(&mut buffer).expect("read the answer");
+        String::from_utf8_lossy(&buffer[..n]).into_owned()
+    };
+    let chunked = |method_path: &str| {
+        format!("{method_path} HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .into_bytes()
+    };
+    for (method_path, status) in [
+        ("PUT /predict", "405"),
+        ("POST /nowhere", "404"),
+        ("PATCH /metrics", "405"),
+    ] {
+        let reply = answer(&chunked(method_path), b"0\r\n\r\n");
+        assert!(
+            reply.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{method_path}: {reply}"
+        );
+        assert!(
+            !reply.to_ascii_lowercase().contains("connection: close"),
+            "{reply}"
+        );
+    }
+    let reply = answer(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", b"");
+    assert!(reply.starts_with("HTTP/1.1 200 "), "{reply}");
 }

@@ -49,6 +49,7 @@ pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr) -> Result<()>
         .build()
         .context("starting the server's runtime")?;
     runtime.block_on(async move {
+        let stop = stop_signal()?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
@@ -61,7 +62,7 @@ pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr) -> Result<()>
         std::io::stdout().flush()?;
         let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
         let server = axum::serve(listener, app(served)).with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            stop.await;
             let _ = stopping.send(true);
         });
         // A connection that never finishes its request (or a client's idle keep-alive that the
@@ -107,29 +108,63 @@ fn app(served: Arc<Served>) -> Router {
                 "method not allowed: /predict takes GET and POST, the other routes GET",
             )
         })
+        .layer(middleware::from_fn(whole_body_read))
         .layer(middleware::from_fn_with_state(served.clone(), count))
         .with_state(served)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+/// Reads a request's whole body before the route answers (POST /predict reads its own). A response
+/// sent while the body is still arriving, such as a 404 or 405 to a POST with a chunked empty body,
+/// makes hyper close the connection without saying so, and a client reusing it gets no answer.
+async fn whole_body_read(request: Request, next: Next) -> Response {
+    if request.method() == axum::http::Method::POST && request.uri().path() == "/predict" {
+        return next.run(request).await;
     }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => body_too_large(),
+    }
+}
+
+/// 413 for a body over MAX_BODY_BYTES. The rest of the body is not read, so the connection closes,
+/// and the response says so.
+fn body_too_large() -> Response {
+    let mut response = error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the body is over {MAX_BODY_BYTES} bytes"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the future is first
+/// polled: a stop that comes right after the "serving" line must be a graceful stop, not the default
+/// action that kills the process.
+#[cfg(unix)]
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -219,14 +254,9 @@ async fn predict_one(
 
 /// POST /predict with `{"instances": [[vma, med], ...]}`, `{"instances": [{...}, ...]}` or a bare list.
 async fn predict_batch(State(served): State<Arc<Served>>, body: Body) -> Result<Response, Refusal> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            Refusal(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body is over {MAX_BODY_BYTES} bytes"),
-            )
-        })?;
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return Ok(body_too_large());
+    };
     let value: Value =
         serde_json::from_slice(&bytes).map_err(|e| bad(format!("the body is not JSON: {e}")))?;
     let instances = match value {
