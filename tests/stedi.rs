@@ -602,8 +602,9 @@ fn customers_typed_by_the_reader_land_exactly_as_sql_would_type_them() {
     }
 }
 
-/// A birthday is a day written YYYY-MM-DD, stored as sent: not a word the cast knows ('epoch', 'infinity'),
-/// not a time of day the cast would drop, not a five-digit year. The reader's fast path and SQL agree.
+/// A birthday is a day written YYYY-MM-DD (1980-1-2 is that day too), stored as sent: not a word the cast
+/// knows ('epoch', 'infinity'), not a time of day the cast would drop, not a five-digit year. The reader's
+/// fast path and SQL agree.
 #[test]
 fn a_birthday_is_stored_as_the_day_sent_or_rejected() {
     let line = |name: &str, birthday: &str| {
@@ -619,6 +620,7 @@ fn a_birthday_is_stored_as_the_day_sent_or_rejected() {
         line("e", "infinity"),
         line("f", "99999-01-01"),
         line("g", "1980-01-01T00:00:00+05"),
+        line("h", "1980-1-2"),
     ];
     for typed in ["on", "off"] {
         let ws = Workspace::new();
@@ -630,11 +632,12 @@ fn a_birthday_is_stored_as_the_day_sent_or_rejected() {
         ];
         let (out, landed) = ws.ingest_typed(typed, &args, &tables);
         assert!(
-            out.contains("read 7 = inserted 2 + duplicates 0 + rejected 5"),
+            out.contains("read 8 = inserted 3 + duplicates 0 + rejected 5"),
             "{typed}: {out}"
         );
         assert_eq!(
-            landed[0], "email,birthDay\na@x.org,1980-01-01\nb@x.org,0999-12-31\n",
+            landed[0],
+            "email,birthDay\na@x.org,1980-01-01\nb@x.org,0999-12-31\nh@x.org,1980-01-02\n",
             "{typed}"
         );
         assert_eq!(

@@ -88,7 +88,8 @@ CREATE OR REPLACE MACRO meta.timestamp_problem(x) AS
               OR (typeof(x) = 'VARCHAR' AND regexp_matches(CAST(x AS VARCHAR), '\.[0-9]{6}[0-9]*[1-9]'))
          THEN 'is finer than a microsecond' ELSE 'is not a timestamp' END;
 
--- A landed date text as DATE: only YYYY-MM-DD (or YYYY-M-D) of a day that exists. The cast alone also
+-- A landed date text as DATE: only YYYY-MM-DD of a day that exists, the month and day maybe without
+-- their leading zero (2020-1-5 is that day, nothing else; reasons name the usual form). The cast alone also
 -- takes 'epoch' (1970-01-01), 'infinity', a five-digit year, and a time of day or an offset, which it drops.
 CREATE OR REPLACE MACRO meta.exact_date(t) AS
     CASE WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') THEN TRY_CAST(t AS DATE) END;
