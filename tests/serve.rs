@@ -227,7 +227,19 @@ fn every_client_mistake_is_a_json_error_of_its_kind() {
     contains(post("42", 400), "must be {\"instances\": [...]} or a list");
     contains(
         post("[[1, 2], [-3, 2]]", 422),
-        "vol_moving_avg must not be negative (got -3)",
+        "instance 1: vol_moving_avg must not be negative (got -3)",
+    );
+    // a repeated key: parsers disagree on which value wins, so neither is taken
+    contains(
+        post(
+            r#"[{"vol_moving_avg": -1, "vol_moving_avg": 1, "adj_close_rolling_med": 1}]"#,
+            400,
+        ),
+        "the key 'vol_moving_avg' is repeated",
+    );
+    contains(
+        post(r#"{"instances": "x", "instances": [[1, 2]]}"#, 400),
+        "the key 'instances' is repeated",
     );
     // 404: no such route, whatever the method
     for (method, path) in [
@@ -497,4 +509,45 @@ fn a_connection_stays_usable_after_a_refused_request_with_a_chunked_body() {
     }
     let reply = answer(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", b"");
     assert!(reply.starts_with("HTTP/1.1 200 "), "{reply}");
+}
+
+#[test]
+fn a_body_over_the_cap_or_unreadable_is_refused_and_the_connection_closed() {
+    let ask = |request: &[u8]| -> String {
+        let (_ws, server) = served();
+        let mut connection = raw_connection(&server);
+        connection.write_all(request).expect("send a request");
+        let mut reply = String::new();
+        connection
+            .read_to_string(&mut reply)
+            .expect("read until the server closes");
+        reply
+    };
+    // waiting for "100 Continue" with a body declared over the cap: refused at once, no interim answer
+    let reply = ask(format!(
+        "POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        MAX_BODY_BYTES + 1
+    )
+    .as_bytes());
+    assert!(reply.starts_with("HTTP/1.1 413 "), "{reply}");
+    assert!(
+        reply.to_ascii_lowercase().contains("connection: close"),
+        "{reply}"
+    );
+    assert!(reply.contains("the body is over 2097152 bytes"), "{reply}");
+    // a chunk size that is not hexadecimal: the body cannot be read, which is not its size
+    for path in ["/predict", "/healthz"] {
+        let reply = ask(
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        assert!(reply.starts_with("HTTP/1.1 400 "), "{path}: {reply}");
+        assert!(
+            reply.to_ascii_lowercase().contains("connection: close"),
+            "{reply}"
+        );
+        assert!(reply.contains("the body could not be read"), "{reply}");
+    }
 }

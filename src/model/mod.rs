@@ -3,6 +3,7 @@
 pub mod file;
 pub mod metrics;
 pub mod serve;
+mod strict_json;
 pub mod train;
 
 pub use crate::forest::Params;

@@ -1,13 +1,14 @@
 //! `exercise serve`: the model over HTTP (axum on tokio). The model is loaded once, before the port
 //! opens, and shared by every request; a client's mistake is a 4xx with a JSON error naming it, never a
 //! panic or a 500.
-use super::{Metadata, FEATURES};
+use super::{strict_json, Metadata, FEATURES};
 use crate::forest::Forest;
 use crate::text;
 use anyhow::{Context, Result};
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{MatchedPath, Query, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -121,22 +122,60 @@ async fn whole_body_read(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    match whole_body(&parts.headers, body).await {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(_) => body_too_large(),
+        Err(refused) => refused,
     }
 }
 
-/// 413 for a body over MAX_BODY_BYTES. The rest of the body is not read, so the connection closes,
-/// and the response says so.
-fn body_too_large() -> Response {
-    let mut response = error(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the body is over {MAX_BODY_BYTES} bytes"),
-    );
+/// The whole body of a request, at most MAX_BODY_BYTES. A body found longer is a 413, and one that
+/// cannot be read (a malformed chunk, a client gone) a 400; each closes the connection, as the rest of
+/// the body is not read, and says so. A client waiting for "100 Continue" before it sends a body declared
+/// longer gets the 413 at once. (A client that sends such a body unasked is read up to the cap, as
+/// answering sooner would reset the connection under its feet before it reads the answer.)
+async fn whole_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    let waiting = headers
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|_| waiting);
+    let too_large = || {
+        closing(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is over {MAX_BODY_BYTES} bytes"),
+        ))
+    };
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if is_over_the_cap(&e) => Err(too_large()),
+        Err(e) => Err(closing(error(
+            StatusCode::BAD_REQUEST,
+            format!("the body could not be read: {e}"),
+        ))),
+    }
+}
+
+fn is_over_the_cap(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+fn closing(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -253,12 +292,17 @@ async fn predict_one(
 }
 
 /// POST /predict with `{"instances": [[vma, med], ...]}`, `{"instances": [{...}, ...]}` or a bare list.
-async fn predict_batch(State(served): State<Arc<Served>>, body: Body) -> Result<Response, Refusal> {
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return Ok(body_too_large());
+async fn predict_batch(
+    State(served): State<Arc<Served>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Refusal> {
+    let bytes = match whole_body(&headers, body).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return Ok(refused),
     };
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|e| bad(format!("the body is not JSON: {e}")))?;
+    let value =
+        strict_json::parse(&bytes).map_err(|e| bad(format!("the body is not JSON: {e}")))?;
     let instances = match value {
         Value::Array(items) => items,
         Value::Object(mut object) => match object.remove("instances") {
@@ -338,6 +382,7 @@ fn number(i: usize, name: &str, value: Option<&Value>) -> Result<f64, Refusal> {
         ))
     })?;
     valid(name, number)
+        .map_err(|Refusal(status, message)| Refusal(status, format!("instance {i}: {message}")))
 }
 
 async fn ready(State(served): State<Arc<Served>>) -> Response {
