@@ -551,3 +551,57 @@ fn a_body_over_the_cap_or_unreadable_is_refused_and_the_connection_closed() {
         assert!(reply.contains("the body could not be read"), "{reply}");
     }
 }
+
+/// What a connection receives until the server closes it (the read gives up after 20 s).
+fn until_closed(mut connection: TcpStream) -> String {
+    let mut received = Vec::new();
+    connection
+        .read_to_end(&mut received)
+        .expect("the server closes the connection");
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+#[test]
+fn a_client_too_slow_or_silent_is_cut_off_while_others_are_served() {
+    let ws = Workspace::new();
+    let model = stump_model(&ws);
+    let server = Server::start_with(&ws, &model, &["--request-timeout", "1"]);
+    let silent = raw_connection(&server);
+    let mut half_head = raw_connection(&server);
+    half_head
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+        .expect("send half a head");
+    let mut half_body = raw_connection(&server);
+    half_body
+        .write_all(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n[[1, 2]")
+        .expect("send a head and part of its body");
+    let mut idle = raw_connection(&server);
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        .expect("send a request");
+    // meanwhile others are answered
+    assert_eq!(server.get("/healthz").status, 200);
+    assert_eq!(until_closed(silent), "");
+    let reply = until_closed(half_head);
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 408 "),
+        "{reply}"
+    );
+    let reply = until_closed(half_body);
+    assert!(reply.starts_with("HTTP/1.1 408 "), "{reply}");
+    assert!(
+        reply.to_ascii_lowercase().contains("connection: close"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains("the body did not arrive within 1 s"),
+        "{reply}"
+    );
+    // an idle keep-alive connection is answered, then closed
+    let reply = until_closed(idle);
+    assert!(reply.starts_with("HTTP/1.1 200 "), "{reply}");
+    assert_eq!(reply.matches("HTTP/1.1").count(), 1, "{reply}");
+    // nothing is left open, so the stop is immediate
+    let (status, err) = server.terminate();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.trim_end().ends_with("\nstopped"), "{err}");
+}

@@ -32,11 +32,19 @@ struct Served {
     model_version: String,
     description: Value,
     stats: Stats,
+    /// How long a client has to send a request's head, and then its body.
+    request_timeout: Duration,
 }
 
 /// Starts the server on `addr` and serves until Ctrl-C or SIGTERM; prints the address it listens on
-/// (port 0 picks a free one) once it accepts connections.
-pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr) -> Result<()> {
+/// (port 0 picks a free one) once it accepts connections. A client has `request_timeout` to send a
+/// request's head, and as long again for its body.
+pub fn serve(
+    metadata: Metadata,
+    forest: Forest,
+    addr: SocketAddr,
+    request_timeout: Duration,
+) -> Result<()> {
     let served = Arc::new(Served {
         version: HeaderValue::from_str(&metadata.model_version)
             .context("the model version is not a valid header value")?,
@@ -44,6 +52,7 @@ pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr) -> Result<()>
         description: serde_json::to_value(&metadata)?,
         forest,
         stats: Stats::default(),
+        request_timeout,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -61,32 +70,56 @@ pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr) -> Result<()>
         );
         use std::io::Write;
         std::io::stdout().flush()?;
-        let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
-        let server = axum::serve(listener, app(served)).with_graceful_shutdown(async move {
-            stop.await;
-            let _ = stopping.send(true);
-        });
-        // A connection that never finishes its request (or a client's idle keep-alive that the
-        // graceful stop does not see) must not keep the process alive: the wait has a deadline.
-        let deadline = async move {
-            if stop_seen.changed().await.is_ok() {
-                tokio::time::sleep(DRAIN).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            served = server => {
-                served.context("serving")?;
-                eprintln!("stopped");
-            }
-            _ = deadline => eprintln!(
+        let timeout = served.request_timeout;
+        if serve_until(listener, app(served), timeout, stop).await {
+            eprintln!("stopped");
+        } else {
+            eprintln!(
                 "connections still open {} s after the stop signal were dropped; stopped",
                 DRAIN.as_secs()
-            ),
+            );
         }
         Ok(())
     })
+}
+
+/// Serves HTTP/1.1 connections until `stop`, then stops accepting, lets requests in flight finish, and
+/// drops what is still open after DRAIN; true when every connection finished. A connection that sends
+/// no complete request head within `timeout` (a silent client, a slow one, an idle keep-alive) is closed.
+async fn serve_until(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    timeout: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> bool {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                    let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                    let watched = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        // a connection's own error (a client gone, a head too slow) ends only it
+                        let _ = watched.await;
+                    });
+                }
+                // out of file descriptors, say: the listener stays, and is tried again shortly
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => true,
+        _ = tokio::time::sleep(DRAIN) => false,
+    }
 }
 
 fn app(served: Arc<Served>) -> Router {
@@ -109,7 +142,10 @@ fn app(served: Arc<Served>) -> Router {
                 "method not allowed: /predict takes GET and POST, the other routes GET",
             )
         })
-        .layer(middleware::from_fn(whole_body_read))
+        .layer(middleware::from_fn_with_state(
+            served.clone(),
+            whole_body_read,
+        ))
         .layer(middleware::from_fn_with_state(served.clone(), count))
         .with_state(served)
 }
@@ -117,12 +153,16 @@ fn app(served: Arc<Served>) -> Router {
 /// Reads a request's whole body before the route answers (POST /predict reads its own). A response
 /// sent while the body is still arriving, such as a 404 or 405 to a POST with a chunked empty body,
 /// makes hyper close the connection without saying so, and a client reusing it gets no answer.
-async fn whole_body_read(request: Request, next: Next) -> Response {
+async fn whole_body_read(
+    State(served): State<Arc<Served>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method() == axum::http::Method::POST && request.uri().path() == "/predict" {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    match whole_body(&parts.headers, body).await {
+    match whole_body(&parts.headers, body, served.request_timeout).await {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
@@ -136,7 +176,7 @@ async fn whole_body_read(request: Request, next: Next) -> Response {
 /// the body is not read, and says so. A client waiting for "100 Continue" before it sends a body declared
 /// longer gets the 413 at once. (A client that sends such a body unasked is read up to the cap, as
 /// answering sooner would reset the connection under its feet before it reads the answer.)
-async fn whole_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+async fn whole_body(headers: &HeaderMap, body: Body, timeout: Duration) -> Result<Bytes, Response> {
     let waiting = headers
         .get(header::EXPECT)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
@@ -154,7 +194,14 @@ async fn whole_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> 
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
-    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let Ok(read) = tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await
+    else {
+        return Err(closing(error(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not arrive within {} s", timeout.as_secs_f64()),
+        )));
+    };
+    match read {
         Ok(bytes) => Ok(bytes),
         Err(e) if is_over_the_cap(&e) => Err(too_large()),
         Err(e) => Err(closing(error(
@@ -297,7 +344,7 @@ async fn predict_batch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Refusal> {
-    let bytes = match whole_body(&headers, body).await {
+    let bytes = match whole_body(&headers, body, served.request_timeout).await {
         Ok(bytes) => bytes,
         Err(refused) => return Ok(refused),
     };

@@ -251,6 +251,11 @@ impl Reply {
 
 impl Server {
     pub fn start(ws: &Workspace, model: &Path) -> Server {
+        Server::start_with(ws, model, &[])
+    }
+
+    /// `exercise serve` with more options (e.g. `--request-timeout 1`).
+    pub fn start_with(ws: &Workspace, model: &Path, options: &[&str]) -> Server {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("exercise"))
             .current_dir(ws.dir.path())
             .env("WAREHOUSE_DB", ws.db())
@@ -258,6 +263,7 @@ impl Server {
             .arg("--model")
             .arg(model)
             .args(["--addr", "127.0.0.1:0"])
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
