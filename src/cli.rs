@@ -149,8 +149,8 @@ pub struct ServeArgs {
     pub addr: std::net::SocketAddr,
     /// Seconds a client has to send a request's head (an idle connection is closed after as long), and
     /// as many again for its body
-    #[arg(long, default_value_t = 30.0, value_parser = positive_seconds)]
-    pub request_timeout: f64,
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub request_timeout: u64,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -399,16 +399,5 @@ impl From<RunFormat> for crate::telemetry::RunFormat {
             RunFormat::Csv => Self::Csv,
             RunFormat::Parquet => Self::Parquet,
         }
-    }
-}
-
-/// A number of seconds above 0 and at most a day (a Duration cannot hold NaN, infinity or a negative).
-fn positive_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(s),
-        _ => Err(format!(
-            "'{}' is not a number of seconds above 0 and at most 86400",
-            crate::text::printable(text, 40)
-        )),
     }
 }

@@ -436,7 +436,7 @@ fn sigterm_stops_the_server_gracefully() {
     let (status, err) = server.terminate();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("loaded "), "{err}");
-    assert!(err.trim_end().ends_with("stopped"), "{err}");
+    assert!(err.trim_end().ends_with("\nstopped"), "{err}");
     // the port is closed
     let addr = base.trim_start_matches("http://");
     assert!(std::net::TcpStream::connect(addr).is_err());
@@ -484,9 +484,7 @@ fn a_connection_stays_usable_after_a_refused_request_with_a_chunked_body() {
         // the body comes a little later, as it may from a real client
         std::thread::sleep(Duration::from_millis(100));
         connection.write_all(body).expect("send its body");
-        let mut buffer = [0u8; 4096];
-        let n = connection.read(&mut buffer).expect("read the answer");
-        String::from_utf8_lossy(&buffer[..n]).into_owned()
+        one_response(&mut connection)
     };
     let chunked = |method_path: &str| {
         format!("{method_path} HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -552,6 +550,26 @@ fn a_body_over_the_cap_or_unreadable_is_refused_and_the_connection_closed() {
     }
 }
 
+/// One response from a kept-alive connection: its head, then as many bytes as its Content-Length says.
+fn one_response(connection: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    let mut byte = [0u8; 1];
+    while !received.ends_with(b"\r\n\r\n") {
+        connection.read_exact(&mut byte).expect("read the head");
+        received.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&received).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length: "))
+        .map(|n| n.trim().parse().expect("a length"))
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    connection.read_exact(&mut body).expect("read the body");
+    received.extend(body);
+    String::from_utf8_lossy(&received).into_owned()
+}
+
 /// What a connection receives until the server closes it (the read gives up after 20 s).
 fn until_closed(mut connection: TcpStream) -> String {
     let mut received = Vec::new();
@@ -581,11 +599,8 @@ fn a_client_too_slow_or_silent_is_cut_off_while_others_are_served() {
     // meanwhile others are answered
     assert_eq!(server.get("/healthz").status, 200);
     assert_eq!(until_closed(silent), "");
-    let reply = until_closed(half_head);
-    assert!(
-        reply.is_empty() || reply.starts_with("HTTP/1.1 408 "),
-        "{reply}"
-    );
+    // hyper closes a connection whose head is late without an answer
+    assert_eq!(until_closed(half_head), "");
     let reply = until_closed(half_body);
     assert!(reply.starts_with("HTTP/1.1 408 "), "{reply}");
     assert!(

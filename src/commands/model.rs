@@ -100,7 +100,7 @@ pub fn serve(db: &Path, args: &ServeArgs) -> Result<ExitCode> {
         forest.trees.len(),
         forest.node_count()
     );
-    let timeout = std::time::Duration::from_secs_f64(args.request_timeout);
+    let timeout = std::time::Duration::from_secs(args.request_timeout);
     model::serve::serve(metadata, forest, args.addr, timeout)?;
     Ok(ExitCode::SUCCESS)
 }

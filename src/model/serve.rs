@@ -198,7 +198,7 @@ async fn whole_body(headers: &HeaderMap, body: Body, timeout: Duration) -> Resul
     else {
         return Err(closing(error(
             StatusCode::REQUEST_TIMEOUT,
-            format!("the body did not arrive within {} s", timeout.as_secs_f64()),
+            format!("the body did not arrive within {} s", timeout.as_secs()),
         )));
     };
     match read {
@@ -229,9 +229,9 @@ fn closing(mut response: Response) -> Response {
     response
 }
 
-/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the future is first
-/// polled: a stop that comes right after the "serving" line must be a graceful stop, not the default
-/// action that kills the process.
+/// Ctrl-C or SIGTERM. On Unix the handlers are installed when this is called, not when the future is
+/// first polled: a stop that comes right after the "serving" line must be a graceful stop, not the
+/// default action that kills the process.
 #[cfg(unix)]
 fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
