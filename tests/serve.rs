@@ -452,12 +452,10 @@ fn raw_connection(server: &Server) -> TcpStream {
     connection
 }
 
-#[test]
-fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
-    let (_ws, server) = served();
-    // A POST whose body never comes. "100 Continue" says its handler is waiting for the body: the
-    // request is in flight when the stop arrives.
-    let mut stalled = raw_connection(&server);
+/// A POST whose body never comes. "100 Continue" says its handler is waiting for the body: the
+/// request is in flight from then on.
+fn request_in_flight(server: &Server) -> TcpStream {
+    let mut stalled = raw_connection(server);
     stalled
         .write_all(
             b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n",
@@ -466,10 +464,43 @@ fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
     let mut interim = [0u8; 25];
     stalled.read_exact(&mut interim).expect("read 100 Continue");
     assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stalled
+}
+
+#[test]
+fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
+    let (_ws, server) = served();
+    let stalled = request_in_flight(&server);
     let (status, err) = server.terminate();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(
         err.contains("connections still open 5 s after the stop signal were dropped; stopped"),
+        "{err}"
+    );
+    drop(stalled);
+}
+
+#[test]
+fn a_second_stop_signal_ends_the_wait_at_once() {
+    let (_ws, server) = served();
+    let stalled = request_in_flight(&server);
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &server.pid().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    // the first signal is seen once the port is closed; the second (SIGTERM) comes after it
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&addr).is_ok() {
+        assert!(std::time::Instant::now() < until, "the port stayed open");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, err) = server.terminate();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        err.trim_end()
+            .ends_with("a second stop signal dropped the connections still open; stopped"),
         "{err}"
     );
     drop(stalled);

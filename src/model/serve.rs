@@ -59,7 +59,7 @@ pub fn serve(
         .build()
         .context("starting the server's runtime")?;
     runtime.block_on(async move {
-        let stop = stop_signal()?;
+        let stops = StopSignals::install()?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
@@ -71,32 +71,40 @@ pub fn serve(
         use std::io::Write;
         std::io::stdout().flush()?;
         let timeout = served.request_timeout;
-        if serve_until(listener, app(served), timeout, stop).await {
-            eprintln!("stopped");
-        } else {
-            eprintln!(
+        match serve_until(listener, app(served), timeout, stops).await {
+            Ending::Drained => eprintln!("stopped"),
+            Ending::DrainTooLong => eprintln!(
                 "connections still open {} s after the stop signal were dropped; stopped",
                 DRAIN.as_secs()
-            );
+            ),
+            Ending::StoppedAgain => {
+                eprintln!("a second stop signal dropped the connections still open; stopped")
+            }
         }
         Ok(())
     })
 }
 
-/// Serves HTTP/1.1 connections until `stop`, then stops accepting, lets requests in flight finish, and
-/// drops what is still open after DRAIN; true when every connection finished. A connection that sends
-/// no complete request head within `timeout` (a silent client, a slow one, an idle keep-alive) is closed.
+/// How a stop ended: every connection finished, or some were dropped after DRAIN or at a second signal.
+enum Ending {
+    Drained,
+    DrainTooLong,
+    StoppedAgain,
+}
+
+/// Serves HTTP/1.1 connections until a stop signal, then stops accepting, lets requests in flight
+/// finish, and drops what is still open after DRAIN or at a second signal. A connection that sends no
+/// complete request head within `timeout` (a silent client, a slow one, an idle keep-alive) is closed.
 async fn serve_until(
     listener: tokio::net::TcpListener,
     app: Router,
     timeout: Duration,
-    stop: impl std::future::Future<Output = ()>,
-) -> bool {
+    mut stops: StopSignals,
+) -> Ending {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(timeout);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    tokio::pin!(stop);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -112,13 +120,14 @@ async fn serve_until(
                 // out of file descriptors, say: the listener stays, and is tried again shortly
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             },
-            _ = &mut stop => break,
+            _ = stops.next() => break,
         }
     }
     drop(listener);
     tokio::select! {
-        _ = graceful.shutdown() => true,
-        _ = tokio::time::sleep(DRAIN) => false,
+        _ = graceful.shutdown() => Ending::Drained,
+        _ = tokio::time::sleep(DRAIN) => Ending::DrainTooLong,
+        _ = stops.next() => Ending::StoppedAgain,
     }
 }
 
@@ -229,28 +238,41 @@ fn closing(mut response: Response) -> Response {
     response
 }
 
-/// Ctrl-C or SIGTERM. On Unix the handlers are installed when this is called, not when the future is
-/// first polled: a stop that comes right after the "serving" line must be a graceful stop, not the
-/// default action that kills the process.
-#[cfg(unix)]
-fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut interrupt = signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?;
-    let mut terminate =
-        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {},
-            _ = terminate.recv() => {},
-        }
-    })
+/// Ctrl-C and SIGTERM, each time one comes. On Unix the handlers are installed when this is made, not
+/// when it is first awaited: a stop that comes right after the "serving" line must be a graceful stop,
+/// not the default action that kills the process.
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
 }
 
-#[cfg(not(unix))]
-fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
-    Ok(async {
+impl StopSignals {
+    #[cfg(unix)]
+    fn install() -> Result<StopSignals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(StopSignals {
+            interrupt: signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?,
+            terminate: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn install() -> Result<StopSignals> {
+        Ok(StopSignals {})
+    }
+
+    /// The next Ctrl-C or SIGTERM.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {},
+            _ = self.terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
-    })
+    }
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
