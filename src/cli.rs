@@ -151,6 +151,10 @@ pub struct ServeArgs {
     /// as many again for its body
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub request_timeout: u64,
+    /// Connections served at once; more wait until one closes (a request body is at most 2 MiB, so
+    /// this also bounds the memory requests hold)
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]

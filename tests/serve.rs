@@ -651,3 +651,37 @@ fn a_client_too_slow_or_silent_is_cut_off_while_others_are_served() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.trim_end().ends_with("\nstopped"), "{err}");
 }
+
+#[test]
+fn past_the_connection_limit_a_client_waits_for_a_free_slot() {
+    let ws = Workspace::new();
+    let model = stump_model(&ws);
+    let server = Server::start_with(&ws, &model, &["--max-connections", "1"]);
+    let health = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+    let mut first = raw_connection(&server);
+    first.write_all(health).expect("send a request");
+    assert!(one_response(&mut first).starts_with("HTTP/1.1 200 "));
+    // the first connection, kept alive, holds the only slot: the second is not answered meanwhile
+    let mut second = raw_connection(&server);
+    second.write_all(health).expect("send a request");
+    second
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let waited = second
+        .read(&mut byte)
+        .expect_err("no answer while the slot is taken");
+    assert!(
+        matches!(
+            waited.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{waited}"
+    );
+    // once the first closes, the second is served
+    drop(first);
+    second
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    assert!(one_response(&mut second).starts_with("HTTP/1.1 200 "));
+}

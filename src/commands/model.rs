@@ -100,8 +100,11 @@ pub fn serve(db: &Path, args: &ServeArgs) -> Result<ExitCode> {
         forest.trees.len(),
         forest.node_count()
     );
-    let timeout = std::time::Duration::from_secs(args.request_timeout);
-    model::serve::serve(metadata, forest, args.addr, timeout)?;
+    let limits = model::serve::Limits {
+        request_timeout: std::time::Duration::from_secs(args.request_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+    };
+    model::serve::serve(metadata, forest, args.addr, limits)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -36,15 +36,18 @@ struct Served {
     request_timeout: Duration,
 }
 
+/// What one client may hold of the server.
+pub struct Limits {
+    /// How long a client has to send a request's head, and as long again for its body.
+    pub request_timeout: Duration,
+    /// Connections served at once; more wait in the listen queue until one closes. With the body cap,
+    /// this bounds the memory held for requests.
+    pub max_connections: usize,
+}
+
 /// Starts the server on `addr` and serves until Ctrl-C or SIGTERM; prints the address it listens on
-/// (port 0 picks a free one) once it accepts connections. A client has `request_timeout` to send a
-/// request's head, and as long again for its body.
-pub fn serve(
-    metadata: Metadata,
-    forest: Forest,
-    addr: SocketAddr,
-    request_timeout: Duration,
-) -> Result<()> {
+/// (port 0 picks a free one) once it accepts connections.
+pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr, limits: Limits) -> Result<()> {
     let served = Arc::new(Served {
         version: HeaderValue::from_str(&metadata.model_version)
             .context("the model version is not a valid header value")?,
@@ -52,7 +55,7 @@ pub fn serve(
         description: serde_json::to_value(&metadata)?,
         forest,
         stats: Stats::default(),
-        request_timeout,
+        request_timeout: limits.request_timeout,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -70,8 +73,7 @@ pub fn serve(
         );
         use std::io::Write;
         std::io::stdout().flush()?;
-        let timeout = served.request_timeout;
-        match serve_until(listener, app(served), timeout, stops).await {
+        match serve_until(listener, app(served), &limits, stops).await {
             Ending::Drained => eprintln!("stopped"),
             Ending::DrainTooLong => eprintln!(
                 "connections still open {} s after the stop signal were dropped; stopped",
@@ -98,14 +100,23 @@ enum Ending {
 async fn serve_until(
     listener: tokio::net::TcpListener,
     app: Router,
-    timeout: Duration,
+    limits: &Limits,
     mut stops: StopSignals,
 ) -> Ending {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(timeout);
+        .header_read_timeout(limits.request_timeout);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     loop {
+        // a free slot first, then a connection: past the limit, clients wait in the listen queue
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break, // the semaphore is never closed
+            },
+            _ = stops.next() => break,
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
@@ -115,6 +126,7 @@ async fn serve_until(
                     tokio::spawn(async move {
                         // a connection's own error (a client gone, a head too slow) ends only it
                         let _ = watched.await;
+                        drop(slot);
                     });
                 }
                 // out of file descriptors, say: the listener stays, and is tried again shortly
