@@ -685,3 +685,37 @@ fn past_the_connection_limit_a_client_waits_for_a_free_slot() {
         .unwrap();
     assert!(one_response(&mut second).starts_with("HTTP/1.1 200 "));
 }
+
+#[test]
+fn a_client_that_reads_no_answers_loses_its_connection_and_slot() {
+    let ws = Workspace::new();
+    let model = stump_model(&ws);
+    let server = Server::start_with(
+        &ws,
+        &model,
+        &["--max-connections", "1", "--request-timeout", "1"],
+    );
+    // Pipelined batches whose answers (about 40 MB in all, more than the socket buffers hold) are never
+    // read: the server's writes stall, and then this writer's too, as the server stops reading.
+    let mut greedy = raw_connection(&server);
+    let body = json!({ "instances": vec![json!([1, 2]); MAX_INSTANCES] }).to_string();
+    let request = format!(
+        "POST /predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let writer = std::thread::spawn(move || {
+        for _ in 0..1000 {
+            if greedy.write_all(request.as_bytes()).is_err() {
+                break; // the server closed the connection
+            }
+        }
+        greedy // kept open by this side
+    });
+    // the only slot is freed once the server gives up on the greedy client
+    let mut patient = raw_connection(&server);
+    patient
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        .expect("send a request");
+    assert!(one_response(&mut patient).starts_with("HTTP/1.1 200 "));
+    drop(writer.join().expect("the writer thread"));
+}

@@ -5,6 +5,7 @@ pub mod metrics;
 pub mod serve;
 mod strict_json;
 pub mod train;
+mod write_deadline;
 
 pub use crate::forest::Params;
 use metrics::Metrics;

@@ -1,6 +1,7 @@
 //! `exercise serve`: the model over HTTP (axum on tokio). The model is loaded once, before the port
 //! opens, and shared by every request; a client's mistake is a 4xx with a JSON error naming it, never a
 //! panic or a 500.
+use super::write_deadline::WriteDeadline;
 use super::{strict_json, Metadata, FEATURES};
 use crate::forest::Forest;
 use crate::text;
@@ -38,7 +39,8 @@ struct Served {
 
 /// What one client may hold of the server.
 pub struct Limits {
-    /// How long a client has to send a request's head, and as long again for its body.
+    /// How long a client has to send a request's head, as long again for its body, and as long to make
+    /// room for an answer (a connection whose client reads nothing for that long is closed).
     pub request_timeout: Duration,
     /// Connections served at once; more wait in the listen queue until one closes. With the body cap,
     /// this bounds the memory held for requests.
@@ -121,7 +123,11 @@ async fn serve_until(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let service = hyper_util::service::TowerToHyperService::new(app.clone());
-                    let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                    let io = WriteDeadline::new(
+                        hyper_util::rt::TokioIo::new(stream),
+                        limits.request_timeout,
+                    );
+                    let connection = http.serve_connection(io, service);
                     let watched = graceful.watch(connection);
                     tokio::spawn(async move {
                         // a connection's own error (a client gone, a head too slow) ends only it
