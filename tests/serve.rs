@@ -719,3 +719,23 @@ fn a_client_that_reads_no_answers_loses_its_connection_and_slot() {
     assert!(one_response(&mut patient).starts_with("HTTP/1.1 200 "));
     drop(writer.join().expect("the writer thread"));
 }
+
+#[test]
+fn a_client_that_closes_its_side_after_the_request_is_answered() {
+    let (_ws, server) = served();
+    for request in [
+        "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n".to_string(),
+        format!(
+            "POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\n{}",
+            "[[1, 2]]"
+        ),
+    ] {
+        let mut connection = raw_connection(&server);
+        connection.write_all(request.as_bytes()).expect("send");
+        connection
+            .shutdown(std::net::Shutdown::Write)
+            .expect("close the sending side");
+        let reply = until_closed(connection);
+        assert!(reply.starts_with("HTTP/1.1 200 "), "{request}: {reply:?}");
+    }
+}

@@ -107,7 +107,10 @@ async fn serve_until(
 ) -> Ending {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(limits.request_timeout);
+        .header_read_timeout(limits.request_timeout)
+        // a client may close its side once it has sent its request (`nc -N`, shutdown(SHUT_WR)) and
+        // still wait for the answer
+        .half_close(true);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     loop {
