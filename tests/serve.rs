@@ -191,6 +191,13 @@ fn every_client_mistake_is_a_json_error_of_its_kind() {
             .error(413),
         "the body is over 2097152 bytes",
     );
+    // under the byte cap, but far more instances: refused while parsing, not after
+    let many = format!("[{}]", vec!["[0,0]"; 300_000].join(","));
+    assert!(many.len() < MAX_BODY_BYTES);
+    contains(
+        server.post("/predict", many).error(413),
+        "the body holds more than 30005 values: at most 10000 instances per request",
+    );
     let post = |body: &str, status: u16| server.post("/predict", body).error(status);
     contains(post("{\"instances\": [[1, 2]", 400), "the body is not JSON");
     contains(post("", 400), "the body is not JSON");

@@ -391,8 +391,16 @@ async fn predict_batch(
         Ok(bytes) => bytes,
         Err(refused) => return Ok(refused),
     };
-    let value =
-        strict_json::parse(&bytes).map_err(|e| bad(format!("the body is not JSON: {e}")))?;
+    // the most a body of MAX_INSTANCES + 1 instances holds (each a list of the features, or an object of
+    // them), with its wrapper: one instance more than allowed still parses, to be refused by its count
+    let max_values = (MAX_INSTANCES + 1) * (1 + FEATURES.len()) + 2;
+    let value = strict_json::parse(&bytes, max_values).map_err(|refused| match refused {
+        strict_json::Refused::TooManyValues(n) => Refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body holds more than {n} values: at most {MAX_INSTANCES} instances per request"),
+        ),
+        strict_json::Refused::Invalid(e) => bad(format!("the body is not JSON: {e}")),
+    })?;
     let instances = match value {
         Value::Array(items) => items,
         Value::Object(mut object) => match object.remove("instances") {
