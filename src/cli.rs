@@ -152,9 +152,12 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub request_timeout: u64,
     /// Connections served at once; more wait until one closes (a request body is at most 2 MiB, so
-    /// this also bounds the memory requests hold)
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// this also bounds the memory requests hold). Each is a file descriptor: keep it under `ulimit -n`
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+    /// Seconds a stop (Ctrl-C, SIGTERM) waits for requests in flight before it drops their connections
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    pub stop_timeout: u64,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]

@@ -196,7 +196,7 @@ fn every_client_mistake_is_a_json_error_of_its_kind() {
     assert!(many.len() < MAX_BODY_BYTES);
     contains(
         server.post("/predict", many).error(413),
-        "the body holds more than 30005 values: at most 10000 instances per request",
+        "the body holds more values than 10001 instances do: at most 10000 per request",
     );
     let post = |body: &str, status: u16| server.post("/predict", body).error(status);
     contains(post("{\"instances\": [[1, 2]", 400), "the body is not JSON");
@@ -230,7 +230,15 @@ fn every_client_mistake_is_a_json_error_of_its_kind() {
         post(r#"{"instances": 5}"#, 400),
         "\"instances\" must be a list",
     );
-    contains(post(r#"{"rows": []}"#, 400), "no \"instances\" list");
+    contains(
+        post(r#"{"rows": []}"#, 400),
+        "the body has an unknown key 'rows'",
+    );
+    contains(post("{}", 400), "no \"instances\" list");
+    contains(
+        post(r#"{"instances": [[1, 2]], "meta": {"a": 1}}"#, 400),
+        "the body has an unknown key 'meta'",
+    );
     contains(post("42", 400), "must be {\"instances\": [...]} or a list");
     contains(
         post("[[1, 2], [-3, 2]]", 422),
@@ -476,12 +484,14 @@ fn request_in_flight(server: &Server) -> TcpStream {
 
 #[test]
 fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
-    let (_ws, server) = served();
+    let ws = Workspace::new();
+    let model = stump_model(&ws);
+    let server = Server::start_with(&ws, &model, &["--stop-timeout", "1"]);
     let stalled = request_in_flight(&server);
     let (status, err) = server.terminate();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(
-        err.contains("connections still open 5 s after the stop signal were dropped; stopped"),
+        err.contains("connections still open 1 s after the stop signal were dropped; stopped"),
         "{err}"
     );
     drop(stalled);
@@ -489,7 +499,10 @@ fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
 
 #[test]
 fn a_second_stop_signal_ends_the_wait_at_once() {
-    let (_ws, server) = served();
+    let ws = Workspace::new();
+    let model = stump_model(&ws);
+    // a stop timeout longer than the test's wait, so only the second signal can end the stop
+    let server = Server::start_with(&ws, &model, &["--stop-timeout", "600"]);
     let stalled = request_in_flight(&server);
     let sent = std::process::Command::new("kill")
         .args(["-INT", &server.pid().to_string()])

@@ -103,6 +103,7 @@ pub fn serve(db: &Path, args: &ServeArgs) -> Result<ExitCode> {
     let limits = model::serve::Limits {
         request_timeout: std::time::Duration::from_secs(args.request_timeout),
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        stop_timeout: std::time::Duration::from_secs(args.stop_timeout),
     };
     model::serve::serve(metadata, forest, args.addr, limits)?;
     Ok(ExitCode::SUCCESS)

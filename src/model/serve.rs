@@ -24,8 +24,6 @@ use std::time::{Duration, Instant};
 /// The most instances one POST may hold, and the most bytes its body may have.
 pub const MAX_INSTANCES: usize = 10_000;
 pub const MAX_BODY_BYTES: usize = 2 << 20;
-/// How long a stop waits for requests in flight before it drops their connections.
-pub const DRAIN: Duration = Duration::from_secs(5);
 
 struct Served {
     forest: Forest,
@@ -45,6 +43,8 @@ pub struct Limits {
     /// Connections served at once; more wait in the listen queue until one closes. With the body cap,
     /// this bounds the memory held for requests.
     pub max_connections: usize,
+    /// How long a stop waits for requests in flight before it drops their connections.
+    pub stop_timeout: Duration,
 }
 
 /// Starts the server on `addr` and serves until Ctrl-C or SIGTERM; prints the address it listens on
@@ -79,7 +79,7 @@ pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr, limits: Limit
             Ending::Drained => eprintln!("stopped"),
             Ending::DrainTooLong => eprintln!(
                 "connections still open {} s after the stop signal were dropped; stopped",
-                DRAIN.as_secs()
+                limits.stop_timeout.as_secs()
             ),
             Ending::StoppedAgain => {
                 eprintln!("a second stop signal dropped the connections still open; stopped")
@@ -89,7 +89,8 @@ pub fn serve(metadata: Metadata, forest: Forest, addr: SocketAddr, limits: Limit
     })
 }
 
-/// How a stop ended: every connection finished, or some were dropped after DRAIN or at a second signal.
+/// How a stop ended: every connection finished, or some were dropped after the stop timeout or at a
+/// second signal.
 enum Ending {
     Drained,
     DrainTooLong,
@@ -97,7 +98,7 @@ enum Ending {
 }
 
 /// Serves HTTP/1.1 connections until a stop signal, then stops accepting, lets requests in flight
-/// finish, and drops what is still open after DRAIN or at a second signal. A connection that sends no
+/// finish, and drops what is still open after the stop timeout or at a second signal. A connection that sends no
 /// complete request head within `timeout` (a silent client, a slow one, an idle keep-alive) is closed.
 async fn serve_until(
     listener: tokio::net::TcpListener,
@@ -147,7 +148,7 @@ async fn serve_until(
     drop(listener);
     tokio::select! {
         _ = graceful.shutdown() => Ending::Drained,
-        _ = tokio::time::sleep(DRAIN) => Ending::DrainTooLong,
+        _ = tokio::time::sleep(limits.stop_timeout) => Ending::DrainTooLong,
         _ = stops.next() => Ending::StoppedAgain,
     }
 }
@@ -395,19 +396,30 @@ async fn predict_batch(
     // them), with its wrapper: one instance more than allowed still parses, to be refused by its count
     let max_values = (MAX_INSTANCES + 1) * (1 + FEATURES.len()) + 2;
     let value = strict_json::parse(&bytes, max_values).map_err(|refused| match refused {
-        strict_json::Refused::TooManyValues(n) => Refusal(
+        strict_json::Refused::TooManyValues => Refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body holds more than {n} values: at most {MAX_INSTANCES} instances per request"),
+            format!(
+                "the body holds more values than {} instances do: at most {MAX_INSTANCES} per request",
+                MAX_INSTANCES + 1
+            ),
         ),
         strict_json::Refused::Invalid(e) => bad(format!("the body is not JSON: {e}")),
     })?;
     let instances = match value {
         Value::Array(items) => items,
-        Value::Object(mut object) => match object.remove("instances") {
-            Some(Value::Array(items)) => items,
-            Some(_) => return Err(bad("\"instances\" must be a list".into())),
-            None => return Err(bad("the body has no \"instances\" list".into())),
-        },
+        Value::Object(mut object) => {
+            if let Some(unknown) = object.keys().find(|k| k.as_str() != "instances") {
+                return Err(bad(format!(
+                    "the body has an unknown key {}: it is {{\"instances\": [...]}}",
+                    quoted(unknown)
+                )));
+            }
+            match object.remove("instances") {
+                Some(Value::Array(items)) => items,
+                Some(_) => return Err(bad("\"instances\" must be a list".into())),
+                None => return Err(bad("the body has no \"instances\" list".into())),
+            }
+        }
         _ => {
             return Err(bad(
                 "the body must be {\"instances\": [...]} or a list".into()
