@@ -13,9 +13,14 @@ const MAX_INSTANCES: usize = 10_000;
 const MAX_BODY_BYTES: usize = 2 << 20;
 
 fn served() -> (Workspace, Server) {
+    served_with(&[])
+}
+
+/// The stump served with more options (e.g. `--request-timeout 1`).
+fn served_with(options: &[&str]) -> (Workspace, Server) {
     let ws = Workspace::new();
     let model = stump_model(&ws);
-    let server = Server::start(&ws, &model);
+    let server = Server::start_with(&ws, &model, options);
     (ws, server)
 }
 
@@ -484,9 +489,7 @@ fn request_in_flight(server: &Server) -> TcpStream {
 
 #[test]
 fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
-    let ws = Workspace::new();
-    let model = stump_model(&ws);
-    let server = Server::start_with(&ws, &model, &["--stop-timeout", "1"]);
+    let (_ws, server) = served_with(&["--stop-timeout", "1"]);
     let stalled = request_in_flight(&server);
     let (status, err) = server.terminate();
     assert_eq!(status.code(), Some(0), "{err}");
@@ -499,10 +502,8 @@ fn a_stop_does_not_wait_forever_for_a_request_that_never_finishes() {
 
 #[test]
 fn a_second_stop_signal_ends_the_wait_at_once() {
-    let ws = Workspace::new();
-    let model = stump_model(&ws);
     // a stop timeout longer than the test's wait, so only the second signal can end the stop
-    let server = Server::start_with(&ws, &model, &["--stop-timeout", "600"]);
+    let (_ws, server) = served_with(&["--stop-timeout", "600"]);
     let stalled = request_in_flight(&server);
     let sent = std::process::Command::new("kill")
         .args(["-INT", &server.pid().to_string()])
@@ -632,9 +633,7 @@ fn until_closed(mut connection: TcpStream) -> String {
 
 #[test]
 fn a_client_too_slow_or_silent_is_cut_off_while_others_are_served() {
-    let ws = Workspace::new();
-    let model = stump_model(&ws);
-    let server = Server::start_with(&ws, &model, &["--request-timeout", "1"]);
+    let (_ws, server) = served_with(&["--request-timeout", "1"]);
     let silent = raw_connection(&server);
     let mut half_head = raw_connection(&server);
     half_head
@@ -674,9 +673,7 @@ fn a_client_too_slow_or_silent_is_cut_off_while_others_are_served() {
 
 #[test]
 fn past_the_connection_limit_a_client_waits_for_a_free_slot() {
-    let ws = Workspace::new();
-    let model = stump_model(&ws);
-    let server = Server::start_with(&ws, &model, &["--max-connections", "1"]);
+    let (_ws, server) = served_with(&["--max-connections", "1"]);
     let health = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
     let mut first = raw_connection(&server);
     first.write_all(health).expect("send a request");
@@ -708,13 +705,7 @@ fn past_the_connection_limit_a_client_waits_for_a_free_slot() {
 
 #[test]
 fn a_client_that_reads_no_answers_loses_its_connection_and_slot() {
-    let ws = Workspace::new();
-    let model = stump_model(&ws);
-    let server = Server::start_with(
-        &ws,
-        &model,
-        &["--max-connections", "1", "--request-timeout", "1"],
-    );
+    let (_ws, server) = served_with(&["--max-connections", "1", "--request-timeout", "1"]);
     // Pipelined batches whose answers (about 40 MB in all, more than the socket buffers hold) are never
     // read: the server's writes stall, and then this writer's too, as the server stops reading.
     let mut greedy = raw_connection(&server);

@@ -392,40 +392,7 @@ async fn predict_batch(
         Ok(bytes) => bytes,
         Err(refused) => return Ok(refused),
     };
-    // the most a body of MAX_INSTANCES + 1 instances holds (each a list of the features, or an object of
-    // them), with its wrapper: one instance more than allowed still parses, to be refused by its count
-    let max_values = (MAX_INSTANCES + 1) * (1 + FEATURES.len()) + 2;
-    let value = strict_json::parse(&bytes, max_values).map_err(|refused| match refused {
-        strict_json::Refused::TooManyValues => Refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the body holds more values than {} instances do: at most {MAX_INSTANCES} per request",
-                MAX_INSTANCES + 1
-            ),
-        ),
-        strict_json::Refused::Invalid(e) => bad(format!("the body is not JSON: {e}")),
-    })?;
-    let instances = match value {
-        Value::Array(items) => items,
-        Value::Object(mut object) => {
-            if let Some(unknown) = object.keys().find(|k| k.as_str() != "instances") {
-                return Err(bad(format!(
-                    "the body has an unknown key {}: it is {{\"instances\": [...]}}",
-                    quoted(unknown)
-                )));
-            }
-            match object.remove("instances") {
-                Some(Value::Array(items)) => items,
-                Some(_) => return Err(bad("\"instances\" must be a list".into())),
-                None => return Err(bad("the body has no \"instances\" list".into())),
-            }
-        }
-        _ => {
-            return Err(bad(
-                "the body must be {\"instances\": [...]} or a list".into()
-            ))
-        }
-    };
+    let instances = instances_of(&bytes)?;
     if instances.len() > MAX_INSTANCES {
         return Err(Refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -444,6 +411,43 @@ async fn predict_batch(
         &served,
         json!({"predictions": predictions, "model_version": served.model_version}),
     ))
+}
+
+/// The instances of a POST body: `{"instances": [...]}` or a bare list, read strictly (no repeated key,
+/// no unknown key, no more values than one instance over the cap holds).
+fn instances_of(bytes: &[u8]) -> Result<Vec<Value>, Refusal> {
+    // the most a body of MAX_INSTANCES + 1 instances holds (each a list of the features, or an object of
+    // them), with its wrapper: one instance more than allowed still parses, to be refused by its count
+    let max_values = (MAX_INSTANCES + 1) * (1 + FEATURES.len()) + 2;
+    let value = strict_json::parse(bytes, max_values).map_err(|refused| match refused {
+        strict_json::Refused::TooManyValues => Refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the body holds more values than {} instances do: at most {MAX_INSTANCES} per request",
+                MAX_INSTANCES + 1
+            ),
+        ),
+        strict_json::Refused::Invalid(e) => bad(format!("the body is not JSON: {e}")),
+    })?;
+    match value {
+        Value::Array(items) => Ok(items),
+        Value::Object(mut object) => {
+            if let Some(unknown) = object.keys().find(|k| k.as_str() != "instances") {
+                return Err(bad(format!(
+                    "the body has an unknown key {}: it is {{\"instances\": [...]}}",
+                    quoted(unknown)
+                )));
+            }
+            match object.remove("instances") {
+                Some(Value::Array(items)) => Ok(items),
+                Some(_) => Err(bad("\"instances\" must be a list".into())),
+                None => Err(bad("the body has no \"instances\" list".into())),
+            }
+        }
+        _ => Err(bad(
+            "the body must be {\"instances\": [...]} or a list".into()
+        )),
+    }
 }
 
 fn instance_row(i: usize, instance: &Value) -> Result<[f64; FEATURES.len()], Refusal> {
