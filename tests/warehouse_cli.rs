@@ -295,6 +295,29 @@ fn new_warehouses_use_the_1_3_storage_format_unless_told_otherwise() {
 }
 
 #[test]
+fn a_warehouse_path_with_a_question_mark_is_refused_with_why() {
+    let ws = common::Workspace::new();
+    std::fs::create_dir_all(ws.path("runs [1] *?")).unwrap();
+    std::fs::create_dir_all(ws.path("runs [1] *")).unwrap();
+    for name in ["w?.db", "runs [1] *?/a b.db"] {
+        let db = ws.path(name).to_string_lossy().into_owned();
+        for command in [vec!["migrate"], vec!["query", "SELECT 1"]] {
+            let out = ws.run(&[&["--db", db.as_str()][..], &command[..]].concat());
+            assert_eq!(out.status.code(), Some(1), "{name} {command:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("a warehouse path cannot contain '?'"), "{err}");
+        }
+        assert!(!ws.path(name).exists(), "{name} was created");
+    }
+    let fine = ws.run(&[
+        "--db",
+        &ws.path("runs [1] */a b.db").to_string_lossy(),
+        "migrate",
+    ]);
+    assert!(fine.status.success());
+}
+
+#[test]
 fn a_warehouse_named_after_one_of_its_schemas_is_refused_with_why() {
     let ws = common::Workspace::new();
     for name in ["telemetry.db", "Market.duckdb", "meta.db"] {

@@ -127,6 +127,7 @@ impl Warehouse {
     /// a warehouse, or one that needs migrating is a clear error saying what to run.
     pub fn open_reader(path: &Path, access: Access) -> Result<Self> {
         debug_assert!(access != Access::Write);
+        refuse_query_mark(path)?;
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
                 bail!("{} is a directory, not a warehouse file", path.display())
@@ -185,6 +186,7 @@ impl Warehouse {
 
     fn connect(path: &Path, access: Access) -> Result<Self> {
         refuse_schema_name(path)?;
+        refuse_query_mark(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             if !parent.is_dir() {
                 bail!(
@@ -455,6 +457,18 @@ impl Drop for Transaction<'_> {
 
 /// DuckDB names a database after its file (`telemetry.db` is catalog `telemetry`), and a catalog named
 /// like one of the warehouse's schemas makes every `telemetry.x` ambiguous: refused up front, with why.
+/// DuckDB takes what follows a '?' in a database path as options of the path: its write-ahead log for
+/// `x?y.db` is `x.wal?y.db`, so a read-only open fails and a write may log beside the wrong name.
+fn refuse_query_mark(path: &Path) -> Result<()> {
+    if path.to_string_lossy().contains('?') {
+        bail!(
+            "a warehouse path cannot contain '?' ({}): DuckDB reads what follows it as options, not as part of the name; rename or move the file",
+            crate::text::printable(&path.to_string_lossy(), 200)
+        );
+    }
+    Ok(())
+}
+
 fn refuse_schema_name(path: &Path) -> Result<()> {
     let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()) else {
         return Ok(());
